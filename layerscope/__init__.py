@@ -1,0 +1,3 @@
+"""layerscope: where the bytes of a container image go."""
+
+__version__ = "0.1.0"

