@@ -188,7 +188,7 @@ def pdqsort(data: Interface, a: int, b: int, limit: int) -> None:
     limit is the number of allowed bad (very unbalanced) pivots before
     falling back to heapsort.
     """
-    max_insertion = 11
+    max_insertion = 12
 
     was_balanced = True  # whether the last partitioning was reasonably balanced
     was_partitioned = True  # whether the slice was already partitioned
