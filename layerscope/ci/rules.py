@@ -22,6 +22,27 @@ RULE_KEYS = ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent
 DEFAULTS = {"lowestEfficiency": "0.9", "highestWastedBytes": "disabled", "highestUserWastedPercent": "0.1"}
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2 scalars as Go's yaml.v3 (viper) reads them: only true/false are booleans, so
+    ``off``/``yes`` stay strings, and ``1e3`` is a float."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+
+
+def load_yaml(stream):  # noqa: ANN001, ANN201
+    return yaml.load(stream, Loader=Yaml12Loader)  # noqa: S506 - SafeLoader subclass
+
+
 class RuleValueError(ValueError):
     """A rule value that dive would call misconfigured; the message is dive's."""
 
@@ -61,7 +82,7 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
         source = path
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                doc = yaml.safe_load(f)
+                doc = load_yaml(f)
         except yaml.YAMLError as e:
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             mark = getattr(e, "problem_mark", None)

@@ -7,12 +7,12 @@
 // come from a fixed splitmix64 generator, so the program prints the same
 // text on every run.
 //
-// The "table" cases use a deliberately inconsistent Less: Less(i, j) is true
-// exactly for the listed (tag, tag) pairs. Any deterministic Less gives a
-// deterministic result, and these pairs push pdqsort through breakPatterns
-// down to its heapSort fallback, which ordinary keys almost never reach.
-// (The pairs came from an adaptive adversary run against the Python port;
-// Go's output for them is what the test compares against.)
+// The "hash" cases use a deterministic but inconsistent Less: a coin
+// flip per ordered (tag, tag) pair, true with probability p/256, taken from a
+// splitmix64 hash. The test computes the same hash. Such a Less makes every
+// path of pdqsort (partitionEqual, breakPatterns, the decreasingHint
+// reversal, the heapSort fallback) run often, and any step the port takes
+// differently from Go changes the result.
 //
 // Regenerate with Go 1.24 (the version dive 0.13.1 is built with; Go 1.19 to
 // 1.23 use other xorshift shifts in breakPatterns and give other orders):
@@ -32,7 +32,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 )
 
 type item struct{ key, tag int }
@@ -43,24 +42,34 @@ func (s byKey) Len() int           { return len(s) }
 func (s byKey) Less(i, j int) bool { return s[i].key < s[j].key }
 func (s byKey) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
 
-type byTable struct {
-	tags []int
-	less map[[2]int]bool
-}
-
-func (s byTable) Len() int           { return len(s.tags) }
-func (s byTable) Less(i, j int) bool { return s.less[[2]int{s.tags[i], s.tags[j]}] }
-func (s byTable) Swap(i, j int)      { s.tags[i], s.tags[j] = s.tags[j], s.tags[i] }
-
 type splitmix uint64
 
 func (s *splitmix) next() uint64 {
 	*s += 0x9e3779b97f4a7c15
-	z := uint64(*s)
+	return mix64(uint64(*s))
+}
+
+// mix64 is splitmix64's output function.
+func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// byHash orders tags by a coin flip per ordered pair: Less(x, y) is true
+// with probability p/256, independently of Less(y, x).
+type byHash struct {
+	tags    []int
+	p, seed uint64
+}
+
+func (s byHash) Len() int { return len(s.tags) }
+func (s byHash) Less(i, j int) bool {
+	x, y := uint64(s.tags[i]), uint64(s.tags[j])
+	// Go's << binds tighter than +: this is seed*K + (x<<16) + y.
+	return mix64(s.seed*0x9e3779b97f4a7c15+x<<16+y)&0xff < s.p
+}
+func (s byHash) Swap(i, j int) { s.tags[i], s.tags[j] = s.tags[j], s.tags[i] }
 
 type spec struct {
 	pattern string
@@ -123,25 +132,15 @@ var specs = []spec{
 	{"sawtooth", 20, 3, 0}, {"sawtooth", 100, 7, 0}, {"sawtooth", 333, 10, 0},
 	{"sawtooth", 400, 13, 0},
 	{"organpipe", 60, 1, 0}, {"organpipe", 399, 2, 0},
-	{"nearlysorted", 100, 3, 24}, {"nearlysorted", 400, 5, 25},
+	{"nearlysorted", 50, 1, 26}, {"nearlysorted", 100, 3, 24}, {"nearlysorted", 400, 5, 25},
 	{"descdups", 60, 4, 0}, {"descdups", 100, 6, 0}, {"descdups", 400, 0, 0},
 }
 
-type tableSpec struct {
-	name  string
-	n     int
-	pairs [][2]int
-}
-
-var tableSpecs = []tableSpec{
-	{"heapsort-n24", 24, [][2]int{
-		{0, 1}, {0, 15}, {1, 2}, {1, 7}, {1, 22}, {1, 23}, {2, 22}, {2, 23},
-		{3, 22}, {3, 23}, {4, 7}, {4, 10}, {4, 21}, {5, 19}, {6, 16}, {8, 13},
-		{9, 1}, {9, 10}, {10, 7}, {11, 13}, {12, 6}, {12, 11}, {13, 8}, {13, 17},
-		{14, 4}, {14, 7}, {14, 10}, {14, 21}, {15, 1}, {15, 6}, {16, 2}, {16, 21},
-		{16, 22}, {17, 5}, {17, 15}, {18, 6}, {18, 11}, {20, 6}, {20, 16}, {21, 22},
-		{21, 23},
-	}},
+var hashSpecs = []spec{
+	{"hash", 13, 128, 1}, {"hash", 20, 16, 2}, {"hash", 33, 240, 3},
+	{"hash", 50, 128, 4}, {"hash", 50, 250, 5}, {"hash", 64, 8, 6},
+	{"hash", 100, 32, 7}, {"hash", 100, 252, 8}, {"hash", 257, 128, 9},
+	{"hash", 400, 16, 10}, {"hash", 400, 64, 11}, {"hash", 400, 254, 12},
 }
 
 // minInt keeps the program building on Go releases before the min builtin.
@@ -196,27 +195,16 @@ func main() {
 	}
 	fmt.Fprintf(w, "]\n")
 
-	fmt.Fprintf(w, "# (name, n, (tag, tag) pairs for which Less is true, tags in Go's order)\n")
-	fmt.Fprintf(w, "ORACLE_TABLE_CASES = [\n")
-	for _, c := range tableSpecs {
-		data := byTable{make([]int, c.n), map[[2]int]bool{}}
+	fmt.Fprintf(w, "# (name, n, p, seed, tags in Go's order) for byHash\n")
+	fmt.Fprintf(w, "ORACLE_HASH_CASES = [\n")
+	for _, c := range hashSpecs {
+		data := byHash{make([]int, c.n), uint64(c.p), c.seed}
 		for i := range data.tags {
 			data.tags[i] = i
 		}
-		var ps []string
-		for _, p := range c.pairs {
-			data.less[p] = true
-			ps = append(ps, fmt.Sprintf("(%d, %d)", p[0], p[1]))
-		}
 		sort.Sort(data)
-		fmt.Fprintf(w, "    (\n%s%q,\n%s%d,\n%s[", ind, c.name, ind, c.n, ind)
-		for i := 0; i < len(ps); i += 8 {
-			if i > 0 {
-				w.WriteString(",\n" + ind + " ")
-			}
-			w.WriteString(strings.Join(ps[i:minInt(i+8, len(ps))], ", "))
-		}
-		fmt.Fprintf(w, "],\n%s", ind)
+		name := fmt.Sprintf("%s-n%d-p%d-s%d", c.pattern, c.n, c.p, c.seed)
+		fmt.Fprintf(w, "    (\n%s%q,\n%s%d,\n%s%d,\n%s%d,\n%s", ind, name, ind, c.n, ind, c.p, ind, c.seed, ind)
 		ints(w, ind+" ", data.tags)
 		fmt.Fprintf(w, ",\n    ),\n")
 	}
