@@ -180,7 +180,10 @@ def _number(field: bytes, what: str, label: str) -> int:
 
 
 def _checksum_ok(block: bytes, label: str) -> bool:
-    stored = _number(block[148:156], "checksum", label)
+    try:
+        stored = _number(block[148:156], "checksum", label)
+    except ArchiveError:
+        return False
     unsigned = sum(block[:148]) + 256 + sum(block[156:])
     if stored == unsigned:
         return True

@@ -1,0 +1,1 @@
+"""Sub-commands (``layerscope diff``, ``layerscope report``): each exposes ``main(argv) -> int``."""

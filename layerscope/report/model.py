@@ -1,0 +1,271 @@
+"""A snapshot of one image, and the baseline JSON file (schema ``layerscope/baseline`` v1).
+
+A :class:`Snapshot` is everything a later comparison needs and nothing more: per-layer sizes and
+commands, the final filesystem as ``path → size``, and the dive-compatible waste figures.  It
+is what a live image is reduced to before comparing, so diffing against a saved baseline and
+diffing against the live image run exactly the same code and give the same numbers.
+
+The file format is documented in ``docs/report-schema.md``.  Loading validates every field:
+a baseline is an input like an image archive, and a bad one must fail in one line, naming the
+field, rather than deep inside the comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..analysis.dive_efficiency import DiveEfficiency, InefficientFile, ratio
+from ..errors import LayerscopeError
+
+BASELINE_SCHEMA = "layerscope/baseline"
+BASELINE_VERSION = 1
+
+
+class BaselineError(LayerscopeError):
+    """A baseline file that cannot be used: unreadable, corrupt, or from an unknown version."""
+
+
+@dataclass(slots=True)
+class LayerSummary:
+    """One layer as a comparison sees it.  ``size`` is the accurate content size: a
+    ``docker save`` duplicate layer counts in full, so the number does not depend on the
+    archive layout the image happened to be saved in."""
+
+    index: int
+    diff_id: str
+    command: str
+    size: int
+    compressed_size: int | None = None
+    created: str = ""
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The comparable facts of one image."""
+
+    name: str
+    source: str
+    layers: list[LayerSummary]
+    files: dict[str, int]  # final filesystem, non-directories: "/path" -> size
+    efficiency: float  # dive-compatible
+    wasted_bytes: int  # dive-compatible
+    dive_size: int  # dive's SizeBytes
+    dive_user_size: int  # dive's UserSizeBytes
+    inefficient_files: list[InefficientFile] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    layout: str = ""
+    platform: str = ""
+    config_digest: str = ""
+    origin: str = "image"  # "image" (read live) or "baseline" (loaded from a file)
+
+    @property
+    def size(self) -> int:
+        return sum(layer.size for layer in self.layers)
+
+    @property
+    def compressed_size(self) -> int | None:
+        """Download size: known only when every layer's blob size is known."""
+        if not self.layers or any(layer.compressed_size is None for layer in self.layers):
+            return None
+        return sum(layer.compressed_size for layer in self.layers)  # type: ignore[misc]
+
+    @property
+    def file_count(self) -> int:
+        return len(self.files)
+
+    @property
+    def user_wasted_percent(self) -> float:
+        return ratio(self.wasted_bytes, self.dive_user_size)
+
+    def dive_analysis(self) -> DiveEfficiency:
+        """The dive-compatible analysis, rebuilt so dive's rules can be evaluated on it."""
+        return DiveEfficiency(
+            efficiency=self.efficiency,
+            wasted_bytes=self.wasted_bytes,
+            user_wasted_percent=self.user_wasted_percent,
+            size_bytes=self.dive_size,
+            user_size_bytes=self.dive_user_size,
+            inefficient_files=list(self.inefficient_files),
+        )
+
+
+# ------------------------------------------------------------------------------- writing
+def _finite_or_none(x: float) -> float | None:
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def to_baseline_dict(snap: Snapshot) -> dict[str, Any]:
+    return {
+        "schema": BASELINE_SCHEMA,
+        "version": BASELINE_VERSION,
+        "generator": f"layerscope {__version__}",
+        "image": {
+            "name": snap.name,
+            "source": snap.source,
+            "tags": list(snap.tags),
+            "layout": snap.layout,
+            "platform": snap.platform,
+            "config_digest": snap.config_digest,
+        },
+        "totals": {
+            "size": snap.size,
+            "compressed_size": snap.compressed_size,
+            "layers": len(snap.layers),
+            "files": snap.file_count,
+            "efficiency": snap.efficiency,
+            "wasted_bytes": snap.wasted_bytes,
+            "dive_size": snap.dive_size,
+            "dive_user_size": snap.dive_user_size,
+            "user_wasted_percent": _finite_or_none(snap.user_wasted_percent),
+        },
+        "layers": [
+            {"index": l.index, "diff_id": l.diff_id, "command": l.command, "size": l.size,
+             "compressed_size": l.compressed_size, "created": l.created}
+            for l in snap.layers
+        ],
+        "inefficient_files": [{"path": r.path, "count": r.count, "size": r.size} for r in snap.inefficient_files],
+        "files": dict(sorted(snap.files.items())),
+    }
+
+
+def dumps_baseline(snap: Snapshot) -> str:
+    # ensure_ascii keeps non-UTF-8 names (surrogate escapes) representable and round-trippable.
+    return json.dumps(to_baseline_dict(snap), indent=1, ensure_ascii=True) + "\n"
+
+
+# ------------------------------------------------------------------------------- reading
+class _V:
+    """Field validation with the path of the field in the message."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, path: str, what: str) -> BaselineError:
+        return BaselineError(f"{self.where}: field {path!r} {what}")
+
+    def obj(self, d: Any, path: str) -> dict:
+        if not isinstance(d, dict):
+            raise self.fail(path, "must be an object")
+        return d
+
+    def get(self, d: dict, key: str, path: str) -> Any:
+        if key not in d:
+            raise self.fail(f"{path}.{key}" if path else key, "is missing")
+        return d[key]
+
+    def int_(self, v: Any, path: str, *, nullable: bool = False) -> int | None:
+        if v is None and nullable:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise self.fail(path, "must be a non-negative integer" + (" or null" if nullable else ""))
+        return v
+
+    def str_(self, v: Any, path: str) -> str:
+        if not isinstance(v, str):
+            raise self.fail(path, "must be a string")
+        return v
+
+    def num(self, v: Any, path: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise self.fail(path, "must be a finite number")
+        return float(v)
+
+    def list_(self, v: Any, path: str) -> list:
+        if not isinstance(v, list):
+            raise self.fail(path, "must be an array")
+        return v
+
+
+def from_baseline_dict(doc: Any, where: str) -> Snapshot:
+    """Validate and convert a parsed baseline document; ``where`` prefixes every message."""
+    v = _V(where)
+    if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA:
+        raise BaselineError(f"{where}: not a layerscope baseline (no \"schema\": \"{BASELINE_SCHEMA}\")")
+    version = doc.get("version")
+    if version != BASELINE_VERSION:
+        raise BaselineError(
+            f"{where}: unsupported baseline schema version {json.dumps(version)} "
+            f"(this layerscope reads version {BASELINE_VERSION}); regenerate it with "
+            f"'layerscope report IMAGE --format json'"
+        )
+    img = v.obj(v.get(doc, "image", ""), "image")
+    totals = v.obj(v.get(doc, "totals", ""), "totals")
+    layers = []
+    for i, raw in enumerate(v.list_(v.get(doc, "layers", ""), "layers")):
+        p = f"layers[{i}]"
+        raw = v.obj(raw, p)
+        index = v.int_(v.get(raw, "index", p), f"{p}.index")
+        if index != i:
+            raise v.fail(f"{p}.index", f"must be {i}")
+        layers.append(LayerSummary(
+            index=i,
+            diff_id=v.str_(v.get(raw, "diff_id", p), f"{p}.diff_id"),
+            command=v.str_(v.get(raw, "command", p), f"{p}.command"),
+            size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
+            compressed_size=v.int_(raw.get("compressed_size"), f"{p}.compressed_size", nullable=True),
+            created=v.str_(raw.get("created", ""), f"{p}.created"),
+        ))
+    ineff = []
+    for i, raw in enumerate(v.list_(v.get(doc, "inefficient_files", ""), "inefficient_files")):
+        p = f"inefficient_files[{i}]"
+        raw = v.obj(raw, p)
+        ineff.append(InefficientFile(
+            path=v.str_(v.get(raw, "path", p), f"{p}.path"),
+            count=v.int_(v.get(raw, "count", p), f"{p}.count"),  # type: ignore[arg-type]
+            size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
+        ))
+    files_raw = v.obj(v.get(doc, "files", ""), "files")
+    files: dict[str, int] = {}
+    for path, size in files_raw.items():
+        files[path] = v.int_(size, f"files[{path!r}]")  # type: ignore[assignment]
+    tags = [v.str_(t, f"image.tags[{i}]") for i, t in enumerate(v.list_(img.get("tags", []), "image.tags"))]
+    efficiency = v.num(v.get(totals, "efficiency", "totals"), "totals.efficiency")
+    if not 0.0 <= efficiency <= 1.0:
+        raise v.fail("totals.efficiency", "must be between 0 and 1")
+    snap = Snapshot(
+        name=v.str_(v.get(img, "name", "image"), "image.name"),
+        source=v.str_(img.get("source", ""), "image.source"),
+        layers=layers,
+        files=files,
+        efficiency=efficiency,
+        wasted_bytes=v.int_(v.get(totals, "wasted_bytes", "totals"), "totals.wasted_bytes"),  # type: ignore[arg-type]
+        dive_size=v.int_(v.get(totals, "dive_size", "totals"), "totals.dive_size"),  # type: ignore[arg-type]
+        dive_user_size=v.int_(v.get(totals, "dive_user_size", "totals"), "totals.dive_user_size"),  # type: ignore[arg-type]
+        inefficient_files=ineff,
+        tags=tags,
+        layout=v.str_(img.get("layout", ""), "image.layout"),
+        platform=v.str_(img.get("platform", ""), "image.platform"),
+        config_digest=v.str_(img.get("config_digest", ""), "image.config_digest"),
+        origin="baseline",
+    )
+    # The redundant totals catch a hand-edited or truncated-and-repaired file.
+    for key, actual in (("size", snap.size), ("layers", len(layers)), ("files", snap.file_count),
+                        ("compressed_size", snap.compressed_size)):
+        if totals.get(key, actual) != actual:
+            raise v.fail(f"totals.{key}", f"is {json.dumps(totals.get(key))} but the layers/files add up to {json.dumps(actual)}")
+    return snap
+
+
+def load_baseline(path: str, side: str = "baseline") -> Snapshot:
+    """Read a baseline file; every failure is one :class:`BaselineError` line naming ``side``."""
+    where = f"{side}: baseline {path}"
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise BaselineError(f"{where}: no such file") from None
+    except OSError as e:
+        raise BaselineError(f"{where}: cannot read: {e.strerror or e}") from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BaselineError(f"{where}: corrupt baseline (not UTF-8 text)") from None
+    except json.JSONDecodeError as e:
+        raise BaselineError(f"{where}: corrupt baseline JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise BaselineError(f"{where}: corrupt baseline JSON (nested too deeply)") from None
+    return from_baseline_dict(doc, where)
