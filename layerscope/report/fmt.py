@@ -1,0 +1,114 @@
+"""Wording and number formats shared by the terminal, markdown and JSON renderers.
+
+One place decides how a size delta, a percentage and the verdict line read, so the three
+outputs never disagree about what happened.
+"""
+
+from __future__ import annotations
+
+from ..export.gofmt import humanize_bytes
+from .compare import Comparison, Delta
+from .gates import Verdict
+
+NONE, GREW, SHRANK, SAME_SIZE = "none", "grew", "shrank", "same-size"
+EMOJI = {"fail": "❌", NONE: "✅", GREW: "📈", SHRANK: "📉", SAME_SIZE: "✅"}
+
+
+def display(s: str) -> str:
+    """Text safe to print: raw bytes of non-UTF-8 names (surrogate escapes) become U+FFFD."""
+    return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def size(n: int | None) -> str:
+    return "n/a" if n is None else humanize_bytes(n)
+
+
+def signed_size(n: int | float | None) -> str:
+    if n is None:
+        return "n/a"
+    n = int(n)
+    if n == 0:
+        return "0 B"
+    return ("+" if n > 0 else "-") + humanize_bytes(abs(n))
+
+
+def signed_int(n: int | float | None) -> str:
+    if n is None:
+        return "n/a"
+    return f"{int(n):+d}" if n else "0"
+
+
+def percent(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    if p == 0:
+        return "0.00%"
+    return f"{p:+.2f}%"
+
+
+def ratio_percent(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def points(d: Delta) -> str:
+    """Efficiency delta in percentage points."""
+    if d.delta is None:
+        return "n/a"
+    pp = d.delta * 100
+    return "0.00 pp" if abs(pp) < 0.005 else f"{pp:+.2f} pp"
+
+
+def short_command(cmd: str, width: int = 60) -> str:
+    """One line, ``/bin/sh -c`` noise and BuildKit's suffix dropped, cut at ``width``."""
+    text = " ".join(display(cmd).split())
+    if text.endswith("# buildkit"):
+        text = text[: -len("# buildkit")].rstrip()
+    for prefix in ("RUN /bin/sh -c ", "/bin/sh -c #(nop) "):
+        if text.startswith(prefix):
+            text = ("RUN " if prefix.startswith("RUN") else "") + text[len(prefix):]
+    if not text:
+        return "(no command)"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def change_kind(cmp: Comparison) -> str:
+    if cmp.unchanged:
+        return NONE
+    d = cmp.totals["size"].delta or 0
+    return GREW if d > 0 else SHRANK if d < 0 else SAME_SIZE
+
+
+def gate_brief(verdict: Verdict) -> str:
+    n = len(verdict.results)
+    if not n:
+        return "no gates set"
+    skipped = sum(r.status == "skip" for r in verdict.results)
+    failed = len(verdict.failed)
+    if failed:
+        return f"{failed} of {n - skipped} gates failed"
+    return f"{n - skipped} gate{'s' if n - skipped != 1 else ''} passed"
+
+
+def headline(cmp: Comparison, verdict: Verdict) -> tuple[str, str, str]:
+    """(emoji, title, detail) of the verdict line; the title names any failed gate."""
+    kind = change_kind(cmp)
+    s = cmp.totals["size"]
+    move = f"{size(s.base)} → {size(s.head)}"  # type: ignore[arg-type]
+    if kind == GREW:
+        title, detail = f"Image grew {signed_size(s.delta)} ({percent(s.percent)})", move
+    elif kind == SHRANK:
+        title, detail = f"Image shrank {signed_size(s.delta)} ({percent(s.percent)})", move
+    elif kind == SAME_SIZE:
+        title, detail = "Same size, contents changed", f"{size(s.head)}"  # type: ignore[arg-type]
+    else:
+        title, detail = "No change", f"{size(s.head)}"  # type: ignore[arg-type]
+    if not verdict.passed:
+        names = ", ".join(r.name for r in verdict.failed)
+        why = "; ".join(f"{r.name}: {r.value} vs limit {r.threshold}" for r in verdict.failed)
+        return EMOJI["fail"], f"Gate failed: {names}", f"{title.lower()[0] + title[1:]}, {detail} ({why})"
+    return EMOJI[kind], title, f"{detail} · {gate_brief(verdict)}"
+
+
+def headline_text(cmp: Comparison, verdict: Verdict) -> str:
+    emoji, title, detail = headline(cmp, verdict)
+    return f"{emoji} {title} — {detail}"

@@ -1,0 +1,154 @@
+"""The comparison as GitHub-flavoured Markdown, for a PR comment and the job summary.
+
+Shape: hidden marker (so a workflow finds and updates one sticky comment), a verdict line,
+the totals table, where it grew, the gates, the layers that changed (shared ones folded), the
+biggest file changes (small ones folded into ``<details>``).  Every cell that holds text from
+the image (commands, paths, names) is a code span with ``|`` escaped, so an image cannot break
+the table or inject HTML into the comment.
+"""
+
+from __future__ import annotations
+
+from .compare import SHARED, Comparison, FileChange, LayerRow
+from .fmt import (display, headline, percent, points, ratio_percent, short_command, signed_int, signed_size,
+                  size)
+from .gates import GATE_FAIL, GATE_PASS, Verdict
+
+MARKER = "<!-- layerscope:report -->"
+RESULT = {GATE_PASS: "✅ pass", GATE_FAIL: "❌ fail", "skip": "⏭️ skip"}
+
+
+def code(text: str) -> str:
+    """A code span that survives any content: long enough fence, pipes escaped, one line."""
+    text = " ".join(display(text).split()) or " "
+    run = longest = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+
+
+def table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
+    """``align`` has one letter per column: l(eft) or r(ight)."""
+    sep = ["---:" if a == "r" else ":---" for a in align]
+    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _totals(cmp: Comparison) -> list[str]:
+    t = cmp.totals
+    rows = [
+        ["Size (uncompressed)", size(t["size"].base), size(t["size"].head),  # type: ignore[arg-type]
+         signed_size(t["size"].delta), percent(t["size"].percent)],
+        ["Download size (compressed)", size(t["compressed_size"].base), size(t["compressed_size"].head),  # type: ignore[arg-type]
+         signed_size(t["compressed_size"].delta), percent(t["compressed_size"].percent)],
+        ["Layers", str(t["layers"].base), str(t["layers"].head), signed_int(t["layers"].delta), percent(t["layers"].percent)],
+        ["Files", str(t["files"].base), str(t["files"].head), signed_int(t["files"].delta), percent(t["files"].percent)],
+        ["Efficiency", ratio_percent(t["efficiency"].base), ratio_percent(t["efficiency"].head),  # type: ignore[arg-type]
+         points(t["efficiency"]), ""],
+        ["Wasted bytes", size(t["wasted_bytes"].base), size(t["wasted_bytes"].head),  # type: ignore[arg-type]
+         signed_size(t["wasted_bytes"].delta), percent(t["wasted_bytes"].percent)],
+    ]
+    return table(["", "Base", "Head", "Δ", "Δ%"], "lrrrr", rows)
+
+
+def _layer_cells(r: LayerRow) -> list[str]:
+    idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
+    s = r.size
+    return [idx, r.status, code(short_command(r.command)), size(s.base), size(s.head), signed_size(s.delta)]  # type: ignore[arg-type]
+
+
+def _layers(cmp: Comparison) -> list[str]:
+    head = ["#", "Status", "Command", "Base", "Head", "Δ"]
+    changed = [r for r in cmp.layers if r.status != SHARED]
+    shared = [r for r in cmp.layers if r.status == SHARED]
+    out = ["### Layers", ""]
+    if changed:
+        out += table(head, "rllrrr", [_layer_cells(r) for r in changed])
+    else:
+        out.append(f"All {len(shared)} layers are shared with the base.")
+    if changed and shared:
+        total = sum(r.size.head or 0 for r in shared)
+        out += ["", f"<details><summary>{len(shared)} shared layer{'s' if len(shared) != 1 else ''} "
+                    f"({size(total)})</summary>", ""]
+        out += table(head, "rllrrr", [_layer_cells(r) for r in shared])
+        out += ["", "</details>"]
+    return out
+
+
+def _file_cells(c: FileChange) -> list[str]:
+    return [c.change, code(c.path), size(c.base_size), size(c.head_size), signed_size(c.delta)]
+
+
+def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:
+    out = ["### File changes", ""]
+    if not cmp.files:
+        return out + ["No files were added, removed or resized."]
+    tl = cmp.tallies
+    out.append(" · ".join(f"{k} {tl[k].count} ({signed_size(tl[k].delta)})"
+                          for k in ("added", "removed", "grown", "shrunk") if tl[k].count))
+    out.append("")
+    shown = cmp.files if top <= 0 else cmp.files[:top]
+    big = [c for c in shown if abs(c.delta) >= fold_below]
+    small = [c for c in shown if abs(c.delta) < fold_below]
+    head = ["Change", "Path", "Base", "Head", "Δ"]
+    if big:
+        out += table(head, "llrrr", [_file_cells(c) for c in big])
+    if small:
+        net = sum(c.delta for c in small)
+        out += ["", f"<details><summary>{len(small)} small change{'s' if len(small) != 1 else ''} "
+                    f"(each under {size(fold_below)}, {signed_size(net)} in all)</summary>", ""]
+        out += table(head, "llrrr", [_file_cells(c) for c in small])
+        out += ["", "</details>"]
+    rest = len(cmp.files) - len(shown)
+    if rest > 0:
+        out += ["", f"_{rest} more change{'s' if rest != 1 else ''} not shown (`--top {top}`)._"]
+    return out
+
+
+def _insight(cmp: Comparison) -> list[str]:
+    ins = cmp.insight
+    items = []
+    if ins.layers:
+        items.append("- **Layers:** " + "; ".join(
+            f"{code(short_command(r.command, 40))} (#{r.head.index}, {r.status}) {signed_size(r.size.delta)}"  # type: ignore[union-attr]
+            for r in ins.layers))
+    if ins.directories:
+        items.append("- **Directories:** " + "; ".join(f"{code(d)} {signed_size(v)}" for d, v in ins.directories))
+    if ins.new_waste:
+        items.append("- **New waste:** " + "; ".join(
+            f"{code(w.path)} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})" for w in ins.new_waste))
+    return ["### Where it grew", ""] + items if items else []
+
+
+def _gates(verdict: Verdict) -> list[str]:
+    if not verdict.results:
+        return []
+    rows = [[r.name, r.threshold, r.value, RESULT.get(r.status, r.status)] for r in verdict.results]
+    out = ["### Gates", ""] + table(["Gate", "Limit", "HEAD", "Result"], "lrrl",
+                                    [[code(a), code(b) if b else "", c, d] for a, b, c, d in rows])
+    notes = [f"- {code(r.name)}: {display(r.message)}" for r in verdict.results if r.status == GATE_FAIL and r.message]
+    return out + ([""] + notes if notes else [])
+
+
+def render(cmp: Comparison, verdict: Verdict, *, top: int = 20, fold_below: int = 10_000) -> str:
+    emoji, title, detail = headline(cmp, verdict)
+    names = f"**Base** {code(cmp.base.name)} → **Head** {code(cmp.head.name)}"
+    parts: list[list[str]] = [
+        [MARKER, f"## {emoji} {title}", "", f"{detail}", "", names, ""],
+        _totals(cmp),
+        _insight(cmp),
+        _gates(verdict),
+        _layers(cmp),
+        _files(cmp, top, fold_below),
+    ]
+    lines: list[str] = []
+    for p in parts:
+        if p:
+            if lines and lines[-1] != "":
+                lines.append("")
+            lines += p
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,107 @@
+"""The comparison as rich tables for a terminal (plain text when written to a file or a pipe).
+
+Same content and wording as the Markdown report (see :mod:`.fmt`), laid out for a console.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .compare import SHARED, Comparison
+from .fmt import display, headline, percent, points, ratio_percent, short_command, signed_int, signed_size, size
+from .gates import GATE_FAIL, GATE_PASS, Verdict
+
+_STYLE = {GATE_PASS: "green", GATE_FAIL: "bold red", "skip": "blue"}
+_STATUS_STYLE = {"shared": "dim", "changed": "yellow", "new": "green", "gone": "red"}
+
+
+def _delta_style(n: int | float | None) -> str:
+    return "" if not n else ("red" if n > 0 else "green")
+
+
+def _totals(cmp: Comparison) -> Table:
+    t = cmp.totals
+    tab = Table(title="Totals", title_justify="left")
+    for name, just in (("", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right"), ("Δ%", "right")):
+        tab.add_column(name, justify=just)  # type: ignore[arg-type]
+    for label, key, fmt, dfmt in (("Size (uncompressed)", "size", size, signed_size),
+                                  ("Download size (compressed)", "compressed_size", size, signed_size),
+                                  ("Layers", "layers", str, signed_int), ("Files", "files", str, signed_int),
+                                  ("Wasted bytes", "wasted_bytes", size, signed_size)):
+        d = t[key]
+        tab.add_row(label, fmt(d.base), fmt(d.head), f"[{_delta_style(d.delta)}]{dfmt(d.delta)}[/]" if d.delta else dfmt(d.delta),
+                    percent(d.percent))
+    e = t["efficiency"]
+    tab.add_row("Efficiency", ratio_percent(e.base), ratio_percent(e.head), points(e), "")  # type: ignore[arg-type]
+    return tab
+
+
+def _layers(cmp: Comparison) -> Table:
+    tab = Table(title="Layers", title_justify="left")
+    for name, just in (("#", "right"), ("Status", "left"), ("Command", "left"), ("Base", "right"),
+                       ("Head", "right"), ("Δ", "right")):
+        tab.add_column(name, justify=just, overflow="fold" if name == "Command" else "ellipsis")  # type: ignore[arg-type]
+    for r in cmp.layers:
+        idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
+        s = r.size
+        tab.add_row(idx, f"[{_STATUS_STYLE[r.status]}]{r.status}[/]", escape(short_command(r.command)),
+                    size(s.base), size(s.head), signed_size(s.delta))  # type: ignore[arg-type]
+    return tab
+
+
+def _files(cmp: Comparison, top: int) -> Table | None:
+    if not cmp.files:
+        return None
+    shown = cmp.files if top <= 0 else cmp.files[:top]
+    title = f"File changes (top {len(shown)} of {len(cmp.files)})" if len(shown) < len(cmp.files) else "File changes"
+    tab = Table(title=title, title_justify="left")
+    for name, just in (("Change", "left"), ("Path", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right")):
+        tab.add_column(name, justify=just, overflow="fold" if name == "Path" else "ellipsis")  # type: ignore[arg-type]
+    for c in shown:
+        tab.add_row(c.change, escape(display(c.path)), size(c.base_size), size(c.head_size),
+                    f"[{_delta_style(c.delta)}]{signed_size(c.delta)}[/]")
+    return tab
+
+
+def _gates(verdict: Verdict) -> Table | None:
+    if not verdict.results:
+        return None
+    tab = Table(title="Gates", title_justify="left")
+    for name, just in (("Gate", "left"), ("Limit", "right"), ("HEAD", "right"), ("Result", "left")):
+        tab.add_column(name, justify=just)  # type: ignore[arg-type]
+    for r in verdict.results:
+        tab.add_row(r.name, escape(r.threshold), escape(r.value), f"[{_STYLE.get(r.status, '')}]{r.status.upper()}[/]")
+    return tab
+
+
+def render(cmp: Comparison, verdict: Verdict, out: TextIO, *, top: int = 20, color: bool | None = None,
+           width: int | None = None) -> None:
+    console = Console(file=out, force_terminal=color, no_color=color is False, width=width,
+                      highlight=False, soft_wrap=False)
+    emoji, title, detail = headline(cmp, verdict)
+    style = "bold red" if not verdict.passed else "bold"
+    console.print(f"{emoji} [{style}]{escape(title)}[/] — {escape(detail)}")
+    console.print(f"base: {escape(display(cmp.base.name))}   head: {escape(display(cmp.head.name))}")
+    console.print(_totals(cmp))
+    ins = cmp.insight
+    if ins.layers or ins.directories or ins.new_waste:
+        console.print("[bold]Where it grew[/]")
+        for r in ins.layers:
+            console.print(f"  layer #{r.head.index} ({r.status}) {signed_size(r.size.delta)}  "  # type: ignore[union-attr]
+                          f"{escape(short_command(r.command, 50))}")
+        for d, v in ins.directories:
+            console.print(f"  dir   {escape(display(d))} {signed_size(v)}")
+        for w in ins.new_waste:
+            console.print(f"  waste {escape(display(w.path))} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})")
+    for tab in (_gates(verdict), _layers(cmp), _files(cmp, top)):
+        if tab is not None:
+            console.print(tab)
+    for r in verdict.failed:
+        if r.message:
+            console.print(f"[bold red]FAIL[/] {r.name}: {escape(display(r.message))}")
+    if all(r.status == SHARED for r in cmp.layers) and not cmp.files:
+        console.print("All layers shared; no file changes.")
