@@ -23,6 +23,11 @@ def size(n: int | None) -> str:
     return "n/a" if n is None else humanize_bytes(n)
 
 
+def side_size(present: bool, n: int | None) -> str:
+    """A layer's or file's size on one side; an em dash when it does not exist there."""
+    return size(n) if present else "—"
+
+
 def signed_size(n: int | float | None) -> str:
     if n is None:
         return "n/a"
@@ -63,9 +68,9 @@ def short_command(cmd: str, width: int = 60) -> str:
     text = " ".join(display(cmd).split())
     if text.endswith("# buildkit"):
         text = text[: -len("# buildkit")].rstrip()
-    for prefix in ("RUN /bin/sh -c ", "/bin/sh -c #(nop) "):
+    for prefix, keep in (("RUN /bin/sh -c ", "RUN "), ("/bin/sh -c #(nop) ", ""), ("#(nop) ", "")):
         if text.startswith(prefix):
-            text = ("RUN " if prefix.startswith("RUN") else "") + text[len(prefix):]
+            text = keep + text[len(prefix):].lstrip()
     if not text:
         return "(no command)"
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -10,8 +10,8 @@ the table or inject HTML into the comment.
 from __future__ import annotations
 
 from .compare import SHARED, Comparison, FileChange, LayerRow
-from .fmt import (display, headline, percent, points, ratio_percent, short_command, signed_int, signed_size,
-                  size)
+from .fmt import (display, headline, percent, points, ratio_percent, short_command, side_size, signed_int,
+                  signed_size, size)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
 MARKER = "<!-- layerscope:report -->"
@@ -58,7 +58,8 @@ def _totals(cmp: Comparison) -> list[str]:
 def _layer_cells(r: LayerRow) -> list[str]:
     idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
     s = r.size
-    return [idx, r.status, code(short_command(r.command)), size(s.base), size(s.head), signed_size(s.delta)]  # type: ignore[arg-type]
+    return [idx, r.status, code(short_command(r.command)), side_size(r.base is not None, s.base),  # type: ignore[arg-type]
+            side_size(r.head is not None, s.head), signed_size(s.delta)]  # type: ignore[arg-type]
 
 
 def _layers(cmp: Comparison) -> list[str]:
@@ -80,7 +81,8 @@ def _layers(cmp: Comparison) -> list[str]:
 
 
 def _file_cells(c: FileChange) -> list[str]:
-    return [c.change, code(c.path), size(c.base_size), size(c.head_size), signed_size(c.delta)]
+    return [c.change, code(c.path), side_size(c.base_size is not None, c.base_size),
+            side_size(c.head_size is not None, c.head_size), signed_size(c.delta)]
 
 
 def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:

