@@ -79,10 +79,15 @@ class Layer:
     compression: str = "none"  # none|gzip|zstd, detected from magic bytes
     created: str = ""
     comment: str = ""
+    # dive reads every tar member; when the accurate view hides some (eStargz metadata), the
+    # full member list dive sees is kept here.
+    dive_all_entries: list[Entry] | None = None
 
     @property
     def dive_entries(self) -> list[Entry]:
-        return [] if self.dive_empty else self.entries
+        if self.dive_empty:
+            return []
+        return self.entries if self.dive_all_entries is None else self.dive_all_entries
 
     @property
     def dive_size(self) -> int:

@@ -29,7 +29,11 @@ MANIFEST_TYPES = {
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 }
-MAX_DEPTH = 8  # nested indexes deeper than this are refused (a loop or an attack)
+MAX_DEPTH = 8
+# eStargz layers carry a TOC and landmark files at the root; snapshotters hide them, so the
+# accurate view does too (dive shows them, so the dive-compatible view keeps them).
+ESTARGZ_META = frozenset({"stargz.index.json", ".prefetch.landmark", ".no.prefetch.landmark"})
+ESTARGZ_ANNOTATION = "containerd.io/snapshot/stargz/toc.digest"  # nested indexes deeper than this are refused (a loop or an attack)
 
 
 def host_platform() -> str:
@@ -296,6 +300,13 @@ def build_image(contents: OuterContents, *, name: str, source: str, selector: st
         else:
             command, digest, created, comment = "(missing)", "", "", ""
         desc = descs.get(member, {})
+        entries = parsed.entries
+        dive_all = None
+        annotations = desc.get("annotations") if isinstance(desc, dict) else None
+        is_estargz = isinstance(annotations, dict) and ESTARGZ_ANNOTATION in annotations
+        if parsed.compression == "gzip" and (is_estargz or any(e.path == "stargz.index.json" for e in entries)):
+            dive_all = entries
+            entries = [e for e in entries if e.path not in ESTARGZ_META]
         blob_digest = ""
         if member.startswith("blobs/"):
             parts = member.split("/")
@@ -308,7 +319,8 @@ def build_image(contents: OuterContents, *, name: str, source: str, selector: st
             digest=digest,
             command=command,
             size=parsed.size,
-            entries=parsed.entries,
+            entries=entries,
+            dive_all_entries=dive_all,
             dive_empty=dive_empty,
             diff_id=diff_ids[i] if i < len(diff_ids) else "",
             blob_digest=blob_digest,

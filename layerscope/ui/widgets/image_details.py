@@ -1,0 +1,83 @@
+"""Image Details: dive's totals and inefficient-files table, and the .dive-ci verdict.
+
+The first lines are dive's (reference §5.1): name, total size, potential wasted space, the
+efficiency score truncated to an integer, then the ``%5s  %12s  %-s`` table in CI order.
+Below them the CI rules are evaluated on the same analysis, so what ``--ci`` will say (PASS /
+FAIL / SKIP with value and threshold) is visible while exploring.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from ...analysis.dive_efficiency import DiveEfficiency
+from ...ci.evaluate import FAIL, MISCONFIGURED, PASS, SKIP, Verdict
+from ...export.gofmt import go_g, humanize_bytes
+from ...image import Image
+from .details_base import DetailsPane
+
+_STATUS_STYLE = {PASS: "bold green", FAIL: "bold red", SKIP: "blue", MISCONFIGURED: "bold red"}
+
+
+def _rule_value(key: str, a: DiveEfficiency) -> str:
+    if key == "lowestEfficiency":
+        return f"efficiency {go_g(a.efficiency)}"
+    if key == "highestWastedBytes":
+        return f"wasted {humanize_bytes(a.wasted_bytes)}"
+    p = a.user_wasted_percent
+    return f"user wasted {'NaN' if math.isnan(p) else go_g(p)}"
+
+
+def _threshold(key: str, value: str) -> str:
+    if key == "lowestEfficiency":
+        return f"≥ {value}"
+    return f"≤ {value}"
+
+
+def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
+                       ci_source: str | None, ci_error: str | None) -> Text:
+    t = Text()
+
+    def line(label: str, value: str) -> None:
+        t.append(label, style="bold")
+        t.append(f" {value}\n")
+
+    line("Image name:", image.name)
+    line("Total Image size:", humanize_bytes(a.size_bytes))
+    line("Potential wasted space:", humanize_bytes(a.wasted_bytes))
+    line("Image efficiency score:", f"{int(100.0 * a.efficiency)} %")
+    t.append("\n")
+    t.append("%5s  %12s  %-s\n" % ("Count", "Total Space", "Path"), style="bold")
+    for r in a.inefficient_files:
+        t.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), r.path))
+    t.append("\n")
+    where = ci_source if ci_source else "defaults"
+    t.append(f"CI rules ({where}):\n", style="bold")
+    if ci_error:
+        t.append(f"  {ci_error}\n", style="red")
+    elif verdict is not None:
+        for r in verdict.results:
+            t.append("  ")
+            t.append(f"{r.status:<4}", style=_STATUS_STYLE.get(r.status, ""))
+            if r.status == SKIP:
+                t.append(f" {r.key}: disabled\n")
+            elif r.status == MISCONFIGURED:
+                t.append(f" {r.key}: {r.message}\n")
+            else:
+                t.append(f" {r.key}: {_rule_value(r.key, a)} (threshold {_threshold(r.key, r.value)})\n")
+        if verdict.misconfigured:
+            t.append("  CI misconfigured\n", style="bold red")
+        else:
+            t.append("  Result: ")
+            t.append("PASS" if verdict.passed else "FAIL", style="bold green" if verdict.passed else "bold red")
+            t.append("\n")
+    return t
+
+
+class ImageDetails(DetailsPane):
+    """Whole-image totals, the inefficient files, and the CI verdict."""
+
+    def __init__(self, **kw) -> None:  # noqa: ANN003
+        super().__init__("Image Details", **kw)

@@ -1,0 +1,49 @@
+"""Layer Details: what dive shows for the selected layer, plus what the archive told us.
+
+dive's lines (reference §5.1) come first — Tags, Id, Size, Digest, Command — so a dive user
+finds them where they expect; the tags are the image's real tags (dive always says
+``(unavailable)``), and blob digest, compression and creation time follow when known.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ...export.gofmt import humanize_bytes
+from ...image import Image
+from .details_base import DetailsPane
+
+
+def layer_details_text(image: Image, index: int) -> Text:
+    layer = image.layers[index]
+    t = Text()
+
+    def line(label: str, value: str) -> None:
+        t.append(f"{label:<8}", style="bold")
+        t.append(value + "\n")
+
+    line("Tags:", ", ".join(image.tags) if image.tags else "(unavailable)")
+    line("Id:", layer.id)
+    line("Size:", humanize_bytes(layer.size))
+    line("Digest:", layer.digest or layer.diff_id or "(unavailable)")
+    if layer.blob_digest:
+        line("Blob:", layer.blob_digest)
+    if layer.compression != "none" and layer.compressed_size is not None:
+        line("Packed:", f"{humanize_bytes(layer.compressed_size)} ({layer.compression})")
+    if layer.created:
+        line("Created:", layer.created)
+    t.append("Command:\n", style="bold")
+    t.append((f"FROM {layer.id}" if index == 0 and not layer.command else layer.command) or "(none)")
+    return t
+
+
+class LayerDetails(DetailsPane):
+    """The selected layer's metadata."""
+
+    def __init__(self, image: Image, **kw) -> None:  # noqa: ANN003
+        super().__init__("Layer Details", **kw)
+        self.image = image
+
+    def show_layer(self, index: int) -> None:
+        self.set_text(layer_details_text(self.image, index))
+        self.scroll_home(animate=False)

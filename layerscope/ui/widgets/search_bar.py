@@ -1,0 +1,47 @@
+"""The search line (``/``): find a path in the tree and jump to it, then ``n`` / ``N``.
+
+dive can only filter (its issue #63 asks for search).  Search keeps the tree as it is and moves
+the cursor, expanding collapsed parents of the match.  The pattern is a regex on the full path;
+all lower-case means case-insensitive ("smart case", as in less and vim).
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.widgets import Input
+
+from ..messages import SearchSubmitted
+
+
+def compile_search(text: str) -> re.Pattern[str] | None:
+    """Smart-case regex; None for empty text; raises ``re.error`` when invalid."""
+    text = text.strip()
+    if not text:
+        return None
+    return re.compile(text, 0 if any(c.isupper() for c in text) else re.IGNORECASE)
+
+
+class SearchBar(Input):
+    """Hidden until ``/``; Enter searches, Esc cancels."""
+
+    def __init__(self, **kw) -> None:  # noqa: ANN003
+        super().__init__(placeholder="search path (regex; lower-case = any case), Enter to jump", **kw)
+        self.border_title = "Search"
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        try:
+            compile_search(event.value)
+        except re.error as e:
+            self.border_subtitle = f"invalid regex: {e}"
+            self.add_class("-invalid")
+            return
+        self.border_subtitle = ""
+        self.remove_class("-invalid")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if "-invalid" in self.classes:
+            return
+        self.post_message(SearchSubmitted(event.value))
