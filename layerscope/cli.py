@@ -76,6 +76,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     source, image_arg = pick_source(args.image, args.source)
     opts = _read_options(args)
     ci = ci_enabled(args.ci)
+    if args.json_path or ci:
+        opts.hash_content = False  # nothing in CI mode or dive's JSON uses content hashes
     out = sys.stdout
     if args.json_path or ci:
         from .analysis.dive_efficiency import dive_efficiency

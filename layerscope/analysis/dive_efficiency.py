@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..image import Image
 from ..tree.build import build_layer_tree
-from ..tree.node import Node, dive_path, get_node, subtree_info_size, walk_post
+from ..tree.node import Node, get_node, sorted_names, subtree_info_size
 from ..tree.stack import stack_dive
 from .gosort import go_sort
 
@@ -56,26 +56,51 @@ class _Rec:
 
 
 def _visit_layer(tree: Node, stacked: Node, recs: dict[str, _Rec], ineff: list[tuple[str, _Rec]]) -> None:
-    for names, node in walk_post(tree):
-        if node.children:
-            continue  # leaves only
-        path = dive_path(names)
-        rec = recs.get(path)
-        if rec is None:
-            rec = recs[path] = _Rec()
-        if node.name.startswith(".wh."):
-            target = get_node(stacked, [p for p in path.split("/") if p])
+    """Visit the layer tree's leaves children-first in sorted order (dive's traversal).
+
+    A leaf's path key reuses its entry's path string (``path.Clean``-ed, so it equals dive's
+    ``Node.Path()`` without the leading slash); only whiteouts and implicit leaves build one.
+    """
+    if not tree.children:
+        return
+    stack: list[tuple[Node, list[str], int, str]] = [(tree, sorted_names(tree.children), 0, "")]
+    while stack:
+        node, order, i, prefix = stack[-1]
+        if i == len(order):
+            stack.pop()
+            continue
+        stack[-1] = (node, order, i + 1, prefix)
+        name = order[i]
+        child = node.children[name]  # type: ignore[index]
+        if child.children:
+            stack.append((child, sorted_names(child.children), 0, prefix + name + "/"))
+            continue
+        if name.startswith(".wh."):
+            key = prefix + name[4:]
+            target = get_node(stacked, [p for p in key.split("/") if p])
+            rec = recs.get(key)
+            if rec is None:
+                rec = recs[key] = _Rec()
             if target is None:
                 return  # dive's visitor error: the rest of this layer is silently skipped
             size = subtree_info_size(target) if target.is_dir else 0
         else:
-            size = 0 if node.info is None else node.info.size
+            info = child.info
+            if info is None:
+                key = prefix + name
+                size = 0
+            else:
+                key = info.path
+                size = info.size
+            rec = recs.get(key)
+            if rec is None:
+                rec = recs[key] = _Rec()
         rec.cum += size
         if rec.min < 0 or size < rec.min:
             rec.min = size
         rec.count += 1
         if rec.count == 2:
-            ineff.append((path, rec))
+            ineff.append((key, rec))
 
 
 def dive_efficiency(image: Image) -> DiveEfficiency:
@@ -86,8 +111,6 @@ def dive_efficiency(image: Image) -> DiveEfficiency:
         tree = build_layer_tree(layer.dive_entries)
         if stacked is None:
             stacked = tree.copy()  # StackTreeRange(0, -1): layer 0 alone
-        else:
-            pass
         _visit_layer(tree, stacked, recs, ineff)
         stack_dive(stacked, tree)  # becomes StackTreeRange(0, i) for the next layer
     min_sum = 0
@@ -97,7 +120,7 @@ def dive_efficiency(image: Image) -> DiveEfficiency:
         cum_sum += rec.cum
     score = 1.0 if cum_sum == 0 else float(min_sum) / float(cum_sum)
     go_sort(ineff, lambda a, b: a[1].cum < b[1].cum)
-    rows = [InefficientFile(path, rec.count, rec.cum) for path, rec in reversed(ineff)]
+    rows = [InefficientFile("/" + path, rec.count, rec.cum) for path, rec in reversed(ineff)]
     wasted = sum(r.size for r in rows)
     user = image.user_size
     return DiveEfficiency(

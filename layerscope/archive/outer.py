@@ -75,6 +75,19 @@ class _Head:
             return c
         return self._read()
 
+    def skip_with(self, skip: Callable[[int], int]) -> Callable[[int], int]:
+        """A skip function that first drops the peeked bytes, then seeks via ``skip``."""
+
+        def do_skip(n: int) -> int:
+            got = 0
+            if self._pending:
+                k = min(n, len(self._pending))
+                self._pending = self._pending[k:]
+                got = k
+            return got + (skip(n - got) if n > got else 0)
+
+        return do_skip
+
 
 def _looks_like_tar(head: bytes) -> bool:
     if len(head) < BLOCK:
@@ -102,10 +115,15 @@ def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
             return None
 
 
-def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bool = True) -> OuterContents:
-    """Read the whole outer archive once and return what it holds."""
+def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bool = True, *,
+         skip: Callable[[int], int] | None = None, hash_content: bool = True) -> OuterContents:
+    """Read the whole outer archive once and return what it holds.
+
+    ``skip`` (a seek on a file source) lets uncompressed, unverified layer content be passed
+    over instead of read when ``hash_content`` is off.
+    """
     out = OuterContents()
-    stream = ChunkStream(read_chunk, label)
+    stream = ChunkStream(read_chunk, label, skip)
     for h in iter_headers(stream, allow_global=True):
         name = go_clean(h.name)
         out.members.add(name)
@@ -149,10 +167,14 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
             member_label = f"layer {name}"
             try:
                 comp, inner, _counted = open_decompressed(head, limits, member_label)
+                inner_skip = None
+                if kind == "none" and hasher is None and not hash_content and raw.can_seek:
+                    inner_skip = head.skip_with(raw.skip)
                 if kind == "none" and not head.head:
                     entries, size = [], 0  # zero-length member: an empty layer, as in Go
                 else:
-                    entries, size = read_layer(inner, member_label, limits)
+                    entries, size = read_layer(inner, member_label, limits,
+                                               hash_content=hash_content, skip=inner_skip)
                 out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
             except ArchiveError as e:
                 out.failures[name] = str(e)
@@ -165,6 +187,8 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
         elif want_layer:
             out.failures[name] = "neither a tar, a gzip/zstd-compressed tar, nor JSON"
         # drain what the parser did not consume (trailing blocks, junk, failed parses)
+        if hasher is None and raw.can_seek:
+            raw.skip(raw.remaining)
         while reader():
             pass
         if raw.remaining:

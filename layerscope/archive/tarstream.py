@@ -34,14 +34,35 @@ class ChunkStream:
     on truncation, with ``label`` naming what was being read.
     """
 
-    __slots__ = ("_read_chunk", "_buf", "_pos", "label", "consumed")
+    __slots__ = ("_read_chunk", "_skip", "_buf", "_pos", "label", "consumed")
 
-    def __init__(self, read_chunk: Callable[[], bytes], label: str) -> None:
+    def __init__(self, read_chunk: Callable[[], bytes], label: str,
+                 skip: Callable[[int], int] | None = None) -> None:
         self._read_chunk = read_chunk
+        # ``skip(n)`` passes over up to n bytes of the source without reading them (a seek);
+        # it lets content nobody needs (CI mode hashes nothing) cost nothing.
+        self._skip = skip
         self._buf = b""
         self._pos = 0
         self.label = label
         self.consumed = 0  # bytes handed out so far
+
+    def skip(self, n: int) -> int:
+        """Pass over the next ``n`` bytes; return how many were available."""
+        avail = len(self._buf) - self._pos
+        if avail >= n:
+            self._pos += n
+            self.consumed += n
+            return n
+        self._buf = b""
+        self._pos = 0
+        self.consumed += avail
+        rest = n - avail
+        if self._skip is not None:
+            got = self._skip(rest)
+            self.consumed += got
+            return avail + got
+        return avail + self.feed(rest, None)
 
     def _fill(self) -> bool:
         chunk = self._read_chunk()
@@ -67,6 +88,8 @@ class ChunkStream:
 
     def feed(self, n: int, sink: Callable[[memoryview], object] | None) -> int:
         """Pass the next ``n`` bytes to ``sink`` in pieces; return how many were available."""
+        if sink is None and self._skip is not None:
+            return self.skip(n)
         remaining = n
         while remaining > 0:
             avail = len(self._buf) - self._pos
@@ -137,6 +160,17 @@ class SubReader:
         s.consumed += len(out)
         return out
 
+    def skip(self, n: int) -> int:
+        """Skip up to ``n`` bytes of this member (seeking the outer source when it can)."""
+        n = min(n, self.remaining)
+        got = self._s.skip(n)
+        self.remaining -= got
+        return got
+
+    @property
+    def can_seek(self) -> bool:
+        return self._s._skip is not None
+
 
 @dataclass(slots=True)
 class TarHeader:
@@ -163,6 +197,10 @@ def _cstr(field: bytes) -> bytes:
 
 
 def _number(field: bytes, what: str, label: str) -> int:
+    try:  # the usual case: octal digits, then NUL or space padding
+        return int(field.rstrip(b"\0 "), 8)
+    except ValueError:
+        pass
     if field and field[0] & 0x80:
         # base-256 (GNU): big-endian two's complement with the marker bit
         if field[0] == 0xFF:
@@ -184,7 +222,7 @@ def _checksum_ok(block: bytes, label: str) -> bool:
         stored = _number(block[148:156], "checksum", label)
     except ArchiveError:
         return False
-    unsigned = sum(block[:148]) + 256 + sum(block[156:])
+    unsigned = sum(block) - sum(block[148:156]) + 256
     if stored == unsigned:
         return True
     high = sum(1 for b in block[:148] if b > 127) + sum(1 for b in block[156:] if b > 127)
@@ -335,6 +373,8 @@ def read_data(stream: ChunkStream, header: TarHeader, sink: Callable[[memoryview
 
 def go_clean(p: str) -> str:
     """Go's ``path.Clean``: lexical, so ``./etc/p`` → ``etc/p`` and ``a/`` → ``a``."""
+    if p and p[0] not in "./" and "/." not in p and "//" not in p:
+        return p.rstrip("/")  # already clean but for a trailing slash (the common case)
     if p == "":
         return "."
     rooted = p.startswith("/")

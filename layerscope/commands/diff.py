@@ -15,7 +15,7 @@ import sys
 
 from ..archive.decompress import Limits
 from ..ci.rules import RULE_KEYS
-from ..errors import ConfigError, LayerscopeError
+from ..errors import ConfigError
 from ..report import json_out, markdown, terminal
 from ..report.compare import compare
 from ..report.gates import build_config, evaluate_gates, parse_size_option
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting: one line, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog}: {message}")
+        raise ConfigError(f"{self.prog.removeprefix('layerscope ')}: {message}")
 
 
 def _top(text: str) -> int:
@@ -119,4 +119,4 @@ def main(argv: list[str]) -> int:
     return verdict.exit_code
 
 
-__all__ = ["main", "build_parser", "LayerscopeError"]
+__all__ = ["main", "build_parser"]

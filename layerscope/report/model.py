@@ -263,7 +263,7 @@ def load_baseline(path: str, side: str = "baseline") -> Snapshot:
     try:
         doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise BaselineError(f"{where}: corrupt baseline (not UTF-8 text)") from None
+        raise BaselineError(f"{where}: corrupt baseline JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
         raise BaselineError(f"{where}: corrupt baseline JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except RecursionError:

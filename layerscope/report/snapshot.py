@@ -15,28 +15,60 @@ import os
 
 from ..analysis.dive_efficiency import dive_efficiency
 from ..errors import LayerscopeError
-from ..image import Image
+from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
 from ..sources import load_image, pick_source
 from ..sources.archive import ReadOptions, split_archive_arg
-from ..tree.build import build_layer_tree
-from ..tree.node import Node, walk_pre
-from ..tree.stack import stack_accurate
 from .model import LayerSummary, Snapshot, load_baseline
 
 
+def _ancestors(path: str):  # noqa: ANN202
+    i = path.rfind("/")
+    while i > 0:
+        path = path[:i]
+        yield path
+        i = path.rfind("/")
+
+
 def final_files(image: Image) -> dict[str, int]:
-    """``"/path" → size`` for every non-directory in the final (accurate) filesystem."""
-    root = Node("")
+    """``"/path" → size`` for every non-directory in the final (accurate) filesystem.
+
+    The same result as stacking the accurate layer trees (``tree.stack.stack_accurate``: a
+    layer's whiteouts and opaque dirs first, then its entries; a non-directory replacing a
+    directory drops what was under it), computed on a flat ``path → entry`` map because that
+    is several times cheaper than building trees: the comparison must cost little next to
+    reading the archives.  tests/report/test_snapshot.py holds it to the tree semantics.
+    """
+    entries: dict[str, Entry] = {}
+    parents: set[str] = set()  # every path that has (or had) something under it
     for layer in image.layers:
-        # Stack from an empty root, so a whiteout in layer 0 deletes nothing and is not kept.
-        stack_accurate(root, build_layer_tree(layer.entries, accurate=True))
-    files: dict[str, int] = {}
-    for names, node in walk_pre(root):
-        info = node.info
-        if info is None or info.is_dir or node.is_whiteout:
-            continue
-        files["/" + "/".join(names)] = info.size
-    return files
+        gone: set[str] = set()
+        opaque: set[str] = set()
+        adds: list[Entry] = []
+        for e in layer.entries:
+            d, _, b = e.path.rpartition("/")
+            if b == OPAQUE_MARKER:
+                opaque.add(d)
+            elif b.startswith(WHITEOUT_PREFIX):
+                if not b.startswith(OPAQUE_PREFIX):
+                    gone.add(f"{d}/{b[len(WHITEOUT_PREFIX):]}" if d else b[len(WHITEOUT_PREFIX):])
+            elif e.path:
+                adds.append(e)
+        if gone or opaque:
+            everything = "" in opaque
+            for path in [p for p in entries if everything or p in gone
+                         or any(a in gone or a in opaque for a in _ancestors(p))]:
+                del entries[path]
+        for e in adds:
+            path = e.path
+            if not e.is_dir and path in parents:
+                prev = entries.get(path)
+                if prev is None or prev.is_dir:  # a file replaces a directory and its contents
+                    prefix = path + "/"
+                    for p in [p for p in entries if p.startswith(prefix)]:
+                        del entries[p]
+            entries[path] = e
+            parents.update(_ancestors(path))
+    return {"/" + p: e.size for p, e in entries.items() if not e.is_dir}
 
 
 def snapshot_image(image: Image) -> Snapshot:
@@ -82,8 +114,12 @@ def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions) -
     path, _sel = split_archive_arg(arg)
     if "://" not in arg and os.path.isfile(path) and _looks_like_baseline(path):
         return load_baseline(path, side)
-    if "://" not in arg and not os.path.exists(path) and path.endswith(".json"):
-        return load_baseline(path, side)  # reports "no such file" as a baseline
+    if "://" not in arg and not os.path.exists(path):
+        if path.endswith(".json"):
+            return load_baseline(path, side)  # reports "no such file" as a baseline
+        if path.endswith((".tar", ".tar.gz", ".tgz", ".oci")):
+            # Clearly meant as an archive: say so, rather than "the docker source is not supported".
+            raise LayerscopeError(f"{side}: cannot open image archive {path!r}: no such file")
     try:
         source, image_arg = pick_source(arg, source_flag)
         image = load_image(source, image_arg, opts)

@@ -22,6 +22,7 @@ class ReadOptions:
     platform: str | None = None
     verify: bool = True
     limits: Limits = field(default_factory=Limits)
+    hash_content: bool = True  # XXH64 of file content, for diff marks; CI / --json don't need it
 
 
 def split_archive_arg(arg: str) -> tuple[str, str | None]:
@@ -36,6 +37,34 @@ def split_archive_arg(arg: str) -> tuple[str, str | None]:
     return arg, None
 
 
+class _FileSource:
+    """Chunks of a file, with a bounded forward seek (never past the end, so truncation is
+    still noticed)."""
+
+    def __init__(self, f) -> None:  # noqa: ANN001
+        self._f = f
+        try:
+            st = os.fstat(f.fileno())
+            self.seekable = f.seekable() and os.path.stat.S_ISREG(st.st_mode)
+            self._size = st.st_size
+        except (OSError, ValueError):
+            self.seekable = False
+            self._size = 0
+        self._pos = 0
+
+    def read(self) -> bytes:
+        chunk = self._f.read(READ_SIZE)
+        self._pos += len(chunk)
+        return chunk
+
+    def skip(self, n: int) -> int:
+        k = max(0, min(n, self._size - self._pos))
+        if k:
+            self._f.seek(k, os.SEEK_CUR)
+            self._pos += k
+        return k
+
+
 def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive") -> Image:
     path, selector = split_archive_arg(path)
     selector = opts.image or selector
@@ -48,8 +77,11 @@ def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = 
     except OSError as e:
         raise LayerscopeError(f"cannot open image archive {path!r}: {e.strerror or e}") from None
     with f:
+        source_file = _FileSource(f)
         try:
-            contents = scan(lambda: f.read(READ_SIZE), path, opts.limits, verify=opts.verify)
+            contents = scan(source_file.read, path, opts.limits, verify=opts.verify,
+                            skip=source_file.skip if source_file.seekable else None,
+                            hash_content=opts.hash_content)
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None
     return build_image(contents, name=display_name, source=source, selector=selector,

@@ -45,14 +45,48 @@ def ensure_path(root: Node, parts: list[str]) -> Node:
 
 
 def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Node:
+    """The layer's own tree.  Tar members mostly follow their directory, so the parent of the
+    previous entry is remembered and most entries cost one dict operation."""
     root = Node("")
+    last_dir = None
+    last_node: Node | None = None
     for e in entries:
-        parts = [p for p in e.path.split("/") if p]
-        if not parts:
+        path = e.path
+        cut = path.rfind("/")
+        leaf = path[cut + 1 :]
+        if not leaf:
             continue
-        if accurate and parts[-1] == OPAQUE_MARKER:
-            parent = ensure_path(root, parts[:-1])
-            parent.opaque = True
+        if leaf.startswith(OPAQUE_PREFIX):
+            if accurate and leaf == OPAQUE_MARKER:
+                ensure_path(root, [p for p in path[:cut].split("/") if p]).opaque = True
+                continue
+            # dive drops any name starting ".wh..wh." (after creating missing parents)
+            add_path(root, [p for p in path.split("/") if p], e)
             continue
-        add_path(root, parts, e)
+        if cut < 0:
+            parent = root
+        elif path[:cut] == last_dir and last_node is not None:
+            parent = last_node
+        else:
+            parts = [p for p in path[:cut].split("/") if p]
+            parent = root
+            for name in parts:
+                c = parent.children
+                nxt = None if c is None else c.get(name)
+                if nxt is None:
+                    if name.startswith(OPAQUE_PREFIX):
+                        parent = None  # type: ignore[assignment]
+                        break
+                    nxt = parent.add_child(name)
+                parent = nxt
+            if parent is None:
+                last_dir = None
+                continue
+            last_dir, last_node = path[:cut], parent
+        c = parent.children
+        node = None if c is None else c.get(leaf)
+        if node is None:
+            node = parent.add_child(leaf, e)
+        else:
+            node.info = e
     return root

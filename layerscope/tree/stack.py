@@ -13,8 +13,9 @@ lower layers put under them, and an implicit parent never erases a real director
 from __future__ import annotations
 
 from ..image import WHITEOUT_PREFIX
+from ..image import OPAQUE_PREFIX
 from .build import add_path, ensure_path
-from .node import Node, get_node, walk_post, walk_pre
+from .node import Node, get_node, sorted_names, walk_post, walk_pre
 
 
 def remove_path(root: Node, parts: list[str]) -> bool:
@@ -35,16 +36,64 @@ def whiteout_target(names: list[str]) -> list[str]:
 
 
 def stack_dive(lower: Node, upper: Node) -> list[str]:
-    """Apply ``upper`` onto ``lower`` in place; return dive's path errors."""
+    """Apply ``upper`` onto ``lower`` in place; return dive's path errors.
+
+    Walks both trees together instead of re-resolving every path from the root (dive's
+    ``AddPath`` per node); the order of operations is dive's, so results are identical.
+    """
     errors: list[str] = []
-    for names, node in walk_post(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
-            target = whiteout_target(names)
-            if not remove_path(lower, [t for t in target if t]):
-                errors.append("/" + "/".join(target))
+    if not upper.children:
+        return errors
+    names: list[str] = []
+    # (upper dir, lower counterpart, sorted child names, position)
+    stack: list[tuple[Node, Node, list[str], int]] = [(upper, lower, sorted_names(upper.children), 0)]
+    while stack:
+        up, low, order, i = stack[-1]
+        if i == len(order):
+            stack.pop()
+            if stack:
+                # post-order: the directory itself, after its children
+                _apply(stack[-1][1], up, low, names, errors)
+                names.pop()
+            continue
+        stack[-1] = (up, low, order, i + 1)
+        name = order[i]
+        child = up.children[name]  # type: ignore[index]
+        if child.children:
+            target = low.child(name)
+            if target is None:
+                target = low.add_child(name)  # dive's AddPath creates the parent implicitly
+            names.append(name)
+            stack.append((child, target, sorted_names(child.children), 0))
         else:
-            add_path(lower, list(names), node.info)
+            names.append(name)
+            _apply(low, child, None, names, errors)
+            names.pop()
     return errors
+
+
+def _apply(low_parent: Node, node: Node, existing: Node | None, names: list[str], errors: list[str]) -> None:
+    """One step of dive's ``Stack`` for ``node`` (a child of ``low_parent``'s counterpart)."""
+    name = node.name
+    if name.startswith(WHITEOUT_PREFIX):
+        target = name[len(WHITEOUT_PREFIX):]
+        children = low_parent.children
+        if children is not None and target and target in children:
+            del children[target]
+            if not children:
+                low_parent.children = None
+        elif not target and not names[:-1]:
+            errors.append("/")
+        else:
+            errors.append("/" + "/".join(names[:-1] + [target]))
+        return
+    if existing is None:
+        existing = low_parent.child(name)
+        if existing is None:
+            if name.startswith(OPAQUE_PREFIX):
+                return
+            existing = low_parent.add_child(name)
+    existing.info = node.info
 
 
 def stack_accurate(lower: Node, upper: Node) -> None:

@@ -163,13 +163,13 @@ def grown_pair(tmp_path):
     ("--max-increase", "12kB", False),  # +12,000 B: equal to the limit passes, like dive's rules
     ("--max-increase", "11999", True),
     ("--max-increase", "0.011MB", True),  # decimal units: 11,000 B
-    ("--max-increase-percent", "20", True),  # +12,000 / 59,500 = 20.17 %
-    ("--max-increase-percent", "20.2", False),
-    ("--max-size", "71.5kB", False),  # head: 59,500 + 12,000 = 71,500 B
-    ("--max-size", "71499", True),
+    ("--max-increase-percent", "18", True),  # +12,000 / 66,500 = 18.05 %
+    ("--max-increase-percent", "18.05%", False),
+    ("--max-size", "78.5kB", False),  # head: 66,500 + 12,000 = 78,500 B
+    ("--max-size", "78499", True),
 ])
 def test_size_gates(run, grown_pair, flag, value, fails):
-    assert P.image_bytes(P.BASE) == 59_500 and P.image_bytes(P.head_grown()) == 71_500
+    assert P.image_bytes(P.BASE) == 66_500 and P.image_bytes(P.head_grown()) == 78_500
     r = run("diff", *grown_pair, "--format", "json", flag, value)
     doc = r.json()
     assert r.code == (1 if fails else 0)

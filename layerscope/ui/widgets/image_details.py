@@ -38,7 +38,7 @@ def _threshold(key: str, value: str) -> str:
 
 def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
                        ci_source: str | None, ci_error: str | None) -> Text:
-    t = Text()
+    t = Text(no_wrap=True, overflow="crop")  # table rows stay rows, as in dive
 
     def line(label: str, value: str) -> None:
         t.append(label, style="bold")

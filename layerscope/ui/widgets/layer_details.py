@@ -19,7 +19,7 @@ def layer_details_text(image: Image, index: int) -> Text:
     t = Text()
 
     def line(label: str, value: str) -> None:
-        t.append(f"{label:<8}", style="bold")
+        t.append(f"{label:<9}", style="bold")
         t.append(value + "\n")
 
     line("Tags:", ", ".join(image.tags) if image.tags else "(unavailable)")

@@ -1,0 +1,46 @@
+"""Everything the main screen shows, computed once in a worker thread after the image loads.
+
+The UI only reads these objects: the image, a cache of marked trees, dive's efficiency
+analysis and the CI verdict (the same code paths as ``--ci``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
+from ..ci.evaluate import Verdict, evaluate
+from ..ci.rules import RULE_KEYS, load_rules
+from ..errors import ConfigError
+from ..image import Image
+from ..tree.marks import LayerTrees
+from .trees import TreeCache
+
+
+@dataclass
+class UIModel:
+    image: Image
+    trees: TreeCache
+    analysis: DiveEfficiency
+    verdict: Verdict | None
+    ci_source: str | None
+    ci_error: str | None
+    archive: str | None  # the archive file, for the viewer and extract
+
+
+def build_model(image: Image, *, ci_config: str | None = ".dive-ci",
+                rule_flags: dict[str, str | None] | None = None, archive: str | None = None) -> UIModel:
+    """Trees (lazy per layer), analysis and verdict for ``image``."""
+    trees = TreeCache(LayerTrees(image, accurate=True))
+    analysis = dive_efficiency(image)
+    verdict = None
+    ci_source = None
+    ci_error = None
+    flags = {k: (rule_flags or {}).get(k) for k in RULE_KEYS}
+    try:
+        rules = load_rules(ci_config, flags)
+        ci_source = rules.source
+        verdict = evaluate(rules, analysis)
+    except ConfigError as e:
+        ci_error = str(e)
+    return UIModel(image, trees, analysis, verdict, ci_source, ci_error, archive)
