@@ -33,7 +33,8 @@ def big_image(scale: float = 1.0) -> ImageSpec:
     overwrite = [M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), seed=2)
                  for i in range(0, n_base, 5)]
     # a real image deletes a few hundred files, not thousands (dive re-stacks per whiteout)
-    deletes = [whiteout(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so") for i in range(1, n_base, 250)]
+    deletes = [whiteout(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so") for i in range(1, n_base, 250)
+               if (i // 100) % 25]
     deletes += [whiteout(f"usr/lib/pkg{j:04d}") for j in range(0, n_base // 100, 25)]
     chmod = [M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), mode=0o755)
              for i in range(3, n_base, 5)]

@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "version":
             print(f"layerscope {__version__}")
             return 0
+        if argv and argv[0] in ("diff", "report"):
+            import importlib
+
+            command = importlib.import_module(f"layerscope.commands.{argv[0]}")
+            return command.main(argv[1:])
         args = build_parser().parse_args(argv)
         if args.version:
             print(f"layerscope {__version__}")

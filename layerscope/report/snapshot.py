@@ -67,7 +67,10 @@ def final_files(image: Image) -> dict[str, int]:
                     for p in [p for p in entries if p.startswith(prefix)]:
                         del entries[p]
             entries[path] = e
-            parents.update(_ancestors(path))
+            parent = path.rpartition("/")[0]
+            if parent and parent not in parents:  # its own ancestors are then recorded too
+                parents.add(parent)
+                parents.update(_ancestors(parent))
     return {"/" + p: e.size for p, e in entries.items() if not e.is_dir}
 
 

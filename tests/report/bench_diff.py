@@ -58,15 +58,17 @@ def main() -> None:
         write_docker_save(b, spec(total, 0))
         write_docker_save(h, spec(total, 5_000_000))
         print(f"generated 2 × {os.path.getsize(b) / 1e9:.2f} GB in {time.perf_counter() - t:.1f} s")
-        analyse(b)  # warm the page cache so both timings read from memory alike
-        t = time.perf_counter()
-        analyse(b)
-        analyse(h)
-        t_analyse = time.perf_counter() - t
-        t = time.perf_counter()
-        with redirect_stdout(io.StringIO()):
-            code = diff_main([b, h, "--format", "json", "--no-step-summary"])
-        t_diff = time.perf_counter() - t
+        analyse(b)  # warm the page cache so every timing reads from memory alike
+        t_analyse = t_diff = float("inf")
+        for _ in range(3):  # best of 3: the machine's noise is larger than the effect measured
+            t = time.perf_counter()
+            analyse(b)
+            analyse(h)
+            t_analyse = min(t_analyse, time.perf_counter() - t)
+            t = time.perf_counter()
+            with redirect_stdout(io.StringIO()):
+                code = diff_main([b, h, "--format", "json", "--no-step-summary"])
+            t_diff = min(t_diff, time.perf_counter() - t)
         ratio = t_diff / t_analyse
         print(f"analyse both: {t_analyse:.2f} s   diff: {t_diff:.2f} s   ratio: {ratio:.3f} "
               f"({'OK' if ratio <= 1.2 else 'OVER'} the 1.2× budget)   exit {code}")

@@ -254,3 +254,15 @@ async def test_config_defaults_applied(archives, marks_image, tmp_path):
         assert all(v.flat.parent[i] == 0 for i in v.rows)  # collapsed dirs: only top level
         v.set_all_collapsed(False)
         assert shown(screen) == core_rows(marks_image, 3, True, {UNMODIFIED}, by_size=True)
+
+
+async def test_toggle_pressed_while_tree_computes_is_kept(archives, marks_image, tmp_path):
+    app = make_app(archives["marks"], tmp=str(tmp_path))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        screen.layer_index = 2
+        screen.request_tree()  # a tree build starts from the current state …
+        screen.query_one(FileTree).action_toggle_type("unmodified")  # … and a toggle lands first
+        screen = await settle(app, pilot)
+        assert screen.view.hidden == {UNMODIFIED}
+        assert shown(screen) == core_rows(marks_image, 2, hidden={UNMODIFIED})

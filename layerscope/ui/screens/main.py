@@ -136,17 +136,35 @@ class MainScreen(Screen[None]):
     def _apply_view(self, key: tuple[int, bool], flat: FlatTree, view: TreeView, errors: list[str]) -> None:
         if key != (self.layer_index, self.aggregated):
             return  # a newer request is on its way
-        if self.view is not None:  # state may have changed while the worker ran
-            view.collapsed = self.view.collapsed
+        old = self.view
+        if old is not None:  # keys pressed while the worker ran changed the state: carry it over
+            if (old.hidden != view.hidden or old.filter is not view.filter or old.sort != view.sort
+                    or old.collapse_default != view.collapse_default):
+                view.adopt_state(old)
+            else:
+                view.collapsed = old.collapsed
         self.view = view
         self.computing = False
         self.query_one(FileTree).set_view(view)
         self._update_titles()
         self._update_status()
+        self._prefetch(key)
         if errors and key not in self._error_layers:
             self._error_layers.add(key)
             self.notify(f"{len(errors)} path error(s) in this tree, e.g. unable to remove {errors[0]}: "
                         "path does not exist", severity="warning", timeout=6)
+
+    def _prefetch(self, key: tuple[int, bool]) -> None:
+        """Compute the neighbouring layers' trees while the user looks at this one."""
+        index, aggregated = key
+        todo = [(i, aggregated) for i in (index + 1, index - 1)
+                if 0 <= i < len(self.model.image.layers) and not self.model.trees.cached(i, aggregated)]
+        if todo:
+            def work() -> None:
+                for k in todo:
+                    self.model.trees.get(*k)
+
+            self.run_worker(work, thread=True, exclusive=True, group="prefetch")
 
     # ------------------------------------------------------------------ messages from panes
     def on_layer_selected(self, msg: LayerSelected) -> None:
