@@ -116,7 +116,8 @@ def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
 
 
 def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bool = True, *,
-         skip: Callable[[int], int] | None = None, hash_content: bool = True) -> OuterContents:
+         skip: Callable[[int], int] | None = None, hash_content: bool = True,
+         progress: object | None = None) -> OuterContents:
     """Read the whole outer archive once and return what it holds.
 
     ``skip`` (a seek on a file source) lets uncompressed, unverified layer content be passed
@@ -176,6 +177,8 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
                     entries, size = read_layer(inner, member_label, limits,
                                                hash_content=hash_content, skip=inner_skip)
                 out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
+                if progress is not None:
+                    progress.layers_read += 1  # type: ignore[attr-defined]
             except ArchiveError as e:
                 out.failures[name] = str(e)
         elif want_json and _is_json_name(name):

@@ -15,6 +15,16 @@ READ_SIZE = 1 << 20
 
 
 @dataclass(slots=True)
+class ReadProgress:
+    """Counters the reader advances as it goes, for a UI to poll (no callbacks, no locks:
+    single writer, readers only need a recent value)."""
+
+    bytes_read: int = 0  # of the archive (or stream) as stored
+    bytes_total: int | None = None  # when known (a file), for a fraction and an ETA
+    layers_read: int = 0
+
+
+@dataclass(slots=True)
 class ReadOptions:
     """How to read an image: which one, which platform, how strictly."""
 
@@ -23,6 +33,7 @@ class ReadOptions:
     verify: bool = True
     limits: Limits = field(default_factory=Limits)
     hash_content: bool = True  # XXH64 of file content, for diff marks; CI / --json don't need it
+    progress: ReadProgress = field(default_factory=ReadProgress)
 
 
 def split_archive_arg(arg: str) -> tuple[str, str | None]:
@@ -41,8 +52,9 @@ class _FileSource:
     """Chunks of a file, with a bounded forward seek (never past the end, so truncation is
     still noticed)."""
 
-    def __init__(self, f) -> None:  # noqa: ANN001
+    def __init__(self, f, progress: ReadProgress) -> None:  # noqa: ANN001
         self._f = f
+        self._progress = progress
         try:
             st = os.fstat(f.fileno())
             self.seekable = f.seekable() and os.path.stat.S_ISREG(st.st_mode)
@@ -51,10 +63,12 @@ class _FileSource:
             self.seekable = False
             self._size = 0
         self._pos = 0
+        progress.bytes_total = self._size or None
 
     def read(self) -> bytes:
         chunk = self._f.read(READ_SIZE)
         self._pos += len(chunk)
+        self._progress.bytes_read = self._pos
         return chunk
 
     def skip(self, n: int) -> int:
@@ -62,6 +76,7 @@ class _FileSource:
         if k:
             self._f.seek(k, os.SEEK_CUR)
             self._pos += k
+            self._progress.bytes_read = self._pos
         return k
 
 
@@ -77,11 +92,11 @@ def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = 
     except OSError as e:
         raise LayerscopeError(f"cannot open image archive {path!r}: {e.strerror or e}") from None
     with f:
-        source_file = _FileSource(f)
+        source_file = _FileSource(f, opts.progress)
         try:
             contents = scan(source_file.read, path, opts.limits, verify=opts.verify,
                             skip=source_file.skip if source_file.seekable else None,
-                            hash_content=opts.hash_content)
+                            hash_content=opts.hash_content, progress=opts.progress)
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None
     return build_image(contents, name=display_name, source=source, selector=selector,

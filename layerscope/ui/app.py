@@ -85,10 +85,7 @@ def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.N
 
 def create_app(source: str, image_arg: str, opts: ReadOptions, settings: UISettings,
                args: argparse.Namespace | None = None) -> LayerscopeApp:
-    from .content import split_archive_arg
-
-    archive = split_archive_arg(image_arg)[0] if source == "docker-archive" else None
-    progress = LoadProgress(archive, opts.limits)
+    progress = LoadProgress(opts.progress, opts.limits)
     return LayerscopeApp(make_loader(source, image_arg, opts, args), settings, progress, image_arg)
 
 

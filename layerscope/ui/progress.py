@@ -1,18 +1,17 @@
-"""How far the image load has got, sampled from outside the reader.
+"""How far the image load has got, sampled ten times a second by the loading screen.
 
-The reader (``load_image``) takes no progress callback, so this watches what it already
-exposes: the shared :class:`~layerscope.archive.decompress.Limits` counters (entries and
-uncompressed bytes read so far) and, on Linux, the read position of the archive's file
-descriptor in ``/proc/self/fdinfo``, which against the file size gives a fraction and an ETA.
+The reader advances plain counters (:class:`~layerscope.sources.archive.ReadProgress`: bytes of
+the archive read, its size, layers parsed) and the shared resource counters (entries and
+uncompressed bytes); sampling them needs no callback into the UI thread and no lock.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
 from ..archive.decompress import Limits
+from ..sources.archive import ReadProgress
 
 
 @dataclass(slots=True)
@@ -39,56 +38,15 @@ class Sample:
 
 
 class LoadProgress:
-    """Samples the load of one archive; ``stage`` is set by the loader as it moves on."""
+    """Samples the load of one image; ``stage`` is set by the loader as it moves on."""
 
-    def __init__(self, archive: str | None, limits: Limits) -> None:
-        self.archive = os.path.realpath(archive) if archive else None
+    def __init__(self, read: ReadProgress, limits: Limits) -> None:
+        self.read = read
         self.limits = limits
         self.stage = "Reading image"
         self.start = time.monotonic()
-        self.total: int | None = None
-        self._fd: int | None = None
-        if self.archive:
-            try:
-                self.total = os.path.getsize(self.archive)
-            except OSError:
-                self.total = None
-
-    def _find_fd(self) -> int | None:
-        if not self.archive:
-            return None
-        if self._fd is not None:
-            try:
-                if os.readlink(f"/proc/self/fd/{self._fd}") == self.archive:
-                    return self._fd
-            except OSError:
-                pass
-            self._fd = None
-        try:
-            for name in os.listdir("/proc/self/fd"):
-                try:
-                    if os.readlink(f"/proc/self/fd/{name}") == self.archive:
-                        self._fd = int(name)
-                        break
-                except OSError:
-                    continue
-        except OSError:
-            return None
-        return self._fd
-
-    def _position(self) -> int | None:
-        fd = self._find_fd()
-        if fd is None:
-            return None
-        try:
-            with open(f"/proc/self/fdinfo/{fd}") as f:
-                for line in f:
-                    if line.startswith("pos:"):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            self._fd = None
-        return None
 
     def sample(self) -> Sample:
-        return Sample(self.stage, self.limits.used_entries, self.limits.used_bytes, self._position(),
-                      self.total, time.monotonic() - self.start)
+        return Sample(self.stage, self.limits.used_entries, self.limits.used_bytes,
+                      self.read.bytes_read or None, self.read.bytes_total,
+                      time.monotonic() - self.start)
