@@ -85,6 +85,11 @@ def run_analyze(args: argparse.Namespace) -> int:
         from .ci.evaluate import evaluate
         from .ci.rules import RULE_KEYS, load_rules
 
+        from .config import find_config
+
+        config_path = find_config(args.config)
+        if config_path:
+            out.write(f"Using config file: {config_path}\n")  # dive prints this first, on stdout
         rules = None
         if ci:
             flags = {k: getattr(args, k) for k in RULE_KEYS}

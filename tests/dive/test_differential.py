@@ -170,3 +170,14 @@ def test_oci_archive_equals_dive_on_equivalent_save(name: str, compression: str,
     o = run([*LS, "oci.tar"], tmp)
     assert o.returncode == d.returncode, o.stderr
     assert o.stdout.replace(b"oci.tar", b"X") == d.stdout.replace(b"save.tar", b"X")
+
+
+def test_dive_yaml_is_announced_like_dive(tmp_path) -> None:
+    tmp = str(tmp_path)
+    write_docker_save(os.path.join(tmp, "img.tar"), CASES["single_layer"])
+    with open(os.path.join(tmp, ".dive.yaml"), "w") as f:  # HOME is tmp in run()
+        f.write("filetree:\n  show-attributes: false\n")
+    d, o = ci_pair(tmp, "img.tar")
+    assert d.stdout.startswith(b"Using config file: ")
+    assert o.returncode == d.returncode
+    assert o.stdout == d.stdout
