@@ -41,6 +41,9 @@ def sniff(head: bytes) -> str:
         return "gzip"
     if head.startswith(ZSTD_MAGIC):
         return "zstd"
+    # a zstd skippable frame (0x184D2A50-5F, little-endian) first: zstd:chunked layers
+    if len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and head[0] & 0xF0 == 0x50:
+        return "zstd"
     return "none"
 
 

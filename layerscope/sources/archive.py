@@ -83,6 +83,13 @@ class _FileSource:
 def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive") -> Image:
     path, selector = split_archive_arg(path)
     selector = opts.image or selector
+    from .layout_dir import directory_reader, is_layout_dir
+
+    if is_layout_dir(path):
+        contents = scan(directory_reader(path), path, opts.limits, verify=opts.verify,
+                        hash_content=opts.hash_content, progress=opts.progress)
+        return build_image(contents, name=display_name, source=source, selector=selector,
+                           want_platform=opts.platform, verify=opts.verify)
     try:
         f = open(path, "rb", buffering=0)
     except FileNotFoundError:
