@@ -110,7 +110,10 @@ def dive_efficiency(image: Image) -> DiveEfficiency:
     for layer in image.layers:
         tree = build_layer_tree(layer.dive_entries)
         if stacked is None:
-            stacked = tree.copy()  # StackTreeRange(0, -1): layer 0 alone
+            # StackTreeRange(0, -1): layer 0 alone.  Stacking layer 0 onto itself changes no
+            # structure unless it holds whiteouts, so the copy is only needed then.
+            has_whiteout = any(e.path.rpartition("/")[2].startswith(".wh.") for e in layer.dive_entries)
+            stacked = tree.copy() if has_whiteout else tree
         _visit_layer(tree, stacked, recs, ineff)
         stack_dive(stacked, tree)  # becomes StackTreeRange(0, i) for the next layer
     min_sum = 0
