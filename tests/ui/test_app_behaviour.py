@@ -195,8 +195,10 @@ def test_run_needs_a_terminal(archives, monkeypatch):
         app_module.run(args, "docker-archive", archives["demo"], ReadOptions())
 
 
-def test_cli_prints_one_line_without_terminal(archives, capsys):
+def test_cli_prints_one_line_without_terminal(archives, capsys, monkeypatch):
     from layerscope.cli import main
+
+    monkeypatch.delenv("CI", raising=False)  # CI=true would select CI mode, not the UI
 
     assert main([archives["demo"]]) == 2  # pytest's stdin is not a terminal
     err = capsys.readouterr().err
