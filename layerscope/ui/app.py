@@ -9,6 +9,7 @@ error closes the app and is re-raised, so the CLI prints its one line and exits 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable
 
@@ -60,6 +61,7 @@ class LayerscopeApp(App[int]):
         self.call_from_thread(self._loaded, model)
 
     def _loaded(self, model: UIModel) -> None:
+        gc.freeze()  # the image and its analysis live as long as the UI: keep them out of GC passes
         self.model = model
         self.switch_screen(MainScreen(model, self.settings))
 

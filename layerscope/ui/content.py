@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import stat
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,14 +153,23 @@ def extract(image: Image, archive: str, layer: int, entry: Entry, directory: str
     if entry.typeflag != TYPE_REG or entry.is_dir:
         raise LayerscopeError("only regular files can be extracted")
     target = extract_target(directory, entry.path)
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    flags |= os.O_TRUNC if overwrite else os.O_EXCL
+    # O_NONBLOCK: opening an existing FIFO for writing must fail (ENXIO), not wait forever.
+    flags = (os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_NONBLOCK", 0))
+    flags |= os.O_EXCL if not overwrite else 0
     try:
         fd = os.open(target, flags, 0o644)
     except FileExistsError:
         raise LayerscopeError(f"{target} already exists") from None
     except OSError as e:
         raise LayerscopeError(f"cannot write {target}: {e.strerror or e}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device or FIFO the user said to replace
+        os.close(fd)
+        raise LayerscopeError(f"{target} exists and is not a regular file; not replacing it")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    if overwrite:
+        os.ftruncate(fd, 0)
     written = [False]
 
     def sink(f: IO[bytes]) -> None:

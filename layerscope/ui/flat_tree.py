@@ -1,33 +1,66 @@
-"""A marked tree flattened once, in name order, into parallel arrays.
+"""A marked tree as parallel arrays over a preorder index: what the view model works on.
 
 Walking 100k node objects for every key press is what makes a Python tree UI slow; the view
-model instead works on these arrays with linear passes (children always follow their parent,
-so a reverse pass visits children before parents, and ``end[i]`` skips a whole subtree).
+model instead works on these arrays with C-speed operations (``bytes.translate``,
+``bytearray.find``, slices, ``itertools``).  Children always follow their parent and ``end[i]``
+is one past ``i``'s subtree, so a subtree is the index range ``[i, end[i])``.
+
+Two ways to get one:
+
+* :meth:`FlatTree.from_state` — a layer's view from :class:`~layerscope.tree.views.LayerViews`:
+  the index is the image's *universe* (every path of every layer, shared by all views), and
+  ``present`` says which paths this layer's tree holds;
+* ``FlatTree(root)`` — any marked :class:`~layerscope.tree.node.Node` tree, flattened (every
+  node present).  Kept for tests and small trees.
+
+Index 0 is the root, never shown.
 """
 
 from __future__ import annotations
 
 from ..image import Entry
-from ..tree.node import Node, sorted_names
+from ..tree.node import REMOVED, Node, sorted_names
+from ..tree.views import C_REMOVED, T_MARK, T_PRESENT, State, Universe
+
+
+class _Shared:
+    """The structure arrays (shared by every view of one image) and caches that go with them."""
+
+    __slots__ = ("names", "parent", "depth", "end", "path", "filters")
+
+    def __init__(self, names, parent, depth, end, path) -> None:  # noqa: ANN001
+        self.names, self.parent, self.depth, self.end, self.path = names, parent, depth, end, path
+        self.filters: dict[str, bytearray] = {}  # regex pattern → match byte per path
+
+    def matches(self, rx) -> bytearray:  # noqa: ANN001
+        """1 for every path the regex finds a match in (cached: paths are the same in every view)."""
+        hit = self.filters.get(rx.pattern)
+        if hit is None:
+            if len(self.filters) > 4:
+                self.filters.clear()
+            hit = self.filters[rx.pattern] = bytearray(map(bool, map(rx.search, self.path)))
+        return hit
+
+
+_SHARED: dict[int, _Shared] = {}
 
 
 class FlatTree:
-    """A marked tree in preorder (siblings by name).  Index 0 is the root, never shown."""
+    """One marked tree over a preorder index: structure (shared) plus this tree's arrays."""
 
-    __slots__ = ("names", "parent", "depth", "end", "mark", "own", "is_dir", "has_children",
-                 "path", "info", "_children")
+    __slots__ = ("names", "parent", "depth", "end", "path", "code", "mark", "present", "info", "own",
+                 "shared", "_children", "_removed")
 
-    def __init__(self, root: Node) -> None:
+    def __init__(self, root: Node | None = None) -> None:
+        if root is None:
+            return
         names: list[str] = [""]
         parent: list[int] = [-1]
         depth: list[int] = [0]
-        mark: list[int] = [root.mark]
+        code = bytearray([1 + root.mark])
         own: list[int] = [root.size]
-        is_dir: list[bool] = [root.is_dir]
-        has_children: list[bool] = [bool(root.children)]
         path: list[str] = [""]
         info: list[Entry | None] = [root.info]
-        # Iterative preorder: (node index, its sorted child names, position).
         stack: list[tuple[int, Node, list[str], int]] = []
         if root.children:
             stack.append((0, root, sorted_names(root.children), 0))
@@ -43,12 +76,10 @@ class FlatTree:
             names.append(name)
             parent.append(pidx)
             depth.append(depth[pidx] + 1)
-            mark.append(node.mark)
+            code.append(1 + node.mark)
             nfo = node.info
             info.append(nfo)
             own.append(0 if nfo is None else nfo.size)
-            is_dir.append(nfo is not None and nfo.is_dir)
-            has_children.append(bool(node.children))
             path.append(path[pidx] + "/" + name)
             if node.children:
                 stack.append((i, node, sorted_names(node.children), 0))
@@ -58,40 +89,98 @@ class FlatTree:
             p = parent[i]
             if end[i] > end[p]:
                 end[p] = end[i]
-        self.names, self.parent, self.depth, self.end = names, parent, depth, end
-        self.mark, self.own, self.is_dir, self.has_children = mark, own, is_dir, has_children
-        self.path, self.info = path, info
+        self._init(_Shared(names, parent, depth, end, path), code, info, own)
+
+    @classmethod
+    def from_state(cls, universe: Universe, state: State) -> FlatTree:
+        """A layer's view: the universe's structure, ``state``'s presence, marks and infos."""
+        shared = _SHARED.get(id(universe))
+        if shared is None or shared.names is not universe.names:
+            _SHARED.clear()  # one image at a time
+            shared = _SHARED[id(universe)] = _Shared(universe.names, universe.parent, universe.depth,
+                                                     universe.end, universe.path)
+        self = cls.__new__(cls)
+        self._init(shared, state.code, state.info, state.own)
+        return self
+
+    def _init(self, shared: _Shared, code: bytearray, info: list, own: list) -> None:
+        self.shared = shared
+        self.names, self.parent, self.depth, self.end, self.path = (
+            shared.names, shared.parent, shared.depth, shared.end, shared.path)
+        self.code = code
+        self.mark = code.translate(T_MARK)
+        self.present = code.translate(T_PRESENT)
+        self.present[0] = 1
+        self.info = info
+        self.own = own
         self._children: list[list[int]] | None = None
+        self._removed: tuple[list[int], bytearray] | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
+    # ------------------------------------------------------------------ queries
+    def has_children(self, i: int) -> bool:
+        """Whether node ``i`` has children in this tree."""
+        return self.present.find(1, i + 1, self.end[i]) >= 0
+
+    def is_dir(self, i: int) -> bool:
+        """dive's ``FileInfo.IsDir`` (false for implicit parents)."""
+        nfo = self.info[i]
+        return nfo is not None and nfo.is_dir
+
     def children(self) -> list[list[int]]:
-        """Child index lists (name order), built on first use (only size order needs them)."""
+        """Child index lists of present nodes (name order), built on first use (size order)."""
         if self._children is None:
             kids: list[list[int]] = [[] for _ in self.names]
-            parent = self.parent
+            parent, present = self.parent, self.present
             for i in range(1, len(parent)):
-                kids[parent[i]].append(i)
+                if present[i]:
+                    kids[parent[i]].append(i)
             self._children = kids
         return self._children
 
+    def removed_info(self) -> tuple[list[int], bytearray]:
+        """Sizes with every Removed subtree zeroed, and a flag for nodes inside one.
+
+        dive's ``GetSize`` skips Removed nodes (and what is below them) unless the directory
+        itself is Removed; with these, a directory's size is a C-speed sum over its range.
+        """
+        if self._removed is None:
+            code, end = self.code, self.end
+            under = bytearray(len(code))
+            own_nr = self.own
+            i = code.find(C_REMOVED)
+            if i >= 0:
+                own_nr = list(own_nr)
+                while i >= 0:
+                    e = end[i]
+                    under[i:e] = b"\x01" * (e - i)
+                    own_nr[i:e] = [0] * (e - i)
+                    i = code.find(C_REMOVED, e)
+            self._removed = (own_nr, under)
+        return self._removed
+
     def find(self, path: str) -> int:
-        """Index of the node at ``path`` (``/a/b``), or -1.  Binary-free: walks the children."""
+        """Index of the node at ``path`` (``/a/b``) in this tree, or -1."""
         if not path or path == "/":
             return 0
-        parts = [p for p in path.split("/") if p]
+        names, end, present = self.names, self.end, self.present
         i = 0
-        for part in parts:
-            j = i + 1
-            end = self.end[i]
+        for part in path.split("/"):
+            if not part:
+                continue
+            j, e = i + 1, end[i]
             found = -1
-            while j < end:
-                if self.names[j] == part:
+            while j < e:
+                if names[j] == part:
                     found = j
                     break
-                j = self.end[j]
-            if found < 0:
+                j = end[j]
+            if found < 0 or not present[found]:
                 return -1
             i = found
         return i
+
+
+__all__ = ["FlatTree", "REMOVED"]

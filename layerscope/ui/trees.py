@@ -2,27 +2,42 @@
 
 dive builds the tree of every layer in both compare modes before its UI starts (2·N full
 trees, reference §2.5), which is why it needs gigabytes and tens of seconds on big images.
-Here a layer's tree is computed the first time it is selected (in a worker thread), flattened
-for the view model, and the last few are kept, so going back and forth is instant.
+Here a layer's view comes from :class:`~layerscope.tree.views.LayerViews`: flat arrays over one
+shared index of every path, derived incrementally (the layer's own entries are the only work),
+the first time the layer is selected.  The last few are kept, so going back and forth is
+instant.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 
-from ..tree.marks import LayerTrees, TreeKey
-from .viewmodel import FlatTree
+from ..tree.marks import LayerTrees
+from ..tree.views import LayerViews
+from .flat_tree import FlatTree
 
 
 class TreeCache:
     """Thread-safe LRU of flattened marked trees keyed by (layer index, aggregated)."""
 
-    def __init__(self, layer_trees: LayerTrees, capacity: int = 6) -> None:
+    def __init__(self, layer_trees: LayerTrees, capacity: int = 8) -> None:
         self.layer_trees = layer_trees
         self.capacity = capacity
+        self._views: LayerViews | None = None
         self._items: OrderedDict[tuple[int, bool], tuple[FlatTree, list[str]]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._views_lock = threading.Lock()
+
+    @property
+    def views(self) -> LayerViews:
+        """The per-layer view engine (its shared index is built on first use)."""
+        with self._views_lock:
+            if self._views is None:
+                self._views = LayerViews(self.layer_trees, view_capacity=self.capacity)
+                _settle()
+            return self._views
 
     def get(self, index: int, aggregated: bool) -> tuple[FlatTree, list[str]]:
         """The flattened tree for ``index`` in that mode, and the path errors met building it."""
@@ -32,15 +47,27 @@ class TreeCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        root, errors = self.layer_trees.compare(TreeKey.for_layer(index, aggregated))
-        value = (FlatTree(root), errors)
+        views = self.views  # computed outside the cache lock: LayerViews serialises its own work
+        state = views.view(*key)
+        value = (FlatTree.from_state(views.universe, state), list(state.errors))
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
+        _settle()
         return value
 
     def cached(self, index: int, aggregated: bool) -> bool:
         with self._lock:
             return (index, aggregated and index > 0) in self._items
+
+
+def _settle() -> None:
+    """Move what was just built (the image, its trees, the index) out of the collector's way.
+
+    Hundreds of thousands of long-lived objects make every full garbage collection take tens
+    of milliseconds — a visible stutter on a key press.  They live as long as the UI, so they
+    are frozen (``gc.freeze``) instead of being traversed again and again.
+    """
+    gc.freeze()

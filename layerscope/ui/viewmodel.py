@@ -1,14 +1,15 @@
 """The file tree as the UI shows it, with no Textual in sight, so it can be tested directly.
 
-A marked tree (from :class:`~layerscope.tree.marks.LayerTrees`) is flattened once, in name
-order, into parallel arrays (:class:`FlatTree`).  Everything the pane needs is then a linear
-pass over those arrays instead of a walk over node objects, which is what keeps a key press
-on a 100k-file image within a frame:
+A layer's marked tree comes as parallel arrays over a preorder index (:class:`FlatTree`, from
+:mod:`layerscope.tree.views`).  Everything the pane needs is computed from those arrays with
+C-speed operations (``translate``, ``find``, slices, ``itertools``) or only for the rows on
+screen, which is what keeps a key press on a 100k-file image within a frame:
 
 * visibility (dive's ``Update``): a node shows if its diff type is not hidden and it matches
   the filter, or if any child shows — ancestors of a match stay, as in dive (reference §5.4);
 * sizes are computed on that *view* (dive's ``GetSize`` on the view tree, §2.6): a directory
-  counts only its visible descendants, skipping Removed ones unless it is Removed itself;
+  counts only its visible descendants, skipping Removed ones unless it is Removed itself —
+  lazily, for the rows drawn (all of them only for the size order);
 * rows are the visible nodes minus the insides of collapsed directories, in name order or by
   size descending (ties by name, dive's ``BySizeDesc``);
 * collapse state is kept by path, so it follows the path when another layer is selected
@@ -20,7 +21,10 @@ Only the rows on screen are ever turned into text (:meth:`TreeView.prefix`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import accumulate, compress
+from operator import gt, mul, sub
 
 from ..image import TYPE_LINK, TYPE_SYMLINK
 from ..tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
@@ -41,6 +45,78 @@ def compile_filter(text: str) -> re.Pattern[str] | None:
     return re.compile(text)
 
 
+class Sizes:
+    """dive's ``GetSize`` on the view tree, per node, computed when asked (and remembered).
+
+    A directory's subtree is the index range ``[i, end[i])``, so its size is the sum of the
+    visible sizes in that range — with Removed subtrees zeroed unless the directory itself is
+    Removed — taken at C speed with ``compress``.
+    """
+
+    def __init__(self, flat: FlatTree, visible: bytearray) -> None:
+        self.flat = flat
+        self.visible = visible
+        self._memo: dict[int, int] = {}
+        self._all: list[int] | None = None
+
+    def __getitem__(self, i: int) -> int:
+        if self._all is not None:
+            return self._all[i]
+        hit = self._memo.get(i)
+        if hit is None:
+            hit = self._memo[i] = self._size(i)
+        return hit
+
+    def _size(self, i: int) -> int:
+        f, vis = self.flat, self.visible
+        e = f.end[i]
+        own = f.own
+        if vis.find(1, i + 1, e) < 0:
+            return own[i]
+        if f.mark[i] == REMOVED:
+            return sum(compress(own[i:e], vis[i:e]))
+        own_nr, under = f.removed_info()
+        if not under[i]:
+            return sum(compress(own_nr[i:e], vis[i:e]))
+        return self._slow(i)
+
+    def _slow(self, i: int) -> int:
+        """A non-Removed directory below a Removed one (deleted, then re-created)."""
+        f, vis = self.flat, self.visible
+        end, own, mark = f.end, f.own, f.mark
+        total = own[i]
+        j, e = i + 1, end[i]
+        while j < e:
+            if not vis[j] or mark[j] == REMOVED:
+                j = end[j]
+                continue
+            total += own[j]
+            j += 1
+        return total
+
+    def all(self) -> list[int]:
+        """Every node's size (0 for hidden ones), from prefix sums: for the size order."""
+        if self._all is None:
+            f, vis = self.flat, self.visible
+            end, own = f.end, f.own
+            own_nr, under = f.removed_info()
+            p = list(accumulate(map(mul, own_nr, vis), initial=0))
+            sizes = list(map(sub, map(p.__getitem__, end), p))
+            if own_nr is not own:
+                code_removed = f.mark
+                pa = list(accumulate(map(mul, own, vis), initial=0))
+                i = under.find(1)
+                while i >= 0:
+                    e = end[i]
+                    for j in range(i, e):
+                        if vis[j]:
+                            sizes[j] = pa[end[j]] - pa[j] if code_removed[j] == REMOVED else self._slow(j)
+                    i = under.find(1, e)
+            sizes = list(map(mul, sizes, vis))
+            self._all = sizes
+        return self._all
+
+
 class TreeView:
     """What the file tree pane shows for one flattened tree, and the state that drives it."""
 
@@ -55,77 +131,69 @@ class TreeView:
         self.collapsed: dict[str, bool] = dict(expanded or {})
         self.cursor = 0
         self.visible = bytearray()
-        self.size: list[int] = []
-        self.is_last = bytearray()
+        self.size: Sizes = Sizes(flat, self.visible)
         self.rows: list[int] = []
+        self._sorted_kids: list[list[int]] | None = None
+        self._last: dict[int, bool] = {}
         self._order: list[int] | None = None  # all visible nodes in display order (search)
         self._refresh_visibility()
 
     # ----------------------------------------------------------------- derived state
     def _refresh_visibility(self) -> None:
-        """Recompute visibility, view sizes, last-sibling flags and rows (one linear pass each)."""
+        """Visibility: a node shows if its type is not hidden and it matches the filter, or if
+        anything below it shows.  Subtrees are index ranges, so "anything in ``[i, end[i])``
+        qualifies" is a difference of prefix sums — no Python loop over the nodes."""
         f = self.flat
-        n = len(f)
-        parent, mark, own, path = f.parent, f.mark, f.own, f.path
         hidden = self.hidden
         rx = self.filter
-        vis = bytearray(n)
-        nonrem = list(own)
-        total = list(own)
         if rx is None and not hidden:
-            vis = bytearray(b"\x01") * n
-            for i in range(n - 1, 0, -1):
-                p = parent[i]
-                total[p] += total[i]
-                if mark[i] != REMOVED:
-                    nonrem[p] += nonrem[i]
+            vis = bytearray(f.present)
         else:
-            search = rx.search if rx is not None else None
-            for i in range(n - 1, 0, -1):
-                if vis[i] or (mark[i] not in hidden and (search is None or search(path[i]) is not None)):
-                    vis[i] = 1
-                    p = parent[i]
-                    vis[p] = 1
-                    total[p] += total[i]
-                    if mark[i] != REMOVED:
-                        nonrem[p] += nonrem[i]
+            table = bytes([0] + [0 if m in hidden else 1 for m in range(4)] + [0] * 251)
+            ok = f.code.translate(table)
+            if rx is not None:
+                n = len(ok)
+                both = int.from_bytes(ok, "little") & int.from_bytes(f.shared.matches(rx), "little")
+                ok = both.to_bytes(n, "little")
+            p = list(accumulate(ok, initial=0))
+            vis = bytearray(map(gt, map(p.__getitem__, f.end), p))
         vis[0] = 1
         self.visible = vis
-        self.size = [t if m == REMOVED else r for t, r, m in zip(total, nonrem, mark)]
+        self.size = Sizes(f, vis)
         self._refresh_order()
 
     def _refresh_order(self) -> None:
-        """Sibling order and last-child flags for the current sort, then the rows."""
-        f = self.flat
-        n = len(f)
-        last = bytearray(n)
-        vis = self.visible
+        """Sibling order for the current sort, then the rows."""
+        self._last = {}
         if self.sort == SORT_SIZE:
-            size = self.size
-            kids = f.children()
+            vis = self.visible
+            size = self.size.all()
+            kids = self.flat.children()
             self._sorted_kids = [
                 sorted((c for c in ks if vis[c]), key=lambda c: -size[c]) if ks else ks for ks in kids
             ]
-            for ks in self._sorted_kids:
-                if ks:
-                    last[ks[-1]] = 1
         else:
             self._sorted_kids = None
-            seen = bytearray(n)
-            parent = f.parent
-            for i in range(n - 1, 0, -1):
-                if vis[i]:
-                    p = parent[i]
-                    if not seen[p]:
-                        seen[p] = 1
-                        last[i] = 1
-        self.is_last = last
         self._order = None
         self._rebuild_rows()
 
+    def is_last(self, i: int) -> bool:
+        """Whether ``i`` is the last visible child of its parent in the current order."""
+        hit = self._last.get(i)
+        if hit is None:
+            f = self.flat
+            p = f.parent[i]
+            if self._sorted_kids is not None:
+                ks = self._sorted_kids[p]
+                hit = bool(ks) and ks[-1] == i
+            else:
+                hit = self.visible.find(1, f.end[i], f.end[p]) < 0
+            self._last[i] = hit
+        return hit
+
     def is_collapsed(self, i: int) -> bool:
         f = self.flat
-        if not f.has_children[i]:
+        if i <= 0 or not f.has_children(i):
             return False
         return self.collapsed.get(f.path[i], self.collapse_default)
 
@@ -133,22 +201,39 @@ class TreeView:
         keep = self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else -1
         f = self.flat
         vis = self.visible
-        end, has_children, path = f.end, f.has_children, f.path
+        end, path = f.end, f.path
         collapsed, default = self.collapsed, self.collapse_default
-        rows: list[int] = []
-        append = rows.append
-        if self._sorted_kids is None:
-            i, n = 1, len(f)
-            while i < n:
-                if not vis[i]:
-                    i = end[i]
+        if self._sorted_kids is None and not default:
+            # everything visible, minus the insides of collapsed directories
+            mask = vis
+            for p, c in collapsed.items():
+                if c:
+                    i = f.find(p)
+                    if i > 0 and vis[i] and end[i] > i + 1:
+                        if mask is vis:
+                            mask = bytearray(vis)
+                        mask[i + 1:end[i]] = bytes(end[i] - i - 1)
+            rows = list(compress(range(len(f)), mask))
+            if rows and rows[0] == 0:
+                del rows[0]
+        elif self._sorted_kids is None:
+            # mostly collapsed: walk only into expanded directories
+            rows = []
+            append = rows.append
+            find = vis.find
+            stack = [(1, len(f))]
+            while stack:
+                j, e = stack.pop()
+                j = find(1, j, e)
+                if j < 0:
                     continue
-                append(i)
-                if has_children[i] and collapsed.get(path[i], default):
-                    i = end[i]
-                else:
-                    i += 1
+                append(j)
+                stack.append((end[j], e))
+                if end[j] > j + 1 and not collapsed.get(path[j], default):
+                    stack.append((j + 1, end[j]))
         else:
+            rows = []
+            append = rows.append
             kids = self._sorted_kids
             stack = [iter(kids[0])]
             while stack:
@@ -157,18 +242,25 @@ class TreeView:
                     stack.pop()
                     continue
                 append(i)
-                if kids[i] and not (has_children[i] and collapsed.get(path[i], default)):
+                if kids[i] and not collapsed.get(path[i], default):
                     stack.append(iter(kids[i]))
         self.rows = rows
         self._place_cursor(keep)
 
     def _place_cursor(self, node: int) -> None:
         if node >= 0:
-            try:
-                self.cursor = self.rows.index(node)
-                return
-            except ValueError:
-                pass
+            rows = self.rows
+            if self._sorted_kids is None:
+                k = bisect_left(rows, node)
+                if k < len(rows) and rows[k] == node:
+                    self.cursor = k
+                    return
+            else:
+                try:
+                    self.cursor = rows.index(node)
+                    return
+                except ValueError:
+                    pass
         self.cursor = max(0, min(self.cursor, len(self.rows) - 1))
 
     # ----------------------------------------------------------------- queries
@@ -183,14 +275,7 @@ class TreeView:
         return self.flat.path[i] if i > 0 else ""
 
     def has_visible_children(self, i: int) -> bool:
-        f = self.flat
-        vis = self.visible
-        j = i + 1
-        while j < f.end[i]:
-            if vis[j]:
-                return True
-            j = f.end[j]
-        return False
+        return self.visible.find(1, i + 1, self.flat.end[i]) >= 0
 
     def prefix(self, i: int) -> str:
         """dive's tree guide for node ``i``: ``│   `` / 4 spaces per level, ``├─``/``└─``, ``─ ``/``⊕ ``."""
@@ -198,10 +283,10 @@ class TreeView:
         parts: list[str] = []
         a = f.parent[i]
         while a > 0:
-            parts.append("    " if self.is_last[a] else "│   ")
+            parts.append("    " if self.is_last(a) else "│   ")
             a = f.parent[a]
         parts.reverse()
-        parts.append("└─" if self.is_last[i] else "├─")
+        parts.append("└─" if self.is_last(i) else "├─")
         parts.append("⊕ " if self.is_collapsed(i) and self.has_visible_children(i) else "─ ")
         return "".join(parts)
 
@@ -237,7 +322,7 @@ class TreeView:
 
     def toggle_collapse(self, i: int | None = None) -> None:
         i = self.current if i is None else i
-        if i <= 0 or not self.flat.has_children[i]:
+        if i <= 0 or not self.flat.has_children(i):
             return
         self.collapsed[self.flat.path[i]] = not self.is_collapsed(i)
         self._rebuild_rows()
@@ -267,7 +352,7 @@ class TreeView:
     def enter(self) -> None:
         """dive's cursor-right: expand a collapsed directory, else step into its first child."""
         i = self.current
-        if i <= 0 or not self.flat.has_children[i]:
+        if i <= 0 or not self.flat.has_children(i):
             return
         if self.is_collapsed(i):
             self.collapsed[self.flat.path[i]] = False
@@ -295,12 +380,11 @@ class TreeView:
     def display_order(self) -> list[int]:
         """Every visible node in display order, collapsed insides included (for search)."""
         if self._order is None:
-            f = self.flat
-            vis = self.visible
             if self._sorted_kids is None:
-                self._order = [i for i in range(1, len(f)) if vis[i]]
+                order = list(compress(range(len(self.flat)), self.visible))
+                self._order = order[1:]  # the root is always visible
             else:
-                order: list[int] = []
+                order = []
                 kids = self._sorted_kids
                 stack = [iter(kids[0])]
                 while stack:
@@ -323,10 +407,14 @@ class TreeView:
         if not order:
             return False
         cur = self.current
-        try:
-            pos = order.index(cur)
-        except ValueError:
-            pos = -1 if forward else 0
+        if self._sorted_kids is None:
+            k = bisect_left(order, cur)
+            pos = k if k < len(order) and order[k] == cur else (-1 if forward else 0)
+        else:
+            try:
+                pos = order.index(cur)
+            except ValueError:
+                pos = -1 if forward else 0
         n = len(order)
         path = self.flat.path
         step = 1 if forward else -1

@@ -9,7 +9,7 @@ import pytest
 from layerscope.tree.marks import LayerTrees, TreeKey
 from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from layerscope.ui.trees import TreeCache
-from layerscope.ui.viewmodel import SORT_SIZE, FlatTree, TreeView, compile_filter, display_text
+from layerscope.ui.viewmodel import SORT_SIZE, FlatTree, Sizes, TreeView, compile_filter, display_text
 from ui_oracle import expected_rows
 
 
@@ -202,3 +202,70 @@ def test_display_text_escapes_unsafe_names():
     assert display_text("a\nb") == "a\\x0ab"
     assert display_text("caf\udce9") == "caf\\xe9"
     assert display_text("ok") == "ok"
+
+
+@pytest.mark.parametrize("aggregated", [False, True])
+def test_layer_views_match_core_tree_and_oracle(marks_image, demo_image, aggregated):
+    """The UI's trees come from ``tree/views.py`` (one shared index, per-layer arrays): every
+    layer's rows, marks and view sizes must equal the oracle built from ``LayerTrees.compare``,
+    with every hidden-type combination, a filter and the size order."""
+    for image in (marks_image, demo_image):
+        cache = TreeCache(LayerTrees(image))
+        for i in range(len(image.layers)):
+            root = marked(image, i, aggregated)
+            flat, errors = cache.get(i, aggregated)
+            assert errors == LayerTrees(image).compare(TreeKey.for_layer(i, aggregated))[1]
+            for hidden in ([], [UNMODIFIED], [ADDED], [REMOVED], [MODIFIED, UNMODIFIED], [ADDED, REMOVED]):
+                view = TreeView(flat, hidden=hidden)
+                assert rows(view) == expected_rows(root, set(hidden)), (i, hidden)
+            view = TreeView(flat, sort=SORT_SIZE)
+            assert rows(view) == expected_rows(root, by_size=True), i
+            rx = compile_filter("e")
+            view = TreeView(flat, hidden=[UNMODIFIED])
+            view.set_filter(rx)
+            assert rows(view) == expected_rows(root, {UNMODIFIED}, rx), i
+            view.set_filter(None)
+            assert rows(view) == expected_rows(root, {UNMODIFIED}), i
+
+
+def test_layer_views_deleted_then_readded_sizes(marks_image):
+    """Aggregated layer 3: /srv/gone was deleted (L1) then re-added (L3) and stays Removed; a
+    Removed dir counts everything below it, a live dir skips Removed children."""
+    cache = TreeCache(LayerTrees(marks_image))
+    flat, _ = cache.get(3, True)
+    root = marked(marks_image, 3, True)
+    for hidden in ([], [REMOVED], [UNMODIFIED]):
+        view = TreeView(flat, hidden=hidden)
+        assert rows(view) == expected_rows(root, set(hidden))
+        lazy = [view.size[i] if view.visible[i] else 0 for i in range(len(flat))]
+        assert Sizes(flat, view.visible).all() == lazy
+
+
+def test_live_dir_below_removed_dir_sizes():
+    """A directory deleted in L1 and re-populated in L2 stays Removed in the aggregated view,
+    while the new directory below it is Added: its size must skip nothing of its own."""
+    from layerscope.image import MODE_DIR, TYPE_DIR, TYPE_REG, Entry, Image, Layer
+
+    def f(p, size, h=1):
+        return Entry(p, TYPE_REG, "", size, 0o644, 0, 0, h)
+
+    def d(p):
+        return Entry(p, TYPE_DIR, "", 0, MODE_DIR | 0o755, 0, 0, 0)
+
+    layers = [[d("dd"), f("dd/x", 10), d("dd/old"), f("dd/old/y", 20), f("keep", 1)],
+              [f(".wh.dd", 0)],
+              [d("dd"), d("dd/new"), f("dd/new/z", 300), f("dd/new/w", 4000), f("dd/x", 50000, 2)]]
+    image = Image("t", "docker-archive", [Layer(i, f"l{i}", "", "", "", 0, es) for i, es in enumerate(layers)])
+    cache = TreeCache(LayerTrees(image))
+    for aggregated in (False, True):
+        root = marked(image, 2, aggregated)
+        flat, _ = cache.get(2, aggregated)
+        for hidden in ([], [REMOVED], [ADDED]):
+            view = TreeView(flat, hidden=hidden)
+            assert rows(view) == expected_rows(root, set(hidden)), (aggregated, hidden)
+            lazy = [view.size[i] if view.visible[i] else 0 for i in range(len(flat))]
+            assert Sizes(flat, view.visible).all() == lazy
+            view = TreeView(flat, hidden=hidden, sort=SORT_SIZE)
+            assert rows(view) == expected_rows(root, set(hidden), by_size=True), (aggregated, hidden)
+    agg = {p: (m, s) for p, m, s in rows(TreeView(cache.get(2, True)[0]))}
+    assert agg["/dd"][0] == REMOVED and agg["/dd/new"] == (ADDED, 4300)

@@ -62,9 +62,23 @@ class FileTree(ScrollView, can_focus=True):
         self._line_starts = None
         if self.wrap and self.view is not None:
             self._line_starts = self._wrap_map()
-        self.virtual_size = Size(self.size.width, self._content_lines() + 1)
+        self._set_virtual_size(Size(self.size.width, self._content_lines() + 1))
         if scroll:
             self._scroll_to_cursor()
+        self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without a screen re-layout when the scrollbars stay as they
+        are (``virtual_size`` is a layout reactive: every toggle would re-render every pane)."""
+        old = self.virtual_size
+        if size == old:
+            return
+        h = self.size.height
+        if old.width != size.width or (old.height > h) != (size.height > h) or not self.is_mounted:
+            self.virtual_size = size
+            return
+        self.set_reactive(FileTree.virtual_size, size)
+        self._scroll_update(size)
         self.refresh()
 
     def _content_lines(self) -> int:
@@ -107,7 +121,7 @@ class FileTree(ScrollView, can_focus=True):
         assert v is not None
         i = v.rows[row]
         f = v.flat
-        attrs = attributes(f.info[i], f.is_dir[i], v.size[i]) if self.attributes_shown else ""
+        attrs = attributes(f.info[i], f.is_dir(i), v.size[i]) if self.attributes_shown else ""
         return attrs + v.prefix(i) + v.label(i)
 
     def render_line(self, y: int) -> Strip:
@@ -151,35 +165,41 @@ class FileTree(ScrollView, can_focus=True):
         elif last >= top + visible:
             self.scroll_to(y=last - visible + 1, animate=False, immediate=True)
 
-    def _moved(self) -> None:
+    def _moved(self, before: tuple[int, int] | None = None) -> None:
+        """The cursor moved: scroll it into view; without a scroll, repaint only the old and new
+        cursor lines (a full repaint of the pane costs far more than the move itself)."""
+        top = self.scroll_offset.y
         self._scroll_to_cursor()
-        self.refresh()
+        if before is None or self.scroll_offset.y != top:
+            self.refresh()
+            return
+        for first, last in (before, self._cursor_lines()):
+            self.refresh_lines(first + 1, last - first + 1)  # +1: line 0 is the header
+
+    def _move(self, delta: int) -> None:
+        if self.view:
+            before = self._cursor_lines()
+            self.view.move(delta)
+            self._moved(before)
 
     # ------------------------------------------------------------------ actions
     def action_cursor_up(self) -> None:
-        if self.view:
-            self.view.move(-1)
-            self._moved()
+        self._move(-1)
 
     def action_cursor_down(self) -> None:
-        if self.view:
-            self.view.move(1)
-            self._moved()
+        self._move(1)
 
     def action_page_up(self) -> None:
-        if self.view:
-            self.view.move(-max(1, self.size.height - 1))
-            self._moved()
+        self._move(-max(1, self.size.height - 1))
 
     def action_page_down(self) -> None:
-        if self.view:
-            self.view.move(max(1, self.size.height - 1))
-            self._moved()
+        self._move(max(1, self.size.height - 1))
 
     def action_cursor_left(self) -> None:
         if self.view:
+            before = self._cursor_lines()
             self.view.to_parent()
-            self._moved()
+            self._moved(before)
 
     def action_cursor_right(self) -> None:
         if self.view:

@@ -43,7 +43,10 @@ class StatusBar(Static):
             t.append(f"{key} {shown}", style=style)
             t.append(" ")
         t.append("▏")
-        self.update(t)
+        if t == getattr(self, "_shown", None):
+            return  # unchanged: skip the re-layout an update costs on every key press
+        self._shown = t
+        self.update(t, layout=False)  # one line, always: no re-layout of the screen
 
     @property
     def text(self) -> str:
