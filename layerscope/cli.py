@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-bytes", type=_size_arg, default=None, help="cap on total uncompressed bytes (default 64GiB)")
     p.add_argument("--max-entries", type=int, default=None, help="cap on total tar entries (default 10M)")
     p.add_argument("--sort", choices=["name", "size"], default=None, help="file tree order in the UI")
+    p.add_argument("--insecure", action="store_true", help="registry source: plain http (no TLS)")
+    p.add_argument("--cache", dest="cache", action="store_true", default=True,
+                   help="registry source: use the blob cache in ~/.cache/layerscope (default)")
+    p.add_argument("--no-cache", dest="cache", action="store_false", help="registry source: no blob cache")
+    p.add_argument("--format", choices=["dive", "junit", "github", "markdown"], default="dive",
+                   help="CI output: dive's text (default), junit XML, dive's text + GitHub annotations, "
+                        "or the markdown summary; other than dive implies --ci")
     p.add_argument("-v", "--version", action="store_true", help="print the version")
     return p
 
@@ -65,7 +72,8 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
         limits.max_bytes = args.max_bytes
     if args.max_entries is not None:
         limits.max_entries = args.max_entries
-    return ReadOptions(image=args.image_select, platform=args.platform, verify=not args.no_verify, limits=limits)
+    return ReadOptions(image=args.image_select, platform=args.platform, verify=not args.no_verify, limits=limits,
+                       insecure=getattr(args, "insecure", False), cache=getattr(args, "cache", True))
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -75,10 +83,14 @@ def run_analyze(args: argparse.Namespace) -> int:
         raise LayerscopeError("No image argument given")
     source, image_arg = pick_source(args.image, args.source)
     opts = _read_options(args)
-    ci = ci_enabled(args.ci)
+    ci = ci_enabled(args.ci) or args.format != "dive"
     if args.json_path or ci:
         opts.hash_content = False  # nothing in CI mode or dive's JSON uses content hashes
     out = sys.stdout
+    if ci and not args.json_path and args.format not in ("dive", "github"):
+        import io
+
+        out = io.StringIO()  # junit / markdown replace dive's text (see ci/formats.py)
     if args.json_path or ci:
         from .analysis.dive_efficiency import dive_efficiency
         from .ci import render
@@ -115,7 +127,9 @@ def run_analyze(args: argparse.Namespace) -> int:
         verdict = evaluate(rules, analysis)
         out.write(render.analysis_lines(analysis))
         out.write(render.report(analysis, verdict))
-        return verdict.exit_code
+        from .ci.formats import finish_ci
+
+        return finish_ci(args.format, image, analysis, verdict, rules, sys.stdout)
     return run_ui(args, source, image_arg, opts)
 
 
@@ -133,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "version":
             print(f"layerscope {__version__}")
             return 0
-        if argv and argv[0] in ("diff", "report"):
+        if argv and argv[0] in ("diff", "report", "build", "explain"):
             import importlib
 
             command = importlib.import_module(f"layerscope.commands.{argv[0]}")

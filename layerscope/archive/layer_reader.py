@@ -106,9 +106,9 @@ def read_layer(
         else:
             read_data(stream, h, None)
             digest = _EMPTY_HASH if tf != TYPE_DIR else 0
-        total += h.size
         if path == ".":
-            continue
+            continue  # dive skips "." before counting its size
+        total += h.size
         limits.used_entries += 1
         if limits.used_entries > limits.max_entries:
             raise ArchiveError(f"{label}: more than {limits.max_entries} entries (--max-entries)")

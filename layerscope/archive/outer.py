@@ -164,7 +164,9 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
                 out.failures[name] = f"JSON document larger than {MAX_JSON >> 20} MiB"
             else:
                 out.jsons[name] = data
-        elif want_layer and (kind != "none" or _looks_like_tar(head.head)):
+        elif want_layer and (kind != "none" or _looks_like_tar(head.head)
+                             or (_is_layer_name(name) and len(head.head) < BLOCK)):
+            # (a ``.tar`` member shorter than one header is a truncated tar: say so)
             member_label = f"layer {name}"
             try:
                 comp, inner, _counted = open_decompressed(head, limits, member_label)

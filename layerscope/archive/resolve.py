@@ -157,12 +157,15 @@ def _collect_manifests(contents: OuterContents, index: Any, where: str, depth: i
         if not isinstance(desc, dict):
             raise ArchiveError(f"{where}: manifest descriptor must be an object")
         mt = desc.get("mediaType", "")
+        if not isinstance(mt, str):
+            raise ArchiveError(f"{where}: manifest descriptor mediaType must be a string")
         name = _blob_name(desc.get("digest"), where)
         if mt in INDEX_TYPES:
             _collect_manifests(contents, _load_json(contents, name, "image index"), name, depth + 1, out)
             continue
         doc = _load_json(contents, name, "image manifest")
-        if isinstance(doc, dict) and doc.get("mediaType") in INDEX_TYPES | {None} and "manifests" in doc:
+        if (isinstance(doc, dict) and (doc.get("mediaType") is None or (isinstance(doc.get("mediaType"), str) and doc["mediaType"] in INDEX_TYPES))
+                and "manifests" in doc):
             _collect_manifests(contents, doc, name, depth + 1, out)
             continue
         out.append((desc, doc, name))

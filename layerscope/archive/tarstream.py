@@ -23,6 +23,10 @@ from ..errors import ArchiveError
 
 BLOCK = 512
 MAX_SPECIAL = 1 << 20  # Go's archive/tar caps PAX and GNU long-name records at 1 MiB
+# A member name or link target longer than this is refused: Linux paths stop at 4 KiB, so only
+# an attack needs more, and it would cost up to 1 MiB of memory per entry (hardening, issue 8).
+MAX_NAME = 64 << 10
+_INT64 = 1 << 63  # Go keeps every numeric header field in an int64 and rejects overflow
 _ZERO_BLOCK = bytes(BLOCK)
 _HEADER_ONLY = frozenset(b"123456")  # link, symlink, char, block, dir, fifo: no data in Go
 
@@ -207,6 +211,8 @@ def _number(field: bytes, what: str, label: str) -> int:
             value = int.from_bytes(field, "big", signed=True)
         else:
             value = int.from_bytes(bytes([field[0] & 0x7F]) + field[1:], "big")
+        if not -_INT64 <= value < _INT64:
+            raise ArchiveError(f"{label}: {what} field out of range in tar header")
         return value
     text = field.replace(b"\0", b" ").strip()
     if not text:
@@ -266,6 +272,8 @@ def _pax_int(records: dict[bytes, bytes], key: bytes, label: str) -> int | None:
         raise ArchiveError(f"{label}: invalid PAX {key.decode()} value {value[:20]!r}") from None
     if number < 0:
         raise ArchiveError(f"{label}: negative PAX {key.decode()} value")
+    if number >= _INT64:
+        raise ArchiveError(f"{label}: PAX {key.decode()} value out of range")
     return number
 
 
@@ -287,7 +295,16 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
         if len(block) < BLOCK:
             raise ArchiveError(f"{label}: truncated tar header at offset {offset}")
         if block == _ZERO_BLOCK:
-            return  # end of archive; anything after (padding, garbage) is ignored as Go does
+            # End of archive is two zero blocks; anything after them is ignored, as in Go.  A
+            # zero block followed by anything but a zero block (or the end) is corrupt in Go.
+            second = stream.take(BLOCK)
+            if second and second != _ZERO_BLOCK:
+                if len(second) < BLOCK:
+                    raise ArchiveError(f"{label}: truncated end-of-archive block at offset {offset + BLOCK}")
+                raise ArchiveError(
+                    f"{label}: corrupt tar: a zero block at offset {offset} is followed by data"
+                )
+            return
         if not _checksum_ok(block, label):
             if not saw_any:
                 raise ArchiveError(f"{label}: not a tar archive (bad header checksum)")
@@ -347,6 +364,29 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
             v = _pax_int(pax, b"gid", label)
             if v is not None:
                 gid = v
+        if len(raw) > MAX_NAME or len(link) > MAX_NAME:
+            which = "name" if len(raw) > MAX_NAME else "link target"
+            raise ArchiveError(
+                f"{label}: member {which} of {max(len(raw), len(link))} bytes at offset {offset} "
+                f"exceeds {MAX_NAME >> 10} KiB"
+            )
+        if tf == 0x53:  # 'S': old GNU sparse file; Go reports its real (expanded) size
+            if magic != b"ustar ":
+                raise ArchiveError(f"{label}: GNU sparse member at offset {offset} is not in GNU format")
+            size = _number(block[483:495], "sparse real size", label)
+            if size < 0:
+                raise ArchiveError(f"{label}: negative sparse size at offset {offset}")
+            extended = block[482]
+            while extended:  # sparse map continues in extension blocks before the data
+                ext = stream.take(BLOCK)
+                if len(ext) < BLOCK:
+                    raise ArchiveError(f"{label}: truncated GNU sparse map at offset {offset}")
+                extended = ext[504]
+            stored = _number(block[124:136], "size", label)
+            yield TarHeader(_decode(raw), tf, size, mode, uid, gid, _decode(link), stored, raw)
+            pax = {}
+            long_name = long_link = None
+            continue
         if tf == 0:
             tf = 0x30
         data_size = 0 if tf in _HEADER_ONLY else size

@@ -1,8 +1,14 @@
 """Where an image comes from: pick the source like dive does, then read it.
 
-``docker-archive://X`` / ``docker-tar://X`` / a path that exists → the archive reader, which
-detects the layout from the content.  Engine, podman and registry sources are a separate piece
-of work; asking for them gives a clear error rather than a half-working path.
+* ``docker-archive://X`` / ``docker-tar://X`` / a path that exists → the archive reader, which
+  detects the layout from the content;
+* ``docker://NAME`` (and a plain name, dive's default) → the Docker engine (:mod:`.engine`):
+  DOCKER_HOST or the current Docker context, inspect, pull when missing, stream ``image save``;
+* ``podman://NAME`` → ``podman image save`` through a pipe, or the API at CONTAINER_HOST
+  (:mod:`.podman`);
+* ``registry://HOST/REPO:TAG`` → a daemonless pull over the distribution API (:mod:`.pull`).
+
+Every source ends in the same resolver, so the same image gives the same analysis from each.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ KNOWN = {"docker", "podman", "docker-archive", "docker-tar", "registry"}
 
 
 def pick_source(arg: str, source_flag: str | None) -> tuple[str, str]:
-    """Return (source, image string without prefix)."""
+    """Return (source, image string without prefix): a prefix wins, then ``--source`` /
+    ``DIVE_SOURCE``, then an existing file is an archive, else the Docker engine."""
     for prefix, source in PREFIXES.items():
         if arg.startswith(prefix):
             return source, arg[len(prefix):]
@@ -39,9 +46,19 @@ def pick_source(arg: str, source_flag: str | None) -> tuple[str, str]:
 
 
 def load_image(source: str, arg: str, opts: ReadOptions) -> Image:
+    """Read the image ``arg`` from ``source`` (as returned by :func:`pick_source`)."""
     if source == "docker-archive":
         return read_archive(arg, arg, opts)
-    raise LayerscopeError(
-        f"the {source} source is not supported yet; save the image to a file "
-        f"(docker save / podman save / skopeo copy ... oci-archive:) and pass that archive"
-    )
+    if source == "docker":
+        from .engine import load_from_engine
+
+        return load_from_engine(arg, opts)
+    if source == "podman":
+        from .podman import load_from_podman
+
+        return load_from_podman(arg, opts)
+    if source == "registry":
+        from .pull import load_from_registry
+
+        return load_from_registry(arg, opts)
+    raise LayerscopeError(f"unable to determine image source: {source}")

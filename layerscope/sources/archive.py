@@ -34,6 +34,8 @@ class ReadOptions:
     limits: Limits = field(default_factory=Limits)
     hash_content: bool = True  # XXH64 of file content, for diff marks; CI / --json don't need it
     progress: ReadProgress = field(default_factory=ReadProgress)
+    insecure: bool = False  # registry source: plain http (--insecure)
+    cache: bool = True  # registry source: use the blob cache (--no-cache turns it off)
 
 
 def split_archive_arg(arg: str) -> tuple[str, str | None]:

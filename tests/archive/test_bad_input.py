@@ -284,5 +284,7 @@ def test_unknown_source(tmp_path):
     assert_clean_failure(tmp_path, "x", "unable to determine image source: foo", "--source", "foo")
 
 
-def test_engine_source_not_supported_yet(tmp_path):
-    assert_clean_failure(tmp_path, "docker://alpine:3", "not supported yet")
+def test_engine_source_without_daemon(tmp_path, monkeypatch):
+    # the engine source exists now (issue 6); with no daemon it is one clean line, exit 2
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
+    assert_clean_failure(tmp_path, "docker://alpine:3", "cannot connect to the Docker daemon")

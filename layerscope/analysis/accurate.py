@@ -1,0 +1,259 @@
+"""layerscope's own waste figures: bytes that could go without changing the final filesystem.
+
+dive's ``wastedBytes`` (``dive_efficiency``) is kept byte-exact for CI verdicts, quirks and all:
+it counts the copy you keep (#684), ignores opaque directories and does not count deleting a
+directory.  This module answers the question users actually ask — *how many stored bytes does
+no file of the final image need?* — and says, for every such byte, which layer wrote it, which
+later layer made it dead, and how:
+
+* ``overwritten``: the same path was written again (later layer, or later in the same tar), or
+  one of its parents was replaced by a non-directory;
+* ``deleted``: a whiteout of the path or of a parent, or an opaque directory above it;
+* ``copy-up``: rewritten with identical content (a chmod / chown / touch copies the whole
+  file).  Telling this apart from ``overwritten`` needs content hashes; without them (CI mode
+  reads no content) such bytes are reported as ``overwritten``, and the *total* is unchanged.
+
+The kept copy is never waste.  A dead file that a live hardlink of the same layer still points
+to is not waste either (the inode survives).  Directories carry no bytes.
+
+Algorithm: one pass over the layers from the top down, keeping for every path the *nearest*
+later layer that touched it (``own``) and, for directories, the nearest later layer that hid
+its whole subtree (``subtree``: a whiteout, an opaque marker, a non-directory written over it).
+An entry's fate is the nearest of those records over the path and its ancestors — linear in
+the number of entries, no tree stacking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, TYPE_LINK, WHITEOUT_PREFIX, Entry, Image
+from .globs import PathGlobs
+
+OVERWRITTEN, DELETED, COPY_UP = "overwritten", "deleted", "copy-up"
+
+# what a layer did at a path (own) or to a subtree
+_FILE, _DIR, _WHITEOUT, _OPAQUE = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class DeadFile:
+    """Stored bytes no file of the final image needs."""
+
+    layer: int  # the layer that wrote them
+    entry: Entry
+    killer: int  # the layer that made them dead (== layer for a same-tar rewrite)
+    how: str  # OVERWRITTEN | DELETED | COPY_UP
+    anchor: str  # the path the killing event named: the path itself, or the deleted/replaced parent
+    replacement: Entry | None = None  # the entry written over it (overwritten / copy-up)
+    ignored: bool = False  # matched a ``layerscope.ignore`` glob: reported, not counted
+
+    @property
+    def path(self) -> str:
+        return "/" + self.entry.path
+
+    @property
+    def size(self) -> int:
+        return self.entry.size
+
+
+@dataclass(slots=True)
+class LayerWaste:
+    index: int
+    size: int  # bytes of non-directory entries the layer stores
+    dead_bytes: int  # of those, how many no final file needs (ignored ones excluded)
+    killed_bytes: int  # bytes of *earlier* layers this layer made dead (ignored ones excluded)
+
+
+@dataclass(slots=True)
+class AccurateWaste:
+    """The accurate figures, and the per-file facts behind them (for ``explain``)."""
+
+    total_bytes: int  # every non-directory byte stored in every layer
+    wasted_bytes: int  # dead bytes, ``ignore`` globs excluded
+    ignored_bytes: int  # dead bytes matched by ``ignore``
+    dead: list[DeadFile]
+    live: list[tuple[int, Entry]]  # (layer, entry) of every file in the final filesystem
+    layers: list[LayerWaste]
+    hashed: bool  # content hashes were available (copy-up can be told from overwritten)
+
+    @property
+    def live_bytes(self) -> int:
+        return self.total_bytes - self.wasted_bytes - self.ignored_bytes
+
+    @property
+    def efficiency(self) -> float:
+        """Share of stored bytes the final filesystem uses (1.0 for an empty image)."""
+        counted = self.total_bytes - self.ignored_bytes
+        return 1.0 if counted <= 0 else (counted - self.wasted_bytes) / counted
+
+    def by_how(self) -> dict[str, int]:
+        out = {OVERWRITTEN: 0, DELETED: 0, COPY_UP: 0}
+        for d in self.dead:
+            if not d.ignored:
+                out[d.how] += d.size
+        return out
+
+
+def _parent(path: str) -> str:
+    cut = path.rfind("/")
+    return "" if cut < 0 else path[:cut]
+
+
+def _ancestors(path: str) -> list[str]:
+    """``a/b/c`` → ``["a", "a/b", "a/b/c"]`` (the path itself included)."""
+    out = []
+    cut = path.find("/")
+    while cut >= 0:
+        out.append(path[:cut])
+        cut = path.find("/", cut + 1)
+    if path:
+        out.append(path)
+    return out
+
+
+def _same_content(a: Entry, b: Entry) -> bool:
+    return (b.typeflag == a.typeflag and b.size == a.size and b.hash == a.hash
+            and (a.hash != 0 or a.size == 0))
+
+
+def _link_target(e: Entry) -> str:
+    t = e.linkname
+    while t.startswith("./"):
+        t = t[2:]
+    return t.strip("/")
+
+
+def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWaste:
+    """Walk the layers top-down once; see the module docstring."""
+    ignore = ignore or PathGlobs()
+    own: dict[str, tuple[int, int, Entry | None]] = {}
+    subtree: dict[str, tuple[int, int]] = {}
+    dead: list[DeadFile] = []
+    live: list[tuple[int, Entry]] = []
+    total = 0
+    hashed = False
+    n = len(image.layers)
+    layer_size = [0] * n
+    for i in range(n - 1, -1, -1):
+        entries = image.layers[i].entries
+        last: dict[str, int] = {}
+        for k, e in enumerate(entries):
+            leaf = e.path[e.path.rfind("/") + 1 :]
+            if not leaf.startswith(WHITEOUT_PREFIX):
+                last[e.path] = k
+        hidden_cache: dict[str, tuple[int, int, str] | None] = {}
+        layer_dead: dict[str, DeadFile] = {}
+        layer_live: list[Entry] = []
+        links: list[Entry] = []
+        for k, e in enumerate(entries):
+            if e.is_dir:
+                continue
+            path = e.path
+            leaf = path[path.rfind("/") + 1 :]
+            if leaf.startswith(WHITEOUT_PREFIX):
+                continue
+            layer_size[i] += e.size
+            total += e.size
+            if e.hash:
+                hashed = True
+            fate: DeadFile | None = None
+            if last[path] != k:
+                nxt = entries[last[path]]
+                how = COPY_UP if _same_content(e, nxt) else OVERWRITTEN
+                fate = DeadFile(i, e, i, how, path, nxt)
+            else:
+                parent = _parent(path)
+                if parent in hidden_cache:
+                    hidden = hidden_cache[parent]
+                else:
+                    root = subtree.get("")
+                    hidden = None if root is None else (root[0], root[1], "")
+                    for a in _ancestors(parent):
+                        s = subtree.get(a)
+                        if s is not None and (hidden is None or s[0] < hidden[0]):
+                            hidden = (s[0], s[1], a)
+                    hidden_cache[parent] = hidden
+                rec = own.get(path)
+                if rec is not None and (hidden is None or rec[0] <= hidden[0]):
+                    j, act, new = rec
+                    if act == _WHITEOUT:
+                        fate = DeadFile(i, e, j, DELETED, path)
+                    else:
+                        how = COPY_UP if new is not None and _same_content(e, new) else OVERWRITTEN
+                        fate = DeadFile(i, e, j, how, path, new)
+                elif hidden is not None:
+                    j, act, a = hidden
+                    how = OVERWRITTEN if act == _FILE else DELETED
+                    fate = DeadFile(i, e, j, how, a)
+            if fate is None:
+                layer_live.append(e)
+                if e.typeflag == TYPE_LINK:
+                    links.append(e)
+            else:
+                fate.ignored = bool(ignore) and ignore.match(path)
+                dead.append(fate)
+                layer_dead[path] = fate
+        # a live hardlink keeps its target's inode (and bytes) alive
+        for h in links:
+            target = layer_dead.pop(_link_target(h), None)
+            if target is not None and target.entry.typeflag != TYPE_LINK:
+                dead.remove(target)
+                layer_live.append(target.entry)
+        live.extend((i, e) for e in layer_live)
+        _register(entries, i, own, subtree)
+    live.reverse()
+    per_layer = [LayerWaste(i, layer_size[i], 0, 0) for i in range(n)]
+    wasted = ignored = 0
+    for d in dead:
+        if d.ignored:
+            ignored += d.size
+            continue
+        wasted += d.size
+        per_layer[d.layer].dead_bytes += d.size
+        if d.killer != d.layer:
+            per_layer[d.killer].killed_bytes += d.size
+    dead.sort(key=lambda d: (d.layer, d.entry.path))
+    live.sort(key=lambda t: t[0])
+    return AccurateWaste(total, wasted, ignored, dead, live, per_layer, hashed)
+
+
+def _register(entries: list[Entry], i: int, own: dict, subtree: dict) -> None:
+    """Record what layer ``i`` does to the layers below it (deletions first, as overlayfs)."""
+    parents: set[str] = set()
+    for e in entries:
+        path = e.path
+        cut = path.rfind("/")
+        leaf = path[cut + 1 :]
+        if leaf.startswith(OPAQUE_PREFIX):
+            if leaf == OPAQUE_MARKER:
+                subtree[path[:cut] if cut >= 0 else ""] = (i, _OPAQUE)
+            continue
+        if leaf.startswith(WHITEOUT_PREFIX):
+            target = (path[: cut + 1] if cut >= 0 else "") + leaf[len(WHITEOUT_PREFIX):]
+            if target:
+                own[target] = (i, _WHITEOUT, None)
+                subtree[target] = (i, _WHITEOUT)
+    for e in entries:
+        path = e.path
+        cut = path.rfind("/")
+        leaf = path[cut + 1 :]
+        if leaf.startswith(WHITEOUT_PREFIX):
+            continue
+        if cut >= 0:
+            parents.add(path[:cut])
+        if e.is_dir:
+            own[path] = (i, _DIR, e)
+        else:
+            own[path] = (i, _FILE, e)
+            subtree[path] = (i, _FILE)
+    # implicit parents are directories in the merged view: they hide a lower *file* there
+    done: set[str] = set()
+    for p in parents:
+        for a in _ancestors(p):
+            if a in done:
+                continue
+            done.add(a)
+            rec = own.get(a)
+            if rec is None or rec[0] != i:
+                own[a] = (i, _DIR, None)

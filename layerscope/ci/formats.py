@@ -1,0 +1,207 @@
+"""CI outputs beyond dive's text: the ``layerscope:`` rules section, JUnit, GitHub annotations and
+the step-summary markdown.
+
+Where each thing goes (``layerscope --ci --format F``):
+
+=========  ===================================================================================
+dive       dive's stdout, byte for byte; when ``.dive-ci`` has a ``layerscope:`` section, its
+           results follow dive's (after dive's final empty line).  With ``GITHUB_ACTIONS=true``
+           the annotations are written to **stderr** (the Actions runner reads workflow
+           commands from both streams), so dive's stdout is never altered.
+github     the same stdout as ``dive``, then the annotations on stdout (nothing on stderr).
+junit      only a JUnit XML document on stdout: one ``testcase`` per rule (dive's, then ours).
+markdown   only the markdown summary on stdout.
+=========  ===================================================================================
+
+In every format the markdown summary is appended to ``$GITHUB_STEP_SUMMARY`` when that is set.
+The exit code is dive's (0 pass, 1 fail or misconfigured), made 1 by a failing or misconfigured
+``layerscope:`` rule.  ``--format`` other than ``dive`` implies CI mode.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from ..analysis.accurate import accurate_waste
+from ..analysis.dive_efficiency import DiveEfficiency
+from ..analysis.globs import PathGlobs
+from ..export.gofmt import go_percent, humanize_bytes
+from ..image import Image
+from ..report.output import append_step_summary
+from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, RuleResult, Verdict
+from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
+from .rules import RuleSet
+
+FORMATS = ("dive", "junit", "github", "markdown")
+_STATUS = {PASS: "PASS", FAIL: "\x1b[1;7;31mFAIL\x1b[0m", SKIP: "\x1b[34mSKIP\x1b[0m",
+           MISCONFIGURED: "\x1b[1;7;31mMISCONFIGURED\x1b[0m"}
+
+
+def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
+    """Evaluate the ``layerscope:`` section, or None when the rules file has none."""
+    section = parse_section(rules.extra)
+    if section is None:
+        return None
+    acc = None
+    if "ignore" not in section.problems:
+        acc = accurate_waste(image, PathGlobs(section.ignore))
+    return evaluate_extra(section, image, acc)
+
+
+def render_extra(ev: ExtraVerdict) -> str:
+    """dive-styled lines for our rules, printed after dive's results."""
+    lines = ["\x1b[1mlayerscope rules:\x1b[0m\n"]
+    if ev.accurate is not None:
+        w = ev.accurate.wasted_bytes
+        line = f"  wastedBytesAccurate: {w} bytes ({humanize_bytes(w)})"
+        if ev.accurate.ignored_bytes:
+            line += f", ignoring {ev.accurate.ignored_bytes} bytes matched by ignore"
+        lines.append(line + "\n")
+    for r in ev.results:
+        status = _STATUS[r.status]
+        lines.append(f"  {status}: {r.key}: {r.message}\n" if r.message else f"  {status}: {r.key}\n")
+    if ev.misconfigured:
+        lines.append("\x1b[31mlayerscope rules misconfigured\x1b[0m\n")
+    else:
+        status = "PASS" if ev.passed else "FAIL"
+        colour = "\x1b[32m" if ev.passed else "\x1b[31m"
+        lines.append(f"{colour}Result:{status} [Total:{len(ev.results)}] [Passed:{ev.n_pass}] "
+                     f"[Failed:{ev.n_fail}] [Skipped:{ev.n_skip}]\x1b[0m\n")
+    return "".join(lines)
+
+
+def _all_results(verdict: Verdict, ev: ExtraVerdict | None) -> list[tuple[str, RuleResult]]:
+    out: list[tuple[str, RuleResult]] = [("dive", r) for r in verdict.results]
+    if ev is not None:
+        out += [("layerscope", RuleResult(r.key, r.status, r.message)) for r in ev.results]
+    return out
+
+
+# ---------------------------------------------------------------- GitHub annotations
+def _gh_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(s: str) -> str:
+    return _gh_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotations(verdict: Verdict, ev: ExtraVerdict | None, image_name: str) -> str:
+    """``::error`` per failing or misconfigured rule, ``::notice`` with the outcome."""
+    lines = []
+    for suite, r in _all_results(verdict, ev):
+        if r.status in (FAIL, MISCONFIGURED):
+            title = _gh_prop(f"{suite} {r.key}")
+            what = "misconfigured: " if r.status == MISCONFIGURED else ""
+            lines.append(f"::error title={title}::{_gh_data(f'{image_name}: {r.key}: {what}{r.message}')}\n")
+    ok = verdict.passed and (ev is None or ev.passed)
+    lines.append(f"::notice title=layerscope CI::{_gh_data(f'{image_name}: ' + ('PASS' if ok else 'FAIL'))}\n")
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------- JUnit
+def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency) -> str:
+    """One ``testsuite`` per rule set, one ``testcase`` per rule; FAIL → ``failure``,
+    MISCONFIGURED → ``error``, SKIP / disabled → ``skipped``."""
+    suites = [("dive", [r for s, r in _all_results(verdict, ev) if s == "dive"])]
+    if ev is not None:
+        suites.append(("layerscope", [r for s, r in _all_results(verdict, ev) if s == "layerscope"]))
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    total = sum(len(rs) for _s, rs in suites)
+    fails = sum(r.status == FAIL for _s, rs in suites for r in rs)
+    errors = sum(r.status == MISCONFIGURED for _s, rs in suites for r in rs)
+    out.append(f'<testsuites name={quoteattr("layerscope CI: " + image_name)} tests="{total}" '
+               f'failures="{fails}" errors="{errors}">\n')
+    for name, rs in suites:
+        skipped = sum(r.status in (SKIP, CONFIGURED) for r in rs)
+        out.append(f'  <testsuite name="{name}" tests="{len(rs)}" failures="{sum(r.status == FAIL for r in rs)}" '
+                   f'errors="{sum(r.status == MISCONFIGURED for r in rs)}" skipped="{skipped}">\n')
+        if name == "dive":
+            props = {"efficiency": repr(a.efficiency), "wastedBytes": str(a.wasted_bytes),
+                     "userWastedPercent": repr(a.user_wasted_percent)}
+            if ev is not None and ev.accurate is not None:
+                props["wastedBytesAccurate"] = str(ev.accurate.wasted_bytes)
+            out.append("    <properties>\n")
+            out += [f"      <property name={quoteattr(k)} value={quoteattr(v)}/>\n" for k, v in props.items()]
+            out.append("    </properties>\n")
+        for r in rs:
+            head = f'    <testcase classname="{name}" name={quoteattr(r.key)}'
+            if r.status == PASS:
+                out.append(head + "/>\n")
+            elif r.status == FAIL:
+                out.append(head + f">\n      <failure message={quoteattr(r.message)}>{xml_escape(r.message)}"
+                                  "</failure>\n    </testcase>\n")
+            elif r.status == MISCONFIGURED:
+                out.append(head + f">\n      <error message={quoteattr(r.message)}>{xml_escape(r.message)}"
+                                  "</error>\n    </testcase>\n")
+            else:  # SKIP, or CONFIGURED: not evaluated because a rule is misconfigured
+                why = r.message if r.status == SKIP else "not evaluated: CI misconfigured"
+                out.append(head + f">\n      <skipped message={quoteattr(why)}/>\n    </testcase>\n")
+        out.append("  </testsuite>\n")
+    out.append("</testsuites>\n")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- markdown
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency, top: int = 10) -> str:
+    ok = verdict.passed and (ev is None or ev.passed)
+    lines = [f"### {'✅' if ok else '❌'} layerscope CI: `{_md(image_name)}` — {'PASS' if ok else 'FAIL'}", ""]
+    lines.append("| Figure | Value |")
+    lines.append("|---|---|")
+    lines.append(f"| efficiency (dive) | {go_percent(a.efficiency * 100)} % |")
+    lines.append(f"| wasted bytes (dive) | {a.wasted_bytes} ({humanize_bytes(a.wasted_bytes)}) |")
+    lines.append(f"| user wasted percent (dive) | {go_percent(a.user_wasted_percent * 100)} % |")
+    if ev is not None and ev.accurate is not None:
+        w = ev.accurate.wasted_bytes
+        lines.append(f"| wasted bytes (layerscope, accurate) | {w} ({humanize_bytes(w)}) |")
+    lines += ["", "| Rule | Set | Status | Message |", "|---|---|---|---|"]
+    for suite, r in _all_results(verdict, ev):
+        lines.append(f"| `{r.key}` | {suite} | {r.status} | {_md(r.message)} |")
+    rows = [] if verdict.misconfigured else a.inefficient_files[:top]
+    if rows:
+        lines += ["", "<details><summary>Inefficient files (dive)</summary>", "",
+                  "| Count | Wasted | Path |", "|---:|---:|---|"]
+        lines += [f"| {r.count} | {humanize_bytes(r.size)} | `{_md(r.path)}` |" for r in rows]
+        more = len(a.inefficient_files) - len(rows)
+        if more > 0:
+            lines.append(f"| | | … {more} more |")
+        lines += ["", "</details>"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the CI tail
+def finish_ci(fmt: str, image: Image, analysis: DiveEfficiency, verdict: Verdict, rules: RuleSet,
+              out: TextIO | None = None, err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
+    """Everything CI mode prints after dive's results; returns the combined exit code.
+
+    ``out`` is the real stdout (dive's text was written to it already in the dive and github
+    formats, to a discarded buffer otherwise).
+    """
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    env = os.environ if env is None else env
+    ev = extra_verdict(rules, image)
+    name = image.name
+    if fmt in ("dive", "github") and ev is not None:
+        out.write(render_extra(ev))
+    if fmt == "github":
+        out.write(annotations(verdict, ev, name))
+    elif fmt == "dive" and env.get("GITHUB_ACTIONS") == "true":
+        out.flush()
+        err.write(annotations(verdict, ev, name))
+    elif fmt == "junit":
+        out.write(junit(verdict, ev, name, analysis))
+    elif fmt == "markdown":
+        out.write(markdown(verdict, ev, name, analysis))
+    out.flush()
+    append_step_summary(markdown(verdict, ev, name, analysis), env)
+    return max(verdict.exit_code, 0 if ev is None else ev.exit_code)
