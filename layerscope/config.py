@@ -43,7 +43,7 @@ ACTION_NAMES = (
     "toggle-collapse-all-dir", "toggle-sort-order", "extract-file", "toggle-added-files",
     "toggle-removed-files", "toggle-modified-files", "toggle-unmodified-files",
     "toggle-filetree-attributes", "toggle-wrap-tree",
-    "search", "search-next", "search-prev", "view-file",
+    "search", "search-next", "search-prev", "view-file", "insights",
 )
 LEGACY_NAMES = {"toggle-unchanged-files": "toggle-unmodified-files"}
 

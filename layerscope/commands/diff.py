@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 
 from ..archive.decompress import Limits
@@ -20,7 +21,7 @@ from ..report import json_out, markdown, terminal
 from ..report.compare import compare
 from ..report.gates import build_config, evaluate_gates, parse_size_option
 from ..report.output import append_step_summary, write_file
-from ..report.snapshot import load_side
+from ..report.snapshot import load_side, load_side_with_image
 from ..sources.archive import ReadOptions
 
 
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--highestUserWastedPercent", "--highest-user-wasted-percent",
                    dest="highestUserWastedPercent", default=None)
     p.add_argument("--no-step-summary", action="store_true", help="do not append to $GITHUB_STEP_SUMMARY")
+    p.add_argument("--no-insights", action="store_true",
+                   help="markdown: leave out the 'where the bytes go' advice for HEAD (skips its analysis)")
     add_read_options(p)
     return p
 
@@ -92,11 +95,18 @@ def main(argv: list[str]) -> int:
     fold_below = parse_size_option("--fold-below", args.fold_below)
     opts = read_options(args)
     base = load_side(args.base, "base", args.source, opts)
-    head = load_side(args.head, "head", args.source, opts)
+    head, head_image = load_side_with_image(args.head, "head", args.source, opts)
     cmp = compare(base, head)
     verdict = evaluate_gates(gates, cmp)
 
     md = markdown.render(cmp, verdict, top=args.top, fold_below=fold_below)
+    wants_md = args.format == "markdown" or (not args.no_step_summary and os.environ.get("GITHUB_STEP_SUMMARY"))
+    if head_image is not None and wants_md and not args.no_insights:
+        # advice needs the files themselves: only a live HEAD image (not a baseline) has them
+        from ..analysis.explanation import build_explanation
+        from ..report.insights import markdown_section
+
+        md = md.rstrip("\n") + "\n\n" + markdown_section(build_explanation(head_image))
     if args.format == "markdown":
         text = md
     elif args.format == "json":

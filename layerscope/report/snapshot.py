@@ -112,14 +112,21 @@ def _looks_like_baseline(path: str) -> bool:
 
 def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions) -> Snapshot:
     """Either side of a diff: a baseline JSON file or any image source; errors name the side."""
+    return load_side_with_image(arg, side, source_flag, opts)[0]
+
+
+def load_side_with_image(arg: str, side: str, source_flag: str | None,
+                         opts: ReadOptions) -> tuple[Snapshot, Image | None]:
+    """:func:`load_side`, also returning the live image (None for a baseline), for analyses
+    that need the files themselves (the report's insights section)."""
     if not arg:
         raise LayerscopeError(f"{side}: empty image argument")
     path, _sel = split_archive_arg(arg)
     if "://" not in arg and os.path.isfile(path) and _looks_like_baseline(path):
-        return load_baseline(path, side)
+        return load_baseline(path, side), None
     if "://" not in arg and not os.path.exists(path):
         if path.endswith(".json"):
-            return load_baseline(path, side)  # reports "no such file" as a baseline
+            return load_baseline(path, side), None  # reports "no such file" as a baseline
         if path.endswith((".tar", ".tar.gz", ".tgz", ".oci")):
             # Clearly meant as an archive: say so, rather than "the docker source is not supported".
             raise LayerscopeError(f"{side}: cannot open image archive {path!r}: no such file")
@@ -128,4 +135,4 @@ def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions) -
         image = load_image(source, image_arg, opts)
     except LayerscopeError as e:
         raise LayerscopeError(f"{side}: {e}") from None
-    return snapshot_image(image)
+    return snapshot_image(image), image

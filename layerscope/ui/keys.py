@@ -39,6 +39,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("filter-files", "ctrl+f,ctrl+slash", "", "Filter", (GLOBAL,), "open_filter", "filter"),
     KeyAction("close-filter-files", "esc", "", "", (GLOBAL,), "close_bars"),
     KeyAction("search", "/", "", "Search", (GLOBAL,), "open_search", "search"),
+    KeyAction("insights", "I", "", "Insights", (GLOBAL,), "insights"),
     KeyAction("up", "up,k", "", "", (LAYERS, TREE, DETAILS), "cursor_up"),
     KeyAction("down", "down,j", "", "", (LAYERS, TREE, DETAILS), "cursor_down"),
     KeyAction("left", "left,h", "", "", (LAYERS, TREE, DETAILS), "cursor_left"),

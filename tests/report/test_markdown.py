@@ -14,14 +14,36 @@ from tests.report import pairs as P
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
 
-def render(tmp_path, monkeypatch, capsys, base, head, *extra) -> str:
+def render(tmp_path, monkeypatch, capsys, base, head, *extra, insights: bool = False) -> str:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     P.write(tmp_path / "base.tar", base)
     P.write(tmp_path / "head.tar", head)
     capsys.readouterr()
-    diff_main(["base.tar", "head.tar", "--format", "markdown", *extra])
+    flags = [] if insights else ["--no-insights"]
+    diff_main(["base.tar", "head.tar", "--format", "markdown", *flags, *extra])
     return capsys.readouterr().out
+
+
+def test_insights_section_follows_the_report_for_a_live_head(tmp_path, monkeypatch, capsys):
+    from layerscope.analysis.explanation import build_explanation
+    from layerscope.sources import load_image
+    from layerscope.sources.archive import ReadOptions
+
+    from fixtures.catalog import CASES
+
+    head = CASES["demo"]  # apt lists deleted later, copy-ups, overwrites: advice to give
+    plain = render(tmp_path, monkeypatch, capsys, P.BASE, head)
+    full = render(tmp_path, monkeypatch, capsys, P.BASE, head, insights=True)
+    assert full.startswith(plain.rstrip("\n"))
+    extra = full[len(plain.rstrip("\n")):]
+    assert "### 💡 Where the bytes go" in extra
+    ex = build_explanation(load_image("docker-archive", str(tmp_path / "head.tar"), ReadOptions()))
+    rows = tables(extra)
+    groups = [g for g in ex.insights.groups if g.kind != "unneeded"][:5]
+    assert groups and len(rows) == 1
+    assert len(rows[0]) - 1 == len(groups)
+    assert [r[1] for r in rows[0][1:]][0].startswith("deleted later")
 
 
 def tables(md: str) -> list[list[list[str]]]:

@@ -266,3 +266,26 @@ async def test_toggle_pressed_while_tree_computes_is_kept(archives, marks_image,
         screen = await settle(app, pilot)
         assert screen.view.hidden == {UNMODIFIED}
         assert shown(screen) == core_rows(marks_image, 2, hidden={UNMODIFIED})
+
+
+async def test_insights_key_opens_the_explanation_for_this_image(archives, tmp_path):
+    from layerscope.analysis.explanation import build_explanation
+    from layerscope.ui.screens.insights import InsightsScreen
+
+    app = make_app(archives["demo"], tmp=str(tmp_path))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        await pilot.press("I")
+        insights = app.screen
+        assert isinstance(insights, InsightsScreen)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if insights.explanation is not None:
+                break
+        expected = build_explanation(screen.model.image)
+        assert insights.explanation is not None and expected.insights.groups
+        assert [(g.kind, g.bytes) for g in insights.explanation.insights.groups] == \
+               [(g.kind, g.bytes) for g in expected.insights.groups]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen

@@ -264,6 +264,12 @@ class MainScreen(Screen[None]):
             bar.focus()
         self._update_status()
 
+    def action_insights(self) -> None:
+        """Where the waste comes from and what to change (``layerscope explain``, as a view)."""
+        from .insights import InsightsScreen
+
+        self.app.push_screen(InsightsScreen(self.model.image))
+
     def action_open_search(self) -> None:
         bar = self.query_one(SearchBar)
         bar.display = True
