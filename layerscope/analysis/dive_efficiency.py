@@ -55,7 +55,7 @@ class _Rec:
         self.count = 0
 
 
-def _visit_layer(tree: Node, stacked: Node, recs: dict[str, _Rec], ineff: list[tuple[str, _Rec]]) -> None:
+def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: list[tuple[str, _Rec]]) -> None:
     """Visit the layer tree's leaves children-first in sorted order (dive's traversal).
 
     A leaf's path key reuses its entry's path string (``path.Clean``-ed, so it equals dive's
@@ -78,10 +78,9 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, _Rec], ineff: list[t
         if name.startswith(".wh."):
             key = prefix + name[4:]
             target = get_node(stacked, [p for p in key.split("/") if p])
-            rec = recs.get(key)
-            if rec is None:
-                rec = recs[key] = _Rec()
             if target is None:
+                if key not in recs:
+                    recs[key] = _Rec()  # created before dive's visitor fails: min stays -1
                 return  # dive's visitor error: the rest of this layer is silently skipped
             size = subtree_info_size(target) if target.is_dir else 0
         else:
@@ -92,9 +91,16 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, _Rec], ineff: list[t
             else:
                 key = info.path
                 size = info.size
-            rec = recs.get(key)
-            if rec is None:
-                rec = recs[key] = _Rec()
+        rec = recs.get(key)
+        if rec is None:
+            # most paths occur once: store just the size (cum = min = size, count = 1) and
+            # make a record only for the second occurrence; saves ~60 bytes a path
+            recs[key] = size
+            continue
+        if type(rec) is int:
+            full = _Rec()
+            full.cum, full.min, full.count = rec, rec, 1
+            recs[key] = rec = full
         rec.cum += size
         if rec.min < 0 or size < rec.min:
             rec.min = size
@@ -104,7 +110,7 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, _Rec], ineff: list[t
 
 
 def dive_efficiency(image: Image) -> DiveEfficiency:
-    recs: dict[str, _Rec] = {}
+    recs: dict[str, int | _Rec] = {}
     ineff: list[tuple[str, _Rec]] = []
     stacked: Node | None = None
     for layer in image.layers:
@@ -119,8 +125,12 @@ def dive_efficiency(image: Image) -> DiveEfficiency:
     min_sum = 0
     cum_sum = 0
     for rec in recs.values():
-        min_sum += rec.min
-        cum_sum += rec.cum
+        if type(rec) is int:
+            min_sum += rec
+            cum_sum += rec
+        else:
+            min_sum += rec.min
+            cum_sum += rec.cum
     score = 1.0 if cum_sum == 0 else float(min_sum) / float(cum_sum)
     go_sort(ineff, lambda a, b: a[1].cum < b[1].cum)
     rows = [InefficientFile("/" + path, rec.count, rec.cum) for path, rec in reversed(ineff)]

@@ -50,20 +50,24 @@ def render(image: Image, analysis: DiveEfficiency) -> Iterator[str]:
     """The JSON document in pieces (a layer's file list is never held whole)."""
     yield '{\n  "layer": '
 
-    def layers() -> Iterator[str]:
-        for layer in image.layers:
-            head = (
-                f"{_I2}{{\n"
-                f'{_I3}"index": {layer.index},\n'
-                f'{_I3}"id": {go_json_string(layer.id)},\n'
-                f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
-                f'{_I3}"sizeBytes": {layer.dive_size},\n'
-                f'{_I3}"command": {go_json_string(layer.command)},\n'
-                f'{_I3}"fileList": '
-            )
-            yield head + "".join(_array(_file_list(layer), _I3)) + f"\n{_I2}}}"
-
-    yield from _array(layers(), "  ")
+    if not image.layers:
+        yield "[]"
+    for n, layer in enumerate(image.layers):
+        yield (
+            ("[\n" if n == 0 else ",\n")
+            + f"{_I2}{{\n"
+            f'{_I3}"index": {layer.index},\n'
+            f'{_I3}"id": {go_json_string(layer.id)},\n'
+            f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
+            f'{_I3}"sizeBytes": {layer.dive_size},\n'
+            f'{_I3}"command": {go_json_string(layer.command)},\n'
+            f'{_I3}"fileList": '
+        )
+        # streamed piece by piece: a million-entry layer never becomes one string
+        yield from _array(_file_list(layer), _I3)
+        yield f"\n{_I2}}}"
+    if image.layers:
+        yield "\n  ]"
     refs = (
         f"{_I3}{{\n{_I4}\"count\": {r.count},\n{_I4}\"sizeBytes\": {r.size},\n"
         f"{_I4}\"file\": {go_json_string(r.path)}\n{_I3}}}"
@@ -81,7 +85,7 @@ def render(image: Image, analysis: DiveEfficiency) -> Iterator[str]:
 
 
 def write(path: str, image: Image, analysis: DiveEfficiency) -> None:
-    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="", buffering=1 << 20) as f:
         write_to(f, image, analysis)
 
 
