@@ -25,7 +25,7 @@ the number of entries, no tree stacking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, TYPE_LINK, WHITEOUT_PREFIX, Entry, Image
 from .globs import PathGlobs

@@ -102,6 +102,18 @@ def _looks_like_tar(head: bytes) -> bool:
     return stored == sum(block[:148]) + 256 + sum(block[156:])
 
 
+def _hashing(raw: Callable[[], bytes], hasher) -> Callable[[], bytes]:  # noqa: ANN001
+    """``raw`` with every chunk also fed to ``hasher`` (blob digest verification)."""
+
+    def read() -> bytes:
+        c = raw()
+        if c:
+            hasher.update(c)
+        return c
+
+    return read
+
+
 def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
     parts: list[bytes] = []
     total = 0
@@ -144,16 +156,8 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
             read_data(stream, h, None)
             continue
         raw = stream.sub_reader(h.data_size)
-        reader: Callable[[], bytes] = raw
-        hasher = None
-        if blob is not None and verify:
-            hasher = hashlib.new(blob.group(1))
-
-            def reader(raw=raw, hasher=hasher) -> bytes:  # noqa: ANN001
-                c = raw()
-                if c:
-                    hasher.update(c)
-                return c
+        hasher = hashlib.new(blob.group(1)) if blob is not None and verify else None
+        reader: Callable[[], bytes] = raw if hasher is None else _hashing(raw, hasher)
 
         head = _Head(reader)
         kind = sniff(head.head)

@@ -25,7 +25,7 @@ from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, comman
 from ..errors import ConfigError
 from ..export.gofmt import go_percent, humanize_bytes
 from ..report.fmt import display
-from ..report.output import write_file
+from ..report.output import emit
 from ..sources import load_image, pick_source
 from .diff import _Parser, _top, add_read_options, parse, read_options
 
@@ -155,11 +155,7 @@ def main(argv: list[str]) -> int:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     else:
         text = render_text(ex, 10 if args.top is None else args.top)
-    if args.output:
-        write_file(args.output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(text, args.output)
     return 0
 
 

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from ..report.fmt import display, ratio_percent, short_command, size
 from ..report.model import Snapshot, dumps_baseline
-from ..report.output import write_file
+from ..report.output import emit
 from ..report.snapshot import load_side
 from .diff import _Parser, add_read_options, parse, read_options
 
@@ -61,9 +61,5 @@ def main(argv: list[str]) -> int:
     else:
         render_text(snap, sys.stdout)
         return 0
-    if args.output:
-        write_file(args.output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(text, args.output)
     return 0

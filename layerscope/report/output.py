@@ -7,6 +7,7 @@ full, a bad path) never leaves a half-written baseline that a later job would re
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 from ..errors import LayerscopeError
@@ -32,6 +33,15 @@ def write_file(path: str, text: str) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def emit(text: str, output: str | None) -> None:
+    """The one place a command's report goes: ``--output FILE`` (atomically) or stdout."""
+    if output:
+        write_file(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def append_step_summary(text: str, env: dict[str, str] | None = None) -> bool:

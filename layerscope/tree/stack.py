@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from ..image import WHITEOUT_PREFIX
 from ..image import OPAQUE_PREFIX
-from .build import add_path, ensure_path
-from .node import Node, get_node, sorted_names, walk_post, walk_pre
+from .build import ensure_path
+from .node import Node, get_node, sorted_names, walk_pre
 
 
 def remove_path(root: Node, parts: list[str]) -> bool:
