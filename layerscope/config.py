@@ -25,8 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 
 DIFF_TYPES = ("unmodified", "modified", "added", "removed")  # index = the tree mark
@@ -161,6 +159,8 @@ def _flatten(doc: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _read_yaml(path: str) -> dict[str, Any]:
+    import yaml  # only when there is a file: CI runs without one pay nothing for it
+
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
             doc = yaml.safe_load(f)

@@ -13,8 +13,6 @@ import os
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from ..errors import ConfigError
 from ..export.gofmt import _fmt_f, _shortest_digits
 
@@ -22,25 +20,39 @@ RULE_KEYS = ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent
 DEFAULTS = {"lowestEfficiency": "0.9", "highestWastedBytes": "disabled", "highestUserWastedPercent": "0.1"}
 
 
-class Yaml12Loader(yaml.SafeLoader):
+_LOADER = None
+
+
+def _yaml12_loader():  # noqa: ANN202
     """YAML 1.2 scalars as Go's yaml.v3 (viper) reads them: only true/false are booleans, so
-    ``off``/``yes`` stay strings, and ``1e3`` is a float."""
+    ``off``/``yes`` stay strings, and ``1e3`` is a float.  Built on first use: yaml is only
+    imported when there is a file to read."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
 
+        class Yaml12Loader(yaml.SafeLoader):
+            pass
 
-Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
+        Yaml12Loader.yaml_implicit_resolvers = {
+            k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+            for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+        Yaml12Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+        Yaml12Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:float",
+            re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                       r"|\.(?:nan|NaN|NAN))$"),
+            list("-+0123456789."))
+        _LOADER = Yaml12Loader
+    return _LOADER
 
 
 def load_yaml(stream):  # noqa: ANN001, ANN201
-    return yaml.load(stream, Loader=Yaml12Loader)  # noqa: S506 - SafeLoader subclass
+    import yaml
+
+    return yaml.load(stream, Loader=_yaml12_loader())  # noqa: S506 - SafeLoader subclass
 
 
 class RuleValueError(ValueError):
@@ -79,11 +91,13 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
     source = None
     extra = None
     if os.path.isfile(path):
+        from yaml import YAMLError
+
         source = path
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 doc = load_yaml(f)
-        except yaml.YAMLError as e:
+        except YAMLError as e:
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             mark = getattr(e, "problem_mark", None)
             where = f"line {mark.line + 1}: " if mark is not None else ""
