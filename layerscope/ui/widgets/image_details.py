@@ -16,7 +16,7 @@ from ...analysis.dive_efficiency import DiveEfficiency
 from ...ci.evaluate import FAIL, MISCONFIGURED, PASS, SKIP, Verdict
 from ...export.gofmt import go_g, humanize_bytes
 from ...image import Image
-from .details_base import DetailsPane
+from .lines_pane import LinesPane
 
 _STATUS_STYLE = {PASS: "bold green", FAIL: "bold red", SKIP: "blue", MISCONFIGURED: "bold red"}
 
@@ -76,7 +76,7 @@ def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
     return t
 
 
-class ImageDetails(DetailsPane):
+class ImageDetails(LinesPane):
     """Whole-image totals, the inefficient files, and the CI verdict."""
 
     def __init__(self, **kw) -> None:  # noqa: ANN003
