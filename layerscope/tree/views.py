@@ -256,6 +256,13 @@ class LayerViews:
                 self._views.pop(self._order.pop(0), None)
             return st
 
+    def prepare(self) -> None:
+        """Resolve every layer's operations now (small: proportional to each layer's own
+        entries), so a layer selected later only pays for applying them."""
+        for k in range(len(self.layer_trees.trees)):
+            with self._lock:
+                self.ops(k)
+
     def cached(self, index: int, aggregated: bool) -> bool:
         with self._lock:
             return (index, bool(aggregated) and index > 0) in self._views

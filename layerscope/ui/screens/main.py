@@ -159,12 +159,12 @@ class MainScreen(Screen[None]):
         index, aggregated = key
         todo = [(i, aggregated) for i in (index + 1, index - 1)
                 if 0 <= i < len(self.model.image.layers) and not self.model.trees.cached(i, aggregated)]
-        if todo:
-            def work() -> None:
-                for k in todo:
-                    self.model.trees.get(*k)
+        def work() -> None:
+            for k in todo:
+                self.model.trees.get(*k)
+            self.model.trees.views.prepare()  # then every other layer's operations
 
-            self.run_worker(work, thread=True, exclusive=True, group="prefetch")
+        self.run_worker(work, thread=True, exclusive=True, group="prefetch")
 
     # ------------------------------------------------------------------ messages from panes
     def on_layer_selected(self, msg: LayerSelected) -> None:
