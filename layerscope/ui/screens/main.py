@@ -27,7 +27,7 @@ from ..messages import (CompareModeChanged, FileRequested, FilterChanged, LayerS
                         SearchSubmitted, TreeStateChanged)
 from ..model import UIModel
 from ..viewmodel import FlatTree, TreeView, compile_filter
-from ..widgets.details_base import DetailsPane
+from ..widgets.lines_pane import LinesPane
 from ..widgets.file_tree import FileTree
 from ..widgets.filter_bar import FilterBar
 from ..widgets.image_details import ImageDetails, image_details_text
@@ -343,6 +343,6 @@ class MainScreen(Screen[None]):
             "sort": v.sort if v is not None else self.settings.sort,
         }
         scope = LAYERS if isinstance(focused, LayersPane) else TREE if isinstance(focused, FileTree) else None
-        if isinstance(focused, DetailsPane):
+        if isinstance(focused, LinesPane):
             scope = None
         bar.show(scope, states)

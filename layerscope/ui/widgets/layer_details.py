@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ...export.gofmt import humanize_bytes
 from ...image import Image
-from .details_base import DetailsPane
+from .lines_pane import LinesPane
 
 
 def layer_details_text(image: Image, index: int) -> Text:
@@ -37,11 +37,11 @@ def layer_details_text(image: Image, index: int) -> Text:
     return t
 
 
-class LayerDetails(DetailsPane):
+class LayerDetails(LinesPane):
     """The selected layer's metadata."""
 
     def __init__(self, image: Image, **kw) -> None:  # noqa: ANN003
-        super().__init__("Layer Details", **kw)
+        super().__init__("Layer Details", wrap=True, **kw)
         self.image = image
 
     def show_layer(self, index: int) -> None:

@@ -3,7 +3,9 @@
 Image Details lists every inefficient file; on a big image that is tens of thousands of rows,
 and a ``Static`` re-wraps all of them on every layout pass (seconds of main-thread time that
 also starves the loading worker of the GIL).  Here each line is rendered when it scrolls into
-view, and cached; long lines scroll horizontally instead of wrapping.
+view, and cached; long lines scroll horizontally, or, with ``wrap=True``, are wrapped to the
+pane's width once per text or resize (Layer Details' long commands).  Changing the text never
+asks the screen for a new layout, which a ``Static`` in a scroll container does on every update.
 """
 
 from __future__ import annotations
@@ -25,25 +27,44 @@ class LinesPane(ScrollView, can_focus=True):
     BINDINGS = bindings(DETAILS)
     DEFAULT_CSS = "LinesPane { overflow-x: auto; overflow-y: auto; }"
 
-    def __init__(self, title: str, **kw) -> None:  # noqa: ANN003
+    def __init__(self, title: str, *, wrap: bool = False, **kw) -> None:  # noqa: ANN003
         super().__init__(**kw)
         self.border_title = title
+        self._wrap = wrap
+        self._source = Text()
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
+        self._wrapped_at = -1
 
     def set_text(self, text: Text) -> None:
-        self._lines = list(text.split("\n", allow_blank=True))
-        if self._lines and not self._lines[-1].plain and text.plain.endswith("\n"):
-            self._lines.pop()
+        self._source = text
+        self._wrapped_at = -1
+        self._split()
+
+    def _split(self) -> None:
+        text = self._source
+        width = self.scrollable_content_region.width
+        if self._wrap and width > 0:
+            lines = list(text.wrap(self.app.console, width, overflow="fold"))
+            self._wrapped_at = width
+        else:
+            lines = list(text.split("\n", allow_blank=True))
+            if lines and not lines[-1].plain and text.plain.endswith("\n"):
+                lines.pop()
+        self._lines = lines
         self._strips.clear()
-        width = max((line.cell_len for line in self._lines), default=0)
-        self.virtual_size = Size(width, len(self._lines))
+        widest = max((line.cell_len for line in lines), default=0)
+        self.virtual_size = Size(widest, len(lines))
         self.refresh()
+
+    def on_resize(self) -> None:
+        if self._wrap and self.scrollable_content_region.width != self._wrapped_at:
+            self._split()
 
     @property
     def text(self) -> str:
-        """The plain text shown (for tests and screen readers)."""
-        return "\n".join(line.plain for line in self._lines)
+        """The plain text (unwrapped), for tests and screen readers."""
+        return self._source.plain.rstrip("\n") if self._wrap else "\n".join(line.plain for line in self._lines)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
