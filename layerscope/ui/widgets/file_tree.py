@@ -74,7 +74,8 @@ class FileTree(ScrollView, can_focus=True):
         if size == old:
             return
         h = self.size.height
-        if old.width != size.width or (old.height > h) != (size.height > h) or not self.is_mounted:
+        scrollbar_may_change = self.styles.overflow_y != "scroll" and (old.height > h) != (size.height > h)
+        if old.width != size.width or scrollbar_may_change or not self.is_mounted:
             self.virtual_size = size
             return
         self.set_reactive(FileTree.virtual_size, size)
