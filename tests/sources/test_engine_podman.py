@@ -113,7 +113,7 @@ def test_engine_permission_denied(docker_config, tmp_path, monkeypatch, capsys):
     try:
         code = ("import sys, os; from layerscope.cli import main; import layerscope.sources.engine, docker, "
                 "docker.tls, layerscope.ci.render, layerscope.ci.evaluate, layerscope.ci.rules, "
-                "layerscope.analysis.dive_efficiency, encodings.idna; "
+                "layerscope.analysis.dive_efficiency, encodings.idna, yaml, layerscope.ci.formats; "
                 "os.setgid(65534); os.setuid(65534); sys.exit(main(['docker://x:y', '--ci']))")
         env = {**os.environ, "DOCKER_HOST": f"unix://{sock_path}", "HOME": "/nonexistent"}
         res = subprocess.run(["python3", "-c", code], capture_output=True, text=True, env=env, timeout=60)
