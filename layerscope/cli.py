@@ -16,6 +16,8 @@ from .errors import LayerscopeError
 from .sources import load_image, pick_source
 from .sources.archive import ReadOptions
 
+FORMATS = ("dive", "junit", "github", "markdown")  # CI output formats (ci/formats.py renders them)
+
 GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 
 
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", dest="cache", action="store_true", default=True,
                    help="registry source: use the blob cache in ~/.cache/layerscope (default)")
     p.add_argument("--no-cache", dest="cache", action="store_false", help="registry source: no blob cache")
-    p.add_argument("--format", choices=["dive", "junit", "github", "markdown"], default="dive",
+    p.add_argument("--format", choices=FORMATS, default="dive",
                    help="CI output: dive's text (default), junit XML, dive's text + GitHub annotations, "
                         "or the markdown summary; other than dive implies --ci")
     p.add_argument("-v", "--version", action="store_true", help="print the version")
@@ -112,17 +114,17 @@ def run_analyze(args: argparse.Namespace) -> int:
         image = load_image(source, image_arg, opts)
         for note in image.notes:
             print(f"note: {note}", file=sys.stderr)
-        analysis = dive_efficiency(image)
         if args.json_path:
             from .export import dive_json
 
             out.write(title("Analyzing image...") + "\n")
             out.write(title(f"Exporting image to '{args.json_path}'...") + "\n")
             try:
-                dive_json.write(args.json_path, image, analysis)
+                dive_json.export(args.json_path, image)
             except OSError as e:
                 raise LayerscopeError(f"cannot write {args.json_path}: {e.strerror or e}") from None
             return 0
+        analysis = dive_efficiency(image)
         assert rules is not None
         verdict = evaluate(rules, analysis)
         out.write(render.analysis_lines(analysis))

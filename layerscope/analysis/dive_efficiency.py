@@ -18,9 +18,10 @@ running stack is kept and advanced a layer at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..image import Image
+from ..image import Image, Layer
 from ..tree.build import build_layer_tree
 from ..tree.node import Node, get_node, sorted_names, subtree_info_size
 from ..tree.stack import stack_dive
@@ -109,12 +110,16 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: 
             ineff.append((key, rec))
 
 
-def dive_efficiency(image: Image) -> DiveEfficiency:
+def dive_efficiency(image: Image, on_layer_tree: Callable[[Layer, Node], None] | None = None) -> DiveEfficiency:
+    """dive's analysis of ``image``.  ``on_layer_tree(layer, tree)`` sees each layer's own tree
+    (before it is stacked), so an exporter that needs those trees does not build them again."""
     recs: dict[str, int | _Rec] = {}
     ineff: list[tuple[str, _Rec]] = []
     stacked: Node | None = None
     for layer in image.layers:
         tree = build_layer_tree(layer.dive_entries)
+        if on_layer_tree is not None:
+            on_layer_tree(layer, tree)
         if stacked is None:
             # StackTreeRange(0, -1): layer 0 alone.  Stacking layer 0 onto itself changes no
             # structure unless it holds whiteouts, so the copy is only needed then.

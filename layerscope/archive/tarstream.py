@@ -126,8 +126,6 @@ class ChunkStream:
         layer tar, a decompressor) can read it without this stream copying it first."""
         return SubReader(self, n)
 
-    def at_eof(self) -> bool:
-        return self._pos >= len(self._buf) and not self._fill()
 
 
 class SubReader:

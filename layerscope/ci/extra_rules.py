@@ -188,8 +188,3 @@ def evaluate_extra(section: ExtraSection, image: Image, accurate: AccurateWaste 
                                              _listed([f"{p} (layer {i})" for p, i in hits]))
                                  if hits else ExtraResult("forbid", PASS))
     return ExtraVerdict(sorted(results.values(), key=lambda r: r.key), False, accurate, section.ignore)
-
-
-def needs_accurate(section: ExtraSection) -> bool:
-    v = section.values.get("maxWastedBytesAccurate")
-    return v is not None and v != "disabled"

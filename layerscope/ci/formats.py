@@ -32,6 +32,7 @@ from ..image import Image
 from ..report.output import append_step_summary
 from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, RuleResult, Verdict
 from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
+from .render import rule_line
 from .rules import RuleSet
 
 # xml.sax.saxutils would do, but it imports urllib, http and email: ~4 MB and 20 ms on every CI
@@ -47,10 +48,6 @@ def xml_escape(text: str) -> str:
 
 def quoteattr(text: str) -> str:
     return '"' + text.translate(_XML_ATTR) + '"'
-
-FORMATS = ("dive", "junit", "github", "markdown")
-_STATUS = {PASS: "PASS", FAIL: "\x1b[1;7;31mFAIL\x1b[0m", SKIP: "\x1b[34mSKIP\x1b[0m",
-           MISCONFIGURED: "\x1b[1;7;31mMISCONFIGURED\x1b[0m"}
 
 
 def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
@@ -73,9 +70,7 @@ def render_extra(ev: ExtraVerdict) -> str:
         if ev.accurate.ignored_bytes:
             line += f", ignoring {ev.accurate.ignored_bytes} bytes matched by ignore"
         lines.append(line + "\n")
-    for r in ev.results:
-        status = _STATUS[r.status]
-        lines.append(f"  {status}: {r.key}: {r.message}\n" if r.message else f"  {status}: {r.key}\n")
+    lines += [rule_line(r.status, r.key, r.message) for r in ev.results]
     if ev.misconfigured:
         lines.append("\x1b[31mlayerscope rules misconfigured\x1b[0m\n")
     else:

@@ -17,6 +17,12 @@ _STATUS = {
 }
 
 
+def rule_line(status: str, key: str, message: str) -> str:
+    """One result line as dive prints it (also used for layerscope's own rules)."""
+    shown = _STATUS[status]
+    return f"  {shown}: {key}: {message}\n" if message else f"  {shown}: {key}\n"
+
+
 def title(text: str) -> str:
     return f"{BOLD}{text}{RESET}"
 
@@ -49,12 +55,7 @@ def report(a: DiveEfficiency, v: Verdict) -> str:
     for r in rows:
         lines.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), r.path))
     lines.append(title("Results:") + "\n")
-    for r in v.results:
-        status = _STATUS[r.status]
-        if r.message:
-            lines.append(f"  {status}: {r.key}: {r.message}\n")
-        else:
-            lines.append(f"  {status}: {r.key}\n")
+    lines += [rule_line(r.status, r.key, r.message) for r in v.results]
     if v.misconfigured:
         lines.append("\x1b[31mCI Misconfigured\x1b[0m\n")
     else:

@@ -3,20 +3,19 @@ float and string encoding, no trailing newline.  Unlike dive, the file is trunca
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import IO
 
-from ..analysis.dive_efficiency import DiveEfficiency
-from ..image import Image
-from ..tree.build import build_layer_tree
-from ..tree.node import walk_post
+from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
+from ..image import Image, Layer
+from ..tree.node import Node, walk_post
 from .gofmt import go_json_float, go_json_string
 
 _I2, _I3, _I4, _I5 = " " * 4, " " * 6, " " * 8, " " * 10
 
 
-def _file_list(layer) -> Iterator[str]:  # noqa: ANN001
-    tree = build_layer_tree(layer.dive_entries)
+def _file_list(tree: Node) -> Iterator[str]:
+    """Every node of the layer's own tree, children first (dive's ``fileList`` order)."""
     for _names, node in walk_post(tree):
         e = node.info
         if e is None:
@@ -46,28 +45,23 @@ def _array(items: Iterator[str], indent: str) -> Iterator[str]:
     yield "[]" if first else "\n" + indent + "]"
 
 
-def render(image: Image, analysis: DiveEfficiency) -> Iterator[str]:
-    """The JSON document in pieces (a layer's file list is never held whole)."""
-    yield '{\n  "layer": '
+def _layer(layer: Layer, first: bool, tree: Node) -> Iterator[str]:
+    yield (
+        ("[\n" if first else ",\n")
+        + f"{_I2}{{\n"
+        f'{_I3}"index": {layer.index},\n'
+        f'{_I3}"id": {go_json_string(layer.id)},\n'
+        f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
+        f'{_I3}"sizeBytes": {layer.dive_size},\n'
+        f'{_I3}"command": {go_json_string(layer.command)},\n'
+        f'{_I3}"fileList": '
+    )
+    # streamed piece by piece: a million-entry layer never becomes one string
+    yield from _array(_file_list(tree), _I3)
+    yield f"\n{_I2}}}"
 
-    if not image.layers:
-        yield "[]"
-    for n, layer in enumerate(image.layers):
-        yield (
-            ("[\n" if n == 0 else ",\n")
-            + f"{_I2}{{\n"
-            f'{_I3}"index": {layer.index},\n'
-            f'{_I3}"id": {go_json_string(layer.id)},\n'
-            f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
-            f'{_I3}"sizeBytes": {layer.dive_size},\n'
-            f'{_I3}"command": {go_json_string(layer.command)},\n'
-            f'{_I3}"fileList": '
-        )
-        # streamed piece by piece: a million-entry layer never becomes one string
-        yield from _array(_file_list(layer), _I3)
-        yield f"\n{_I2}}}"
-    if image.layers:
-        yield "\n  ]"
+
+def _image(analysis: DiveEfficiency) -> Iterator[str]:
     refs = (
         f"{_I3}{{\n{_I4}\"count\": {r.count},\n{_I4}\"sizeBytes\": {r.size},\n"
         f"{_I4}\"file\": {go_json_string(r.path)}\n{_I3}}}"
@@ -84,11 +78,21 @@ def render(image: Image, analysis: DiveEfficiency) -> Iterator[str]:
     yield "\n  }\n}"
 
 
-def write(path: str, image: Image, analysis: DiveEfficiency) -> None:
+def export(path: str, image: Image) -> DiveEfficiency:
+    """Analyze ``image`` and write dive's JSON to ``path`` in the same pass: each layer's tree
+    is written while the analysis holds it, so no tree is built twice.  Returns the analysis."""
     with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="", buffering=1 << 20) as f:
-        write_to(f, image, analysis)
+        try:
+            f.write('{\n  "layer": ')
 
+            def on_tree(layer: Layer, tree: Node) -> None:
+                f.writelines(_layer(layer, layer is image.layers[0], tree))
 
-def write_to(f: IO[str], image: Image, analysis: DiveEfficiency) -> None:
-    for piece in render(image, analysis):
-        f.write(piece)
+            analysis = dive_efficiency(image, on_layer_tree=on_tree)
+            f.write("\n  ]" if image.layers else "[]")
+            f.writelines(_image(analysis))
+        except BaseException:
+            f.close()
+            os.unlink(path)  # never leave half a document behind
+            raise
+    return analysis

@@ -134,18 +134,6 @@ def walk_pre(root: Node) -> Iterator[tuple[list[str], Node]]:
             names.pop()
 
 
-def dive_path(names: list[str]) -> str:
-    """dive's ``Node.Path()``: ``/a/b``, with ``.wh.`` stripped from the leaf's own name."""
-    leaf = names[-1]
-    if leaf.startswith(WHITEOUT_PREFIX):
-        return "/" + "/".join(names[:-1] + [leaf[len(WHITEOUT_PREFIX):]]) if len(names) > 1 else "/" + leaf[len(WHITEOUT_PREFIX):]
-    return "/" + "/".join(names)
-
-
-def split_path(path: str) -> list[str]:
-    return [p for p in path.split("/") if p]
-
-
 def get_node(root: Node, parts: list[str]) -> Node | None:
     node = root
     for p in parts:
@@ -167,16 +155,5 @@ def subtree_info_size(node: Node) -> int:
         if n.info is not None:
             total += n.info.size
         if n.children:
-            work.extend(n.children.values())
-    return total
-
-
-def count_nodes(root: Node) -> int:
-    total = 0
-    work = [root]
-    while work:
-        n = work.pop()
-        if n.children:
-            total += len(n.children)
             work.extend(n.children.values())
     return total

@@ -232,18 +232,7 @@ class TreeView:
                 if end[j] > j + 1 and not collapsed.get(path[j], default):
                     stack.append((j + 1, end[j]))
         else:
-            rows = []
-            append = rows.append
-            kids = self._sorted_kids
-            stack = [iter(kids[0])]
-            while stack:
-                i = next(stack[-1], -1)
-                if i < 0:
-                    stack.pop()
-                    continue
-                append(i)
-                if kids[i] and not collapsed.get(path[i], default):
-                    stack.append(iter(kids[i]))
+            rows = _sorted_preorder(self._sorted_kids, lambda i: not collapsed.get(path[i], default))
         self.rows = rows
         self._place_cursor(keep)
 
@@ -384,18 +373,7 @@ class TreeView:
                 order = list(compress(range(len(self.flat)), self.visible))
                 self._order = order[1:]  # the root is always visible
             else:
-                order = []
-                kids = self._sorted_kids
-                stack = [iter(kids[0])]
-                while stack:
-                    i = next(stack[-1], -1)
-                    if i < 0:
-                        stack.pop()
-                        continue
-                    order.append(i)
-                    if kids[i]:
-                        stack.append(iter(kids[i]))
-                self._order = order
+                self._order = _sorted_preorder(self._sorted_kids, None)
         return self._order
 
     def search(self, pattern: re.Pattern[str], forward: bool = True) -> bool:
@@ -456,3 +434,20 @@ def display_text(name: str) -> str:
 
 __all__ = ["ADDED", "MODIFIED", "REMOVED", "UNMODIFIED", "FlatTree", "TreeView", "SORT_NAME",
            "SORT_SIZE", "compile_filter", "display_text"]
+
+
+def _sorted_preorder(kids: list[list[int]], descend) -> list[int]:  # noqa: ANN001
+    """Node indices in preorder over ``kids`` (each node's children already in display order),
+    entering a node's children only when ``descend(i)`` says so (None: always)."""
+    out: list[int] = []
+    append = out.append
+    stack = [iter(kids[0])]
+    while stack:
+        i = next(stack[-1], -1)
+        if i < 0:
+            stack.pop()
+            continue
+        append(i)
+        if kids[i] and (descend is None or descend(i)):
+            stack.append(iter(kids[i]))
+    return out

@@ -14,7 +14,6 @@ from fixtures.catalog import CASES, LAYOUT_CASES, LAYOUTS, platform_variant, sec
 from fixtures.imagegen import M, ImageSpec, LayerSpec, layer_size, write_docker_save, write_oci_archive
 from layerscope.errors import ArchiveError
 from layerscope.sources.archive import ReadOptions, read_archive
-from layerscope.tree.node import dive_path  # noqa: F401  (import check for the public helper)
 
 
 def read(path, **kw):

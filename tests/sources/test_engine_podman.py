@@ -111,9 +111,12 @@ def test_engine_permission_denied(docker_config, tmp_path, monkeypatch, capsys):
     s.listen(1)
     sock_path.chmod(0o600)
     try:
-        code = ("import sys, os; from layerscope.cli import main; import layerscope.sources.engine, docker, "
-                "docker.tls, layerscope.ci.render, layerscope.ci.evaluate, layerscope.ci.rules, "
-                "layerscope.analysis.dive_efficiency, encodings.idna, yaml, layerscope.ci.formats; "
+        # Import everything while still root: the checkout (e.g. under a 0700 temp dir) and
+        # site-packages may be unreadable for "nobody"; only the socket's permission is tested.
+        code = ("import sys, os, pkgutil, importlib, layerscope, docker, docker.tls, yaml, encodings.idna; "
+                "[importlib.import_module(m.name) for m in pkgutil.walk_packages(layerscope.__path__, 'layerscope.') "
+                "if not m.name.endswith('__main__') and '.ui' not in m.name]; "
+                "from layerscope.cli import main; "
                 "os.setgid(65534); os.setuid(65534); sys.exit(main(['docker://x:y', '--ci']))")
         env = {**os.environ, "DOCKER_HOST": f"unix://{sock_path}", "HOME": "/nonexistent"}
         res = subprocess.run(["python3", "-c", code], capture_output=True, text=True, env=env, timeout=60)
