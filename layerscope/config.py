@@ -23,9 +23,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .log import LogSettings
 
 DIFF_TYPES = ("unmodified", "modified", "added", "removed")  # index = the tree mark
 SORTS = ("name", "size")
@@ -159,16 +162,15 @@ def _flatten(doc: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _read_yaml(path: str) -> dict[str, Any]:
-    import yaml  # only when there is a file: CI runs without one pay nothing for it
+    """The flattened keys of a ``.dive.yaml``, read with the bounds of :mod:`.safeyaml` (size,
+    nesting, alias expansion): the file may come from a repository, so it is untrusted input."""
+    from .safeyaml import YamlInputError, load_file  # yaml only when there is a file
 
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            doc = yaml.safe_load(f)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"config file {path}{where}: {problem}") from None
+        doc = load_file(path)
+    except YamlInputError as e:
+        where = f" line {e.line}" if e.line is not None else ""
+        raise ConfigError(f"config file {path}{where}: {e.problem}") from None
     except OSError as e:
         raise ConfigError(f"cannot read config file {path}: {e.strerror or e}") from None
     if doc is None:
@@ -265,3 +267,54 @@ def load_settings(explicit: str | None = None, *, sort_flag: str | None = None,
             raise ConfigError(f"invalid value for {key}: {e}") from None
         s.keybindings[name] = str(raw)
     return s
+
+
+# --------------------------------------------------------------------------- run settings
+# ``ignore-errors`` and ``log.*`` apply to every mode (UI, CI, --json), not only the UI.
+RUN_KEYS = ("ignore-errors", "log.enabled", "log.path", "log.level")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """The ``.dive.yaml`` keys that shape a whole run: dive's defaults (cmd/root.go)."""
+
+    path: str | None = None
+    ignore_errors: bool = False
+    log: "LogSettings" = field(default_factory=lambda: _log_settings())
+
+
+def _log_settings(**kw: Any) -> "LogSettings":
+    from .log import LogSettings
+
+    return LogSettings(**kw)
+
+
+def _dive_env_values(env: Mapping[str, str], keys: tuple[str, ...]) -> dict[str, str]:
+    """dive's own spelling too: viper only maps ``-`` to ``_``, so dive reads ``log.enabled``
+    from ``DIVE_LOG.ENABLED`` (checked against dive 0.13.1); ``DIVE_LOG_ENABLED`` is ours."""
+    out: dict[str, str] = {}
+    for key in keys:
+        v = env.get("DIVE_" + key.upper().replace("-", "_"))
+        if v is not None:
+            out[key] = v
+    out.update(_env_values(env, list(keys)))
+    return out
+
+
+def load_run_settings(explicit: str | None = None, *, env: Mapping[str, str] | None = None,
+                      home: str | None = None) -> RunSettings:
+    """``ignore-errors`` and ``log.*`` from the config file dive would use and the environment."""
+    from .log import DEFAULT_PATH, parse_level
+
+    env = os.environ if env is None else env
+    path = find_config(explicit, env, home)
+    values = {k: v for k, v in (_read_yaml(path) if path else {}).items() if k in RUN_KEYS}
+    values.update(_dive_env_values(env, RUN_KEYS))
+    ignore = _bool("ignore-errors", values["ignore-errors"]) if "ignore-errors" in values else False
+    enabled = _bool("log.enabled", values["log.enabled"]) if "log.enabled" in values else False
+    log_path = values.get("log.path", DEFAULT_PATH)
+    if not isinstance(log_path, str) or not log_path.strip():
+        raise ConfigError(f"invalid value for log.path: {log_path!r} (want a file path)")
+    level = parse_level("log.level", values["log.level"]) if "log.level" in values else "info"
+    return RunSettings(path=path, ignore_errors=ignore,
+                       log=_log_settings(enabled=enabled, path=os.path.expanduser(log_path), level=level))

@@ -23,5 +23,10 @@ class ArchiveError(LayerscopeError):
     """The image archive is malformed, truncated, unsafe or inconsistent."""
 
 
+class LimitError(ArchiveError):
+    """A resource bound (``--max-bytes``, ``--max-entries``, a decompression ratio) was hit:
+    always fatal, even under ``ignore-errors``, which only skips what cannot be parsed."""
+
+
 class ConfigError(LayerscopeError):
     """A configuration file, flag or environment value is invalid."""

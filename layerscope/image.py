@@ -57,6 +57,25 @@ class Entry:
         # S_IFDIR bits of the header mode can set.
         return bool(self.mode & MODE_DIR)
 
+    @property
+    def dive_path(self) -> str:
+        """The path dive reports for this entry in ``--json`` (Go's ``path.Clean`` of the
+        member name)."""
+        return self.path
+
+
+@dataclass(slots=True)
+class RootedEntry(Entry):
+    """An entry whose member name was absolute (``/bin/x``, as kaniko writes them).
+
+    Read as ``bin/x`` like Docker and containerd do, so trees and numbers are dive's; only
+    dive's ``--json`` shows the name as written, leading slash kept.  A subclass rather than a
+    field so that a million ordinary entries pay nothing for it."""
+
+    @property
+    def dive_path(self) -> str:
+        return "/" + self.path
+
 
 @dataclass(slots=True)
 class Layer:
@@ -82,6 +101,8 @@ class Layer:
     # dive reads every tar member; when the accurate view hides some (eStargz metadata), the
     # full member list dive sees is kept here.
     dive_all_entries: list[Entry] | None = None
+    # ignore-errors: why this layer could not be parsed; it is then shown with no entries
+    skipped: str = ""
 
     @property
     def dive_entries(self) -> list[Entry]:
@@ -107,6 +128,11 @@ class Image:
     platform: str = ""
     config: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # informational (e.g. which image was picked)
+
+    @property
+    def skipped_layers(self) -> list[Layer]:
+        """Layers that could not be parsed and were skipped (only under ignore-errors)."""
+        return [layer for layer in self.layers if layer.skipped]
 
     @property
     def size(self) -> int:

@@ -153,3 +153,39 @@ def test_key_syntax():
     for bad in ("ctrl+", "hyper+x", "ctrl+ab", "nosuchkey"):
         with pytest.raises(ValueError):
             parse_key_list(bad)
+
+
+# ------------------------------------------------------------------ bounds (the file is untrusted)
+def _mapping_bomb(levels: int = 6, width: int = 9) -> str:
+    """Nested mappings through aliases: ``width ** levels`` keys after flattening."""
+    keys = [f"k{i}" for i in range(width)]
+    lines = ["m0: &m0 {" + ", ".join(f"{k}: 1" for k in keys) + "}"]
+    for i in range(1, levels + 1):
+        lines.append(f"m{i}: &m{i} {{" + ", ".join(f"{k}: *m{i - 1}" for k in keys) + "}")
+    return "\n".join(lines) + "\nfiletree: {sort: size}\n"
+
+
+@pytest.mark.parametrize("text, needle", [
+    (_mapping_bomb(), "line 4: document contains excessive aliasing"),
+    ("filetree: " + "[" * 100_000 + "\n", "line 1: nested deeper than 64 levels"),
+    ("filetree: {sort: size}\n" + "# padding\n" * 200_000, "larger than 1024 KiB"),
+], ids=["alias-bomb", "deep", "big"])
+def test_hostile_yaml_is_one_located_line(tmp_path, home, text, needle):
+    cfg = write(tmp_path / "c.yaml", text)
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={}, home=str(home))
+    msg = str(e.value)
+    assert msg.startswith(f"config file {cfg}") and needle in msg and "\n" not in msg
+
+
+def test_small_aliases_are_fine(tmp_path, home):
+    cfg = write(tmp_path / "c.yaml", "common: &c {sort: size, show-attributes: false}\nfiletree:\n  <<: *c\n")
+    s = load_settings(cfg, env={}, home=str(home))
+    assert s.sort == "size" and s.show_attributes is False
+
+
+def test_5000_digit_number_names_the_key(tmp_path, home):
+    """Python cannot even convert 5000 digits to int (ValueError); the key is reported instead."""
+    cfg = write(tmp_path / "c.yaml", f"filetree: {{pane-width: {'1' * 5000}}}\n")
+    with pytest.raises(ConfigError, match="invalid value for filetree.pane-width"):
+        load_settings(cfg, env={}, home=str(home))

@@ -21,6 +21,13 @@ later layer that touched it (``own``) and, for directories, the nearest later la
 its whole subtree (``subtree``: a whiteout, an opaque marker, a non-directory written over it).
 An entry's fate is the nearest of those records over the path and its ancestors — linear in
 the number of entries, no tree stacking.
+
+Both records are keyed by interned path ids (:mod:`.pathids`), not path strings: a layer's
+implied parents must be recorded (a directory there hides a lower *file* of that name), and as
+strings every ancestor of every entry would be a key of its own, O(d·L) bytes for a path d
+directories deep and L bytes long (issue 17: 12 KB of gzip reached 1 GB).  An id per
+(parent, component) keeps memory and time linear in the bytes of member names, and the
+ancestors an entry's fate depends on are walked as ids, at most once per distinct directory.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass
 
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, TYPE_LINK, WHITEOUT_PREFIX, Entry, Image
 from .globs import PathGlobs
+from .pathids import ROOT, PathIds
 
 OVERWRITTEN, DELETED, COPY_UP = "overwritten", "deleted", "copy-up"
 
@@ -100,16 +108,24 @@ def _parent(path: str) -> str:
     return "" if cut < 0 else path[:cut]
 
 
-def _ancestors(path: str) -> list[str]:
-    """``a/b/c`` → ``["a", "a/b", "a/b/c"]`` (the path itself included)."""
-    out = []
-    cut = path.find("/")
-    while cut >= 0:
-        out.append(path[:cut])
-        cut = path.find("/", cut + 1)
-    if path:
-        out.append(path)
-    return out
+def _hidden(ids: PathIds, subtree: dict[int, tuple[int, int]], parent: str) -> tuple[int, int, str] | None:
+    """The nearest later layer that hid the whole of ``parent`` or one of its ancestors (the
+    root included), and the path it named; on a tie the shallowest wins.  Walks the components
+    from the root and stops where no record can exist (a component never interned)."""
+    root = subtree.get(ROOT)
+    best = None if root is None else (root[0], root[1], 0)
+    if parent and len(subtree) > (root is not None):
+        node: int | None = ROOT
+        end = -1
+        for name in parent.split("/"):
+            node = ids.child(node, name)  # type: ignore[arg-type]
+            if node is None:
+                break
+            end += len(name) + 1
+            s = subtree.get(node)
+            if s is not None and (best is None or s[0] < best[0]):
+                best = (s[0], s[1], end)
+    return None if best is None else (best[0], best[1], parent[: best[2]])
 
 
 def _same_content(a: Entry, b: Entry) -> bool:
@@ -127,8 +143,9 @@ def _link_target(e: Entry) -> str:
 def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWaste:
     """Walk the layers top-down once; see the module docstring."""
     ignore = ignore or PathGlobs()
-    own: dict[str, tuple[int, int, Entry | None]] = {}
-    subtree: dict[str, tuple[int, int]] = {}
+    ids = PathIds()
+    own: dict[int, tuple[int, int, Entry | None]] = {}
+    subtree: dict[int, tuple[int, int]] = {}
     dead: list[DeadFile] = []
     live: list[tuple[int, Entry]] = []
     total = 0
@@ -138,10 +155,12 @@ def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWas
     for i in range(n - 1, -1, -1):
         entries = image.layers[i].entries
         last: dict[str, int] = {}
+        nodes = [ROOT] * len(entries)  # each entry's path id, interned once for both passes
         for k, e in enumerate(entries):
             leaf = e.path[e.path.rfind("/") + 1 :]
             if not leaf.startswith(WHITEOUT_PREFIX):
                 last[e.path] = k
+                nodes[k] = ids.add(e.path)
         hidden_cache: dict[str, tuple[int, int, str] | None] = {}
         layer_dead: dict[str, DeadFile] = {}
         layer_live: list[Entry] = []
@@ -167,14 +186,8 @@ def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWas
                 if parent in hidden_cache:
                     hidden = hidden_cache[parent]
                 else:
-                    root = subtree.get("")
-                    hidden = None if root is None else (root[0], root[1], "")
-                    for a in _ancestors(parent):
-                        s = subtree.get(a)
-                        if s is not None and (hidden is None or s[0] < hidden[0]):
-                            hidden = (s[0], s[1], a)
-                    hidden_cache[parent] = hidden
-                rec = own.get(path)
+                    hidden = hidden_cache[parent] = _hidden(ids, subtree, parent)
+                rec = own.get(nodes[k])
                 if rec is not None and (hidden is None or rec[0] <= hidden[0]):
                     j, act, new = rec
                     if act == _WHITEOUT:
@@ -201,7 +214,7 @@ def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWas
                 dead.remove(target)
                 layer_live.append(target.entry)
         live.extend((i, e) for e in layer_live)
-        _register(entries, i, own, subtree)
+        _register(entries, nodes, i, ids, own, subtree)
     live.reverse()
     per_layer = [LayerWaste(i, layer_size[i], 0, 0) for i in range(n)]
     wasted = ignored = 0
@@ -218,42 +231,46 @@ def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWas
     return AccurateWaste(total, wasted, ignored, dead, live, per_layer, hashed)
 
 
-def _register(entries: list[Entry], i: int, own: dict, subtree: dict) -> None:
-    """Record what layer ``i`` does to the layers below it (deletions first, as overlayfs)."""
-    parents: set[str] = set()
+def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own: dict, subtree: dict) -> None:
+    """Record what layer ``i`` does to the layers below it (deletions first, as overlayfs).
+    ``nodes[k]`` is the path id of ``entries[k]`` (whiteouts excepted)."""
+    parents: set[int] = set()
     for e in entries:
         path = e.path
         cut = path.rfind("/")
         leaf = path[cut + 1 :]
         if leaf.startswith(OPAQUE_PREFIX):
             if leaf == OPAQUE_MARKER:
-                subtree[path[:cut] if cut >= 0 else ""] = (i, _OPAQUE)
+                subtree[ids.add(path[:cut]) if cut >= 0 else ROOT] = (i, _OPAQUE)
             continue
         if leaf.startswith(WHITEOUT_PREFIX):
             target = (path[: cut + 1] if cut >= 0 else "") + leaf[len(WHITEOUT_PREFIX):]
             if target:
-                own[target] = (i, _WHITEOUT, None)
-                subtree[target] = (i, _WHITEOUT)
-    for e in entries:
+                node = ids.add(target)
+                own[node] = (i, _WHITEOUT, None)
+                subtree[node] = (i, _WHITEOUT)
+    for e, node in zip(entries, nodes):
         path = e.path
         cut = path.rfind("/")
         leaf = path[cut + 1 :]
         if leaf.startswith(WHITEOUT_PREFIX):
             continue
         if cut >= 0:
-            parents.add(path[:cut])
+            parents.add(ids.parent[node])
         if e.is_dir:
-            own[path] = (i, _DIR, e)
+            own[node] = (i, _DIR, e)
         else:
-            own[path] = (i, _FILE, e)
-            subtree[path] = (i, _FILE)
-    # implicit parents are directories in the merged view: they hide a lower *file* there
-    done: set[str] = set()
+            own[node] = (i, _FILE, e)
+            subtree[node] = (i, _FILE)
+    # implicit parents are directories in the merged view: they hide a lower *file* there;
+    # walking up stops at the first ancestor already done (its own ancestors are done too)
+    implied = (i, _DIR, None)
+    done: set[int] = set()
+    up = ids.parent
     for p in parents:
-        for a in _ancestors(p):
-            if a in done:
-                continue
-            done.add(a)
-            rec = own.get(a)
+        while p != ROOT and p not in done:
+            done.add(p)
+            rec = own.get(p)
             if rec is None or rec[0] != i:
-                own[a] = (i, _DIR, None)
+                own[p] = implied
+            p = up[p]

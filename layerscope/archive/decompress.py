@@ -10,9 +10,9 @@ blob that claims terabytes) stops with an error instead of running for hours.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, LimitError
 
 try:  # ISA-L's zlib-compatible API: same semantics, much faster inflate
     from isal import isal_zlib as _zlib
@@ -24,16 +24,44 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Limits:
-    """Resource bounds applied while reading an image."""
+    """Resource bounds applied while reading an image: configuration only, shared freely (what
+    a read has used of them is its own :class:`Budget`)."""
 
     max_bytes: int = 64 << 30  # total uncompressed bytes across the image
     max_ratio: int = 10_000  # uncompressed / compressed, checked past ratio_floor
     ratio_floor: int = 256 << 20
     max_entries: int = 10_000_000
-    used_bytes: int = 0  # running total, shared across layers
+    # A member name deeper than this many components is refused: Linux's PATH_MAX (4096 bytes)
+    # leaves room for at most 2048 (``a/a/…``), so no image that was ever unpacked goes deeper,
+    # while every later stage pays per level (a few KB of gzip can name 32,000 levels).
+    max_path_depth: int = 2048
+    # Member names and link targets of the whole image, summed: ten million entries (the
+    # ``max_entries`` default) of 100 bytes each; real images stay far below.
+    max_path_bytes: int = 1 << 30
+
+
+@dataclass(slots=True)
+class Budget:
+    """What one read of one image has used of its :class:`Limits`.
+
+    One per read, never shared: ``diff`` reads two images and each gets the whole of
+    ``--max-bytes`` / ``--max-entries``.  A registry pull rolls it back when it re-reads a layer
+    (see :meth:`mark` / :meth:`rewind`)."""
+
+    limits: Limits = field(default_factory=Limits)
+    used_bytes: int = 0  # uncompressed bytes, running total across layers
     used_entries: int = 0
+    # ignore-errors: a layer that cannot be parsed is skipped (recorded) instead of failing the
+    # read; a LimitError never is
+    ignore_errors: bool = False
+
+    def mark(self) -> tuple[int, int]:
+        return self.used_bytes, self.used_entries
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        self.used_bytes, self.used_entries = mark
 
 
 def sniff(head: bytes) -> str:
@@ -62,17 +90,18 @@ class _Counted:
         return c
 
 
-def _bounded(chunks: Iterator[bytes], counted: _Counted, limits: Limits, label: str) -> Iterator[bytes]:
+def _bounded(chunks: Iterator[bytes], counted: _Counted, budget: Budget, label: str) -> Iterator[bytes]:
+    limits = budget.limits
     produced = 0
     for c in chunks:
         produced += len(c)
-        limits.used_bytes += len(c)
-        if limits.used_bytes > limits.max_bytes:
-            raise ArchiveError(
+        budget.used_bytes += len(c)
+        if budget.used_bytes > limits.max_bytes:
+            raise LimitError(
                 f"{label}: image expands past the --max-bytes limit of {limits.max_bytes} bytes"
             )
         if produced > limits.ratio_floor and produced > limits.max_ratio * max(counted.n, 1):
-            raise ArchiveError(
+            raise LimitError(
                 f"{label}: decompression bomb suspected ({produced} bytes from {counted.n} compressed)"
             )
         yield c
@@ -145,9 +174,11 @@ def _unzstd(read: _Counted, first: bytes, label: str) -> Iterator[bytes]:
 
 
 def open_decompressed(
-    read_chunk: Callable[[], bytes], limits: Limits, label: str
+    read_chunk: Callable[[], bytes], budget: Budget, label: str
 ) -> tuple[str, Callable[[], bytes], _Counted]:
-    """Return (compression, read_chunk of uncompressed bytes, counter of compressed bytes)."""
+    """Return (compression, read_chunk of uncompressed bytes, counter of compressed bytes);
+    the uncompressed bytes are charged to ``budget``."""
+    limits = budget.limits
     counted = _Counted(read_chunk)
     first = counted()
     while first and len(first) < 4:
@@ -162,19 +193,19 @@ def open_decompressed(
         def plain() -> bytes:
             if pending:
                 c = pending.pop()
-                limits.used_bytes += len(c)
-                if limits.used_bytes > limits.max_bytes:
-                    raise ArchiveError(f"{label}: image exceeds the --max-bytes limit")
+                budget.used_bytes += len(c)
+                if budget.used_bytes > limits.max_bytes:
+                    raise LimitError(f"{label}: image exceeds the --max-bytes limit")
                 return c
             c = counted()
-            limits.used_bytes += len(c)
-            if limits.used_bytes > limits.max_bytes:
-                raise ArchiveError(f"{label}: image exceeds the --max-bytes limit")
+            budget.used_bytes += len(c)
+            if budget.used_bytes > limits.max_bytes:
+                raise LimitError(f"{label}: image exceeds the --max-bytes limit")
             return c
 
         return kind, plain, counted
     gen = _gunzip(counted, first, label) if kind == "gzip" else _unzstd(counted, first, label)
-    it = _bounded(gen, counted, limits, label)
+    it = _bounded(gen, counted, budget, label)
 
     def nxt() -> bytes:
         try:

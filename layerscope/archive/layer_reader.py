@@ -7,8 +7,9 @@ into XXH64 (the hash dive uses for its unmodified test) and is never kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, LimitError
 from ..image import (
     MODE_CHAR_DEVICE,
     MODE_DEVICE,
@@ -21,9 +22,10 @@ from ..image import (
     MODE_SYMLINK,
     TYPE_DIR,
     Entry,
+    RootedEntry,
 )
-from .decompress import Limits
-from .tarstream import ChunkStream, go_clean, iter_headers, read_data
+from .decompress import Budget, Limits
+from .tarstream import ChunkStream, TarHeader, go_clean, iter_headers, read_data
 
 _S_IFMT_TO_GO = {
     0o040000: MODE_DIR,
@@ -57,27 +59,72 @@ def go_file_mode(raw_mode: int, typeflag: int) -> int:
     return mode
 
 
-def check_member_name(name: str, label: str) -> None:
-    """Refuse names that would escape the layer root: they never come from a real build."""
-    if name.startswith("/"):
-        raise ArchiveError(f"{label}: absolute member name {name!r} refused")
-    cleaned = go_clean(name)
-    if cleaned == ".." or cleaned.startswith("../"):
-        raise ArchiveError(f"{label}: member name {name!r} escapes the layer root")
+def resolve_member_name(name: str, label: str) -> tuple[str, bool]:
+    """The path a member name denotes under the layer root, and whether it was absolute.
+
+    Docker and containerd resolve an absolute name under the root (kaniko writes ``/`` and
+    ``/bin/x``), so ``/x`` reads as ``x`` and ``/`` as the root itself (returned as ``""``).
+    A name that climbs above the root through ``..`` (``../x``, ``/../x``, ``a/../../x``) is
+    refused: the engines refuse it too, and only an attack writes one.
+    """
     if "\0" in name:
         raise ArchiveError(f"{label}: member name contains a NUL byte")
+    relative = go_clean(name.lstrip("/"))
+    if relative == ".." or relative.startswith("../"):
+        raise ArchiveError(f"{label}: member name {_short(name)!r} escapes the layer root")
+    if name.startswith("/"):
+        return ("" if relative == "." else relative), True
+    return relative, False
+
+
+def _short(name: str, keep: int = 40) -> str:
+    """A member name cut to ``keep`` characters for an error line (an attack's name can be
+    64 KiB)."""
+    return name if len(name) <= keep else name[:keep] + "…"
+
+
+@dataclass(slots=True)
+class PathTally:
+    """Bytes of member names and link targets read so far in one read of one image.
+
+    One per read (the outer scan makes one and hands it to every layer), never part of the
+    shared :class:`~layerscope.archive.decompress.Limits`, so two reads never add up."""
+
+    used: int = 0
+
+
+def _path_bound_error(h: TarHeader, path: str, limits: Limits, tally: PathTally, label: str) -> ArchiveError:
+    """The error for a member deeper than ``max_path_depth`` components, or one that takes the
+    image past ``max_path_bytes`` of names and link targets: the bounds ``--max-bytes`` and
+    ``--max-entries`` miss (a few KB of gzip can name paths 32,000 directories deep, and every
+    later stage pays for each level)."""
+    if tally.used > limits.max_path_bytes:
+        return LimitError(
+            f"{label}: member names and link targets total more than {limits.max_path_bytes} "
+            f"bytes (limit max_path_bytes), at member {_short(h.name)!r}"
+        )
+    return LimitError(
+        f"{label}: member {_short(h.name)!r} is {path.count('/') + 1} directories deep "
+        f"(limit {limits.max_path_depth})"
+    )
 
 
 def read_layer(
-    read_chunk: Callable[[], bytes], label: str, limits: Limits, *,
+    read_chunk: Callable[[], bytes], label: str, budget: Budget, *,
     hash_content: bool = True, skip: Callable[[int], int] | None = None,
+    paths: PathTally | None = None,
 ) -> tuple[list[Entry], int]:
     """Parse a layer tar stream; return (entries in tar order, dive's layer size).
 
     dive's size is the sum of every header's size field, duplicates included.  Content is
     hashed only when asked (the hash serves diff marks, which CI mode and ``--json`` never
-    show); otherwise it is skipped, by seeking when the source allows it.
+    show); otherwise it is skipped, by seeking when the source allows it.  ``paths`` is the
+    read's running total of name bytes (one per image; a fresh one bounds this layer alone).
     """
+    limits = budget.limits
+    tally = PathTally() if paths is None else paths
+    max_path_bytes = limits.max_path_bytes
+    max_slashes = limits.max_path_depth - 1  # a path of N components has N-1 separators
     stream = ChunkStream(read_chunk, label, skip)
     entries: list[Entry] = []
     append = entries.append
@@ -86,8 +133,12 @@ def read_layer(
     for h in iter_headers(stream):
         name = h.name
         path = go_clean(name)
+        rooted = False
         if path[0] == "/" or path[0] == "." and (path == ".." or path.startswith("../")) or "\0" in name:
-            check_member_name(name, label)
+            path, rooted = resolve_member_name(name, label)
+        tally.used += len(h.raw_name) + len(h.linkname)
+        if tally.used > max_path_bytes or path.count("/") > max_slashes:
+            raise _path_bound_error(h, path, limits, tally, label)
         tf = h.typeflag
         if not hash_content:
             n = h.data_size
@@ -109,14 +160,16 @@ def read_layer(
         if path == ".":
             continue  # dive skips "." before counting its size
         total += h.size
-        limits.used_entries += 1
-        if limits.used_entries > limits.max_entries:
-            raise ArchiveError(f"{label}: more than {limits.max_entries} entries (--max-entries)")
+        if not path:
+            continue  # "/": dive counts its size but adds nothing to the tree (the root)
+        budget.used_entries += 1
+        if budget.used_entries > limits.max_entries:
+            raise LimitError(f"{label}: more than {limits.max_entries} entries (--max-entries)")
         key = (h.mode, tf)
         mode = modes.get(key)
         if mode is None:
             mode = modes[key] = go_file_mode(h.mode, tf)
-        append(Entry(path, tf, h.linkname, h.size, mode, h.uid, h.gid, digest))
+        append((RootedEntry if rooted else Entry)(path, tf, h.linkname, h.size, mode, h.uid, h.gid, digest))
     return entries, total
 
 

@@ -14,14 +14,29 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, LimitError
 from ..image import Entry
-from .decompress import Limits, open_decompressed, sniff
-from .layer_reader import read_layer
+from .decompress import Budget, open_decompressed, sniff
+from .layer_reader import PathTally, read_layer
 from .tarstream import BLOCK, ChunkStream, go_clean, iter_headers, read_data
 
 MAX_JSON = 16 << 20  # a manifest, index or config larger than this is not a real one
 _BLOB_RE = re.compile(r"^blobs/(sha256|sha512)/([0-9a-f]+)$")
+# skopeo's ``dir:`` layout (``podman save --format docker-dir``) names each blob by its bare
+# hex digest at the top level; the length tells the algorithm.
+_DIR_BLOB_RE = re.compile(r"^(?:[0-9a-f]{64}|[0-9a-f]{128})$")
+_DIR_ALGO = {64: "sha256", 128: "sha512"}
+
+
+def named_digest(name: str) -> tuple[str, str] | None:
+    """(algorithm, hex) when a member's name is its content digest (``blobs/ALGO/HEX`` or a
+    ``dir:`` layout's bare ``HEX``): such a member is hashed while it streams by."""
+    blob = _BLOB_RE.match(name)
+    if blob is not None:
+        return blob.group(1), blob.group(2)
+    if _DIR_BLOB_RE.match(name):
+        return _DIR_ALGO[len(name)], name
+    return None
 
 
 @dataclass(slots=True)
@@ -45,6 +60,7 @@ class OuterContents:
     digest_mismatch: dict[str, str] = field(default_factory=dict)  # name -> actual digest
     members: set[str] = field(default_factory=set)
     raw_sizes: dict[str, int] = field(default_factory=dict)
+    ignore_errors: bool = False  # build_image skips a failed layer (ignore-errors) instead of failing
 
 
 def _is_layer_name(name: str) -> bool:
@@ -127,7 +143,7 @@ def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
             return None
 
 
-def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bool = True, *,
+def scan(read_chunk: Callable[[], bytes], label: str, budget: Budget, verify: bool = True, *,
          skip: Callable[[int], int] | None = None, hash_content: bool = True,
          progress: object | None = None) -> OuterContents:
     """Read the whole outer archive once and return what it holds.
@@ -135,13 +151,21 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
     ``skip`` (a seek on a file source) lets uncompressed, unverified layer content be passed
     over instead of read when ``hash_content`` is off.
     """
-    out = OuterContents()
+    out = OuterContents(ignore_errors=budget.ignore_errors)
     stream = ChunkStream(read_chunk, label, skip)
+    paths = PathTally()  # name bytes of this read: the outer members' and every layer's
+    max_path_bytes = budget.limits.max_path_bytes
     for h in iter_headers(stream, allow_global=True):
         name = go_clean(h.name)
+        paths.used += len(h.raw_name) + len(h.linkname)
+        if paths.used > max_path_bytes:
+            raise LimitError(
+                f"{label}: member names total more than {max_path_bytes} bytes "
+                f"(limit max_path_bytes), at member {name[:40]!r}"
+            )
         out.members.add(name)
         if h.typeflag == 0x32:  # symlink
-            if _is_layer_name(name) or name.startswith("blobs/"):
+            if _is_layer_name(name) or name.startswith("blobs/") or _DIR_BLOB_RE.match(name):
                 out.symlinks[name] = go_clean(posixpath.join(posixpath.dirname(name), h.linkname))
             read_data(stream, h, None)
             continue
@@ -149,14 +173,14 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
             read_data(stream, h, None)
             continue
         out.raw_sizes[name] = h.data_size
-        blob = _BLOB_RE.match(name)
+        blob = named_digest(name)
         want_layer = _is_layer_name(name) or blob is not None or name.startswith("blobs/")
-        want_json = _is_json_name(name) or name.startswith("blobs/")
+        want_json = _is_json_name(name) or blob is not None or name.startswith("blobs/")
         if not (want_layer or want_json):
             read_data(stream, h, None)
             continue
         raw = stream.sub_reader(h.data_size)
-        hasher = hashlib.new(blob.group(1)) if blob is not None and verify else None
+        hasher = hashlib.new(blob[0]) if blob is not None and verify else None
         reader: Callable[[], bytes] = raw if hasher is None else _hashing(raw, hasher)
 
         head = _Head(reader)
@@ -172,21 +196,26 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
                              or (_is_layer_name(name) and len(head.head) < BLOCK)):
             # (a ``.tar`` member shorter than one header is a truncated tar: say so)
             member_label = f"layer {name}"
+            paths_mark = paths.used
             try:
-                comp, inner, _counted = open_decompressed(head, limits, member_label)
+                comp, inner, _counted = open_decompressed(head, budget, member_label)
                 inner_skip = None
                 if kind == "none" and hasher is None and not hash_content and raw.can_seek:
                     inner_skip = head.skip_with(raw.skip)
                 if kind == "none" and not head.head:
                     entries, size = [], 0  # zero-length member: an empty layer, as in Go
                 else:
-                    entries, size = read_layer(inner, member_label, limits,
-                                               hash_content=hash_content, skip=inner_skip)
+                    entries, size = read_layer(inner, member_label, budget,
+                                               hash_content=hash_content, skip=inner_skip,
+                                               paths=paths)
                 out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
                 if progress is not None:
                     progress.layers_read += 1  # type: ignore[attr-defined]
             except ArchiveError as e:
+                if isinstance(e, LimitError) and budget.ignore_errors:
+                    raise  # a bound is never skipped (without ignore-errors, build_image reports it)
                 out.failures[name] = str(e)
+                paths.used = paths_mark  # a failed layer's names are dropped with it: not kept, not counted
         elif want_json and _is_json_name(name):
             data = _read_all(head, MAX_JSON)
             if data is None:
@@ -209,6 +238,6 @@ def scan(read_chunk: Callable[[], bytes], label: str, limits: Limits, verify: bo
             raise ArchiveError(f"{label}: truncated archive after member {name!r}")
         if hasher is not None and blob is not None:
             actual = hasher.hexdigest()
-            if actual != blob.group(2):
-                out.digest_mismatch[name] = f"{blob.group(1)}:{actual}"
+            if actual != blob[1]:
+                out.digest_mismatch[name] = f"{blob[0]}:{actual}"
     return out

@@ -29,25 +29,15 @@ from ..analysis.dive_efficiency import DiveEfficiency
 from ..analysis.globs import PathGlobs
 from ..export.gofmt import go_percent, humanize_bytes
 from ..image import Image
+from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..report.output import append_step_summary
 from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, RuleResult, Verdict
 from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
 from .render import rule_line
 from .rules import RuleSet
 
-# xml.sax.saxutils would do, but it imports urllib, http and email: ~4 MB and 20 ms on every CI
-# run for two string replacements.
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-
-
-def xml_escape(text: str) -> str:
-    return text.translate(_XML_TEXT)
-
-
-def quoteattr(text: str) -> str:
-    return '"' + text.translate(_XML_ATTR) + '"'
+# Text from the image (paths in rule messages, the image name) is escaped for each consumer by
+# layerscope.escape, at the moment it is written.
 
 
 def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
@@ -70,7 +60,7 @@ def render_extra(ev: ExtraVerdict) -> str:
         if ev.accurate.ignored_bytes:
             line += f", ignoring {ev.accurate.ignored_bytes} bytes matched by ignore"
         lines.append(line + "\n")
-    lines += [rule_line(r.status, r.key, r.message) for r in ev.results]
+    lines += [rule_line(r.status, r.key, terminal(r.message)) for r in ev.results]
     if ev.misconfigured:
         lines.append("\x1b[31mlayerscope rules misconfigured\x1b[0m\n")
     else:
@@ -89,24 +79,16 @@ def _all_results(verdict: Verdict, ev: ExtraVerdict | None) -> list[tuple[str, R
 
 
 # ---------------------------------------------------------------- GitHub annotations
-def _gh_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(s: str) -> str:
-    return _gh_data(s).replace(":", "%3A").replace(",", "%2C")
-
-
 def annotations(verdict: Verdict, ev: ExtraVerdict | None, image_name: str) -> str:
     """``::error`` per failing or misconfigured rule, ``::notice`` with the outcome."""
     lines = []
     for suite, r in _all_results(verdict, ev):
         if r.status in (FAIL, MISCONFIGURED):
-            title = _gh_prop(f"{suite} {r.key}")
+            title = gh_prop(f"{suite} {r.key}")
             what = "misconfigured: " if r.status == MISCONFIGURED else ""
-            lines.append(f"::error title={title}::{_gh_data(f'{image_name}: {r.key}: {what}{r.message}')}\n")
+            lines.append(f"::error title={title}::{gh_data(f'{image_name}: {r.key}: {what}{r.message}')}\n")
     ok = verdict.passed and (ev is None or ev.passed)
-    lines.append(f"::notice title=layerscope CI::{_gh_data(f'{image_name}: ' + ('PASS' if ok else 'FAIL'))}\n")
+    lines.append(f"::notice title=layerscope CI::{gh_data(f'{image_name}: ' + ('PASS' if ok else 'FAIL'))}\n")
     return "".join(lines)
 
 
@@ -121,7 +103,7 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
     total = sum(len(rs) for _s, rs in suites)
     fails = sum(r.status == FAIL for _s, rs in suites for r in rs)
     errors = sum(r.status == MISCONFIGURED for _s, rs in suites for r in rs)
-    out.append(f'<testsuites name={quoteattr("layerscope CI: " + image_name)} tests="{total}" '
+    out.append(f'<testsuites name={xml_attr("layerscope CI: " + image_name)} tests="{total}" '
                f'failures="{fails}" errors="{errors}">\n')
     for name, rs in suites:
         skipped = sum(r.status in (SKIP, CONFIGURED) for r in rs)
@@ -133,34 +115,32 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
             if ev is not None and ev.accurate is not None:
                 props["wastedBytesAccurate"] = str(ev.accurate.wasted_bytes)
             out.append("    <properties>\n")
-            out += [f"      <property name={quoteattr(k)} value={quoteattr(v)}/>\n" for k, v in props.items()]
+            out += [f"      <property name={xml_attr(k)} value={xml_attr(v)}/>\n" for k, v in props.items()]
             out.append("    </properties>\n")
         for r in rs:
-            head = f'    <testcase classname="{name}" name={quoteattr(r.key)}'
+            head = f'    <testcase classname="{name}" name={xml_attr(r.key)}'
             if r.status == PASS:
                 out.append(head + "/>\n")
             elif r.status == FAIL:
-                out.append(head + f">\n      <failure message={quoteattr(r.message)}>{xml_escape(r.message)}"
+                out.append(head + f">\n      <failure message={xml_attr(r.message)}>{xml_text(r.message)}"
                                   "</failure>\n    </testcase>\n")
             elif r.status == MISCONFIGURED:
-                out.append(head + f">\n      <error message={quoteattr(r.message)}>{xml_escape(r.message)}"
+                out.append(head + f">\n      <error message={xml_attr(r.message)}>{xml_text(r.message)}"
                                   "</error>\n    </testcase>\n")
             else:  # SKIP, or CONFIGURED: not evaluated because a rule is misconfigured
                 why = r.message if r.status == SKIP else "not evaluated: CI misconfigured"
-                out.append(head + f">\n      <skipped message={quoteattr(why)}/>\n    </testcase>\n")
+                out.append(head + f">\n      <skipped message={xml_attr(why)}/>\n    </testcase>\n")
         out.append("  </testsuite>\n")
     out.append("</testsuites>\n")
     return "".join(out)
 
 
 # ---------------------------------------------------------------- markdown
-def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency, top: int = 10) -> str:
     ok = verdict.passed and (ev is None or ev.passed)
-    lines = [f"### {'✅' if ok else '❌'} layerscope CI: `{_md(image_name)}` — {'PASS' if ok else 'FAIL'}", ""]
+    lines = [f"### {'✅' if ok else '❌'} layerscope CI: {md_code(image_name)} — {'PASS' if ok else 'FAIL'}", ""]
     lines.append("| Figure | Value |")
     lines.append("|---|---|")
     lines.append(f"| efficiency (dive) | {go_percent(a.efficiency * 100)} % |")
@@ -171,12 +151,12 @@ def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: Dive
         lines.append(f"| wasted bytes (layerscope, accurate) | {w} ({humanize_bytes(w)}) |")
     lines += ["", "| Rule | Set | Status | Message |", "|---|---|---|---|"]
     for suite, r in _all_results(verdict, ev):
-        lines.append(f"| `{r.key}` | {suite} | {r.status} | {_md(r.message)} |")
+        lines.append(f"| {md_code(r.key)} | {suite} | {r.status} | {md_text(r.message)} |")
     rows = [] if verdict.misconfigured else a.inefficient_files[:top]
     if rows:
         lines += ["", "<details><summary>Inefficient files (dive)</summary>", "",
                   "| Count | Wasted | Path |", "|---:|---:|---|"]
-        lines += [f"| {r.count} | {humanize_bytes(r.size)} | `{_md(r.path)}` |" for r in rows]
+        lines += [f"| {r.count} | {humanize_bytes(r.size)} | {md_code(r.path)} |" for r in rows]
         more = len(a.inefficient_files) - len(rows)
         if more > 0:
             lines.append(f"| | | … {more} more |")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..analysis.dive_efficiency import DiveEfficiency
+from ..escape import terminal
 from ..export.gofmt import go_percent, humanize_bytes
 from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, Verdict
 
@@ -31,10 +32,24 @@ def config_line(source: str | None) -> str:
     return f"  Using CI config: {source}\n" if source else "  Using default CI config\n"
 
 
+# What dive 0.13.1 calls each source's resolver in "Extracting image from NAME..." (its
+# ``Resolver.Name()``), which differs from the source's own name for the Docker engine.  The
+# registry source is layerscope's own (dive has none) and is named like its prefix.
+RESOLVER_NAMES = {
+    "docker": "docker-engine",
+    "podman": "podman",
+    "docker-archive": "docker-archive",
+    "registry": "registry",
+}
+
+
 def preamble(source: str, image_arg: str) -> str:
+    """dive's first two CI lines: ``Image Source: SOURCE://IMAGE`` (the source's name, the
+    argument without its prefix), then the resolver that reads it."""
+    resolver = RESOLVER_NAMES.get(source, source)
     return (
         f"{title('Image Source: ')}{source}://{image_arg}\n"
-        f"{title(f'Extracting image from {source}...')} (this can take a while for large images)\n"
+        f"{title(f'Extracting image from {resolver}...')} (this can take a while for large images)\n"
     )
 
 
@@ -53,7 +68,9 @@ def report(a: DiveEfficiency, v: Verdict) -> str:
     if not rows:
         lines.append("None\n")
     for r in rows:
-        lines.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), r.path))
+        # a name's control characters made visible (a newline would forge a line, ESC drive
+        # the terminal); raw non-UTF-8 bytes are kept, as dive prints them
+        lines.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), terminal(r.path, keep_bytes=True)))
     lines.append(title("Results:") + "\n")
     lines += [rule_line(r.status, r.key, r.message) for r in v.results]
     if v.misconfigured:

@@ -21,19 +21,33 @@ DEFAULTS = {"lowestEfficiency": "0.9", "highestWastedBytes": "disabled", "highes
 
 
 _LOADER = None
+_INT64 = range(-(1 << 63), 1 << 64)  # what yaml.v3 decodes as an integer (int64, or uint64)
 
 
 def _yaml12_loader():  # noqa: ANN202
     """YAML 1.2 scalars as Go's yaml.v3 (viper) reads them: only true/false are booleans, so
-    ``off``/``yes`` stay strings, and ``1e3`` is a float.  Built on first use: yaml is only
-    imported when there is a file to read."""
+    ``off``/``yes`` stay strings, and ``1e3`` is a float.  An integer out of int64/uint64 range
+    is a float, or text when no float holds it (a 5000-digit value), as yaml.v3 resolves it.
+    Bounded (size, depth, aliases: :mod:`layerscope.safeyaml`).  Built on first use: yaml is
+    only imported when there is a file to read."""
     global _LOADER
     if _LOADER is None:
         import yaml
 
-        class Yaml12Loader(yaml.SafeLoader):
-            pass
+        from ..safeyaml import bounded_loader
 
+        class Yaml12Loader(bounded_loader(yaml.SafeLoader)):  # type: ignore[misc]
+            def construct_yaml_int(self, node):  # noqa: ANN001, ANN202
+                text = self.construct_scalar(node)
+                digits = text.replace("_", "").lstrip("+-")
+                if len(digits) <= 40 or not digits.isdigit():  # short, or 0x/0o/sexagesimal forms
+                    value = super().construct_yaml_int(node)
+                    if not isinstance(value, int) or value in _INT64:
+                        return value
+                as_float = float(text.replace("_", ""))
+                return as_float if math.isfinite(as_float) else text
+
+        Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yaml_int)
         Yaml12Loader.yaml_implicit_resolvers = {
             k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
             for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -50,6 +64,7 @@ def _yaml12_loader():  # noqa: ANN202
 
 
 def load_yaml(stream):  # noqa: ANN001, ANN201
+    """Parse a rules document (text or stream) with the bounded YAML 1.2 loader."""
     import yaml
 
     return yaml.load(stream, Loader=_yaml12_loader())  # noqa: S506 - SafeLoader subclass
@@ -84,6 +99,26 @@ def _go_string(value: object) -> str:
     return str(value)
 
 
+class RulesFileError(ConfigError):
+    """The rules file cannot be read or parsed: exit 1, as dive exits for a broken ``.dive-ci``."""
+
+    exit_code = 1
+
+
+def _read_rules_file(path: str) -> object:
+    """The parsed ``.dive-ci``, bounded in size, nesting and alias expansion; a problem is one
+    :class:`RulesFileError` line naming the file (and the line, when known)."""
+    from ..safeyaml import YamlInputError, load_text, read_bounded
+
+    try:
+        return load_text(read_bounded(path), _yaml12_loader())
+    except YamlInputError as e:
+        where = f"line {e.line}: " if e.line is not None else ""
+        raise RulesFileError(f"ci configuration error: {path}: yaml: {where}{e.problem}") from None
+    except OSError as e:
+        raise RulesFileError(f"ci configuration error: cannot read {path}: {e.strerror or e}") from None
+
+
 def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
     """Merge flags, the rules file and defaults; ``flags`` holds only explicitly given flags."""
     path = ci_config if ci_config is not None else ".dive-ci"
@@ -91,19 +126,8 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
     source = None
     extra = None
     if os.path.isfile(path):
-        from yaml import YAMLError
-
         source = path
-        try:
-            with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                doc = load_yaml(f)
-        except YAMLError as e:
-            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark is not None else ""
-            raise ConfigError(f"ci configuration error: While parsing config: yaml: {where}{problem}") from None
-        except OSError as e:
-            raise ConfigError(f"ci configuration error: cannot read {path}: {e.strerror}") from None
+        doc = _read_rules_file(path)
         if isinstance(doc, dict):
             extra = doc
             rules = None

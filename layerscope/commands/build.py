@@ -1,69 +1,92 @@
 """``layerscope build [FLAGS] BUILD-ARGS…``: build an image, then analyze it (dive's ``build``).
 
-The build arguments go verbatim to ``docker build --iidfile FILE`` (or ``podman build`` with
-``container-engine: podman`` in the config, ``$DIVE_CONTAINER_ENGINE`` or ``--engine``).  Unlike
-dive, layerscope's own analysis flags work here too (``--ci``, ``--json``, rule thresholds,
-``--ci-config``, ``--config``, limits): they are taken out of the argument list before the rest
-is handed to the builder.  Flags both tools know (``--platform``, ``--no-cache``) belong to the
-build.  Everything after ``--`` goes to the build untouched.
+The wrapper takes dive's build flags itself — ``--source`` / ``--engine`` / ``--container-engine``
+(the engine that builds and is then read: docker or podman), the CI flags (``--ci``,
+``--ci-config``, the three rule flags, ``--format``), ``-j``/``--json``, ``-i`` and ``--config``
+— with a real parser (:func:`build_parser`, ``parse_known_args``).  Everything else goes to
+``ENGINE build --iidfile FILE`` verbatim and in order; so does every argument from the build
+context on (the first argument naming a directory, a URL or ``-``: options after it belong to
+the engine) and everything after ``--``.  ``layerscope build -- --help`` shows the engine's help.
 
-The builder's output goes to stderr, so stdout carries only the analysis (CI report, JSON).
-A failed build is ``layerscope: cannot build image: …`` and exit 1, as in dive.
+The engine is, in order: the flag, ``$LAYERSCOPE_CONTAINER_ENGINE`` / ``$DIVE_CONTAINER_ENGINE``,
+the ``container-engine`` key of the config file (dive's), docker.  The builder's output goes to
+stderr, so stdout carries only the analysis (CI report, JSON).  A build that fails is
+``layerscope: cannot build image: …`` and exit 2 (operational), never the rules' exit 1.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
+from ..argparsing import ArgumentParser
 from ..errors import ConfigError, LayerscopeError
 
-# layerscope flags lifted out of a build's arguments: name -> takes a value
-OWN_FLAGS: dict[str, bool] = {
-    "--ci": False, "--ci-config": True, "--lowestEfficiency": True, "--lowest-efficiency": True,
-    "--highestWastedBytes": True, "--highest-wasted-bytes": True, "--highestUserWastedPercent": True,
-    "--highest-user-wasted-percent": True, "-j": True, "--json": True, "--config": True,
-    "--no-verify": False, "--max-bytes": True, "--max-entries": True, "--sort": True,
-    "-i": False, "--ignore-errors": False, "--engine": True,
-}
+log = logging.getLogger("layerscope.commands.build")
+
 ENGINES = ("docker", "podman")
+HELP_FLAGS = ("-h", "--help")
+
+DESCRIPTION = (
+    "Build an image with docker or podman, then analyze it as 'layerscope ENGINE://IMAGE' would. "
+    "The options below are layerscope's; every other argument (tags, -f, --build-arg, the build "
+    "context, and anything after the context or after --) goes to 'ENGINE build' unchanged.")
+EPILOG = ("examples: layerscope build --ci -t app:1 .    layerscope build --source podman -t app:1 . "
+          "   layerscope build -- --help  (the engine's own help)")
 
 
 class BuildError(LayerscopeError):
-    """The builder failed: exit 1, as dive does."""
+    """The builder failed, or could not run: an operational error, exit 2."""
 
-    exit_code = 1
+    exit_code = 2
 
 
-def split_args(argv: list[str]) -> tuple[list[str], list[str], str | None]:
-    """(layerscope flags, build args, --engine value) from a ``build`` command line."""
-    own: list[str] = []
-    build: list[str] = []
-    engine = None
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--":
-            build += argv[i + 1:]
-            break
-        name, eq, _value = a.partition("=")
-        if name in OWN_FLAGS and (eq or not OWN_FLAGS[name] or i + 1 < len(argv)):
-            takes = OWN_FLAGS[name]
-            if eq and not takes:
-                raise ConfigError(f"build: option {name} takes no value")
-            group = [a] if (eq or not takes) else [a, argv[i + 1]]
-            if name == "--engine":
-                engine = a.partition("=")[2] if eq else argv[i + 1]
-            else:
-                own += group
-            i += len(group)
-            continue
-        build.append(a)
-        i += 1
-    return own, build, engine
+def build_parser() -> ArgumentParser:
+    """The wrapper's own flags: dive's build flags.  Nothing has a default here (SUPPRESS), so
+    only what was given overrides the analysis's defaults (:func:`analysis_args`)."""
+    from ..cli import FORMATS
+
+    p = ArgumentParser(prog="layerscope build", description=DESCRIPTION, epilog=EPILOG,
+                       argument_default=argparse.SUPPRESS)
+    p.add_argument("--source", "--engine", "--container-engine", dest="engine", choices=ENGINES, metavar="ENGINE",
+                   help="docker or podman: the engine that builds the image and is then read (default: "
+                        "$DIVE_CONTAINER_ENGINE, else container-engine in the config, else docker)")
+    p.add_argument("--ci", action="store_true", help="no UI: evaluate the CI rules (also CI=true)")
+    p.add_argument("--ci-config", metavar="FILE", help="rules file (default: .dive-ci in the cwd)")
+    p.add_argument("--lowestEfficiency", "--lowest-efficiency", dest="lowestEfficiency", metavar="RATIO")
+    p.add_argument("--highestWastedBytes", "--highest-wasted-bytes", dest="highestWastedBytes", metavar="SIZE")
+    p.add_argument("--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent",
+                   metavar="RATIO")
+    p.add_argument("-j", "--json", dest="json_path", metavar="FILE", help="write dive's JSON export to FILE")
+    p.add_argument("--format", choices=FORMATS, help="CI output format (see layerscope --help)")
+    p.add_argument("-i", "--ignore-errors", action="store_true", help="skip layers that cannot be parsed")
+    p.add_argument("--config", metavar="FILE", help=".dive.yaml configuration file (also read for container-engine)")
+    return p
+
+
+def _is_context(arg: str) -> bool:
+    """What ``docker build`` takes as its PATH | URL | -."""
+    return arg == "-" or "://" in arg or arg.startswith("git@") or os.path.isdir(arg)
+
+
+def split_args(argv: list[str], parser: ArgumentParser | None = None) -> tuple[argparse.Namespace, list[str]]:
+    """(the wrapper's flags, the engine's build arguments in their order).
+
+    Our flags are recognised before the build context and before ``--``; from the context on,
+    and after ``--`` (which is dropped), everything is the engine's."""
+    parser = parser or build_parser()
+    tail: list[str] = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, tail = argv[:i], argv[i + 1:]
+    cut = next((i for i, a in enumerate(argv) if _is_context(a)), len(argv))
+    own, engine_args = parser.parse_known_args(argv[:cut])
+    return own, [*engine_args, *argv[cut:], *tail]
 
 
 def container_engine(config_flag: str | None, explicit: str | None) -> str:
@@ -97,23 +120,38 @@ def _run_to_stderr(argv: list[str]) -> int:
         return p.wait()
 
 
-def run_build(engine: str, build_args: list[str]) -> str:
-    """Run the build with an iid file; return the image ID it wrote."""
+def _engine_binary(engine: str) -> str:
     exe = shutil.which(engine)
     if not exe:
         raise BuildError(f"cannot build image: the {engine} binary is not on PATH")
+    return exe
+
+
+def engine_help(engine: str, build_args: list[str]) -> int:
+    """``layerscope build -- --help``: the engine's own ``build --help``, on our stdout."""
+    try:
+        return subprocess.call([_engine_binary(engine), "build", *build_args], stdin=subprocess.DEVNULL)
+    except OSError as e:
+        raise BuildError(f"cannot run {engine}: {e.strerror or e}") from None
+
+
+def run_build(engine: str, build_args: list[str]) -> str:
+    """Run the build with an iid file; return the image ID it wrote."""
+    exe = _engine_binary(engine)
     fd, iidfile = tempfile.mkstemp(prefix="layerscope.", suffix=".iid")
     os.close(fd)
     try:
         print("Building image...", file=sys.stderr, flush=True)
+        argv = [exe, "build", "--iidfile", iidfile, *build_args]
+        log.info("running %s", argv)
         try:
-            rc = _run_to_stderr([exe, "build", "--iidfile", iidfile, *build_args])
+            rc = _run_to_stderr(argv)
         except OSError as e:
             raise BuildError(f"cannot build image: {e.strerror or e}") from None
         if rc != 0:
             raise BuildError(f"cannot build image: {engine} build exited with status {rc}")
-        with open(iidfile, encoding="utf-8") as f:
-            iid = f.read().strip()
+        with open(iidfile, encoding="utf-8", errors="replace") as f:
+            iid = f.read(1024).strip()
     finally:
         try:
             os.unlink(iidfile)
@@ -124,21 +162,30 @@ def run_build(engine: str, build_args: list[str]) -> str:
     return iid
 
 
-def main(argv: list[str]) -> int:
-    """Build, then analyze the result exactly as ``layerscope IMAGE FLAGS`` would."""
+def analysis_args(own: argparse.Namespace, image: str) -> argparse.Namespace:
+    """The top-level command's arguments for ``image``, with the wrapper's flags over them."""
     from .. import cli
 
-    own, build_args, engine_flag = split_args(argv)
+    args = cli.build_parser(prog="layerscope build").parse_args([image])
+    for key, value in vars(own).items():
+        if key != "engine":
+            setattr(args, key, value)
+    return args
+
+
+def main(argv: list[str]) -> int:
+    """Build, then analyze the result exactly as ``layerscope ENGINE://ID FLAGS`` would."""
+    from .. import cli
+
+    parser = build_parser()
+    try:
+        own, build_args = split_args(argv, parser)
+    except SystemExit as e:  # --help: argparse printed it
+        return int(e.code or 0)
+    engine = container_engine(getattr(own, "config", None), getattr(own, "engine", None))
+    if any(a in HELP_FLAGS for a in build_args):
+        return engine_help(engine, build_args)
     if not build_args:
         raise ConfigError("build: no build arguments given (e.g. layerscope build -t app .)")
-    parser = cli.build_parser()
-
-    def error(message: str) -> None:  # one line, not argparse's usage block
-        raise ConfigError(f"build: {message}")
-
-    parser.error = error  # type: ignore[method-assign]
-    parsed = parser.parse_args(own)  # validate our flags before a possibly long build
-    engine = container_engine(parsed.config, engine_flag)
     iid = run_build(engine, build_args)
-    args = parser.parse_args([*own, f"{engine}://{iid}"])
-    return cli.run_analyze(args)
+    return cli.run_analyze(analysis_args(own, f"{engine}://{iid}"))

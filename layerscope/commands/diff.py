@@ -14,22 +14,20 @@ import io
 import os
 import sys
 
-from ..archive.decompress import Limits
+from ..argparsing import ArgumentParser
 from ..ci.rules import RULE_KEYS
-from ..errors import ConfigError
 from ..report import json_out, markdown, terminal
 from ..report.compare import compare
 from ..report.gates import build_config, evaluate_gates, parse_size_option
-from ..report.output import append_step_summary, write_file
-from ..report.snapshot import load_side, load_side_with_image
-from ..sources.archive import ReadOptions
+from ..report.output import append_step_summary, guard_stdout, write_file
+from ..report.snapshot import load_side_with_image
+from ..image import Image
+from ..progress import read_display
+from ..report.model import Snapshot
+from ..sources.archive import ReadOptions, ReadState
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of printing usage and exiting: one line, exit 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog.removeprefix('layerscope ')}: {message}")
+_Parser = ArgumentParser  # one line and exit 2 on a usage error, as every command
 
 
 def _top(text: str) -> int:
@@ -43,13 +41,31 @@ def _top(text: str) -> int:
 
 
 def add_read_options(p: argparse.ArgumentParser) -> None:
+    from ..cli import _count_arg, _size_arg
+
     p.add_argument("--source", default=None, help="image source for arguments without a SOURCE:// prefix")
     p.add_argument("--platform", default=None, help="os/arch[/variant] to pick from a multi-platform index")
     p.add_argument("--no-verify", action="store_true", help="do not verify blob digests")
+    p.add_argument("--max-bytes", type=_size_arg, default=None,
+                   help="cap on the uncompressed bytes of each image read (default 64GiB)")
+    p.add_argument("--max-entries", type=_count_arg, default=None, help="cap on the tar entries of each image read (default 10M)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress display on stderr while reading")
 
 
-def read_options(args: argparse.Namespace) -> ReadOptions:
-    return ReadOptions(platform=args.platform, verify=not args.no_verify, limits=Limits())
+def read_options(args: argparse.Namespace, **overrides: object) -> ReadOptions:
+    """The immutable options of every read of this command (each read has its own budget)."""
+    from ..cli import limits_from_args
+
+    return ReadOptions(platform=args.platform, verify=not args.no_verify, limits=limits_from_args(args),
+                       **overrides)  # type: ignore[arg-type]
+
+
+def load_watched(arg: str, side: str, args: argparse.Namespace,
+                 opts: ReadOptions) -> tuple[Snapshot, Image | None]:
+    """Read one side with a fresh budget and counters, shown on stderr while it runs."""
+    state = ReadState.start(opts)
+    with read_display(f"Reading {side} {arg}", state, quiet=args.quiet):
+        return load_side_with_image(arg, side, args.source, opts, state)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +103,13 @@ def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespac
 
 
 def main(argv: list[str]) -> int:
+    """Run with stdout guarded: a reader that stops reading never changes the exit code
+    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
+    with guard_stdout():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
@@ -94,8 +117,8 @@ def main(argv: list[str]) -> int:
                          {k: getattr(args, k) for k in RULE_KEYS})
     fold_below = parse_size_option("--fold-below", args.fold_below)
     opts = read_options(args)
-    base = load_side(args.base, "base", args.source, opts)
-    head, head_image = load_side_with_image(args.head, "head", args.source, opts)
+    base, _base_image = load_watched(args.base, "base", args, opts)
+    head, head_image = load_watched(args.head, "head", args, opts)
     cmp = compare(base, head)
     verdict = evaluate_gates(gates, cmp)
 

@@ -18,15 +18,19 @@ import argparse
 import json
 import os
 import sys
+import time
 
 from ..analysis.explanation import Explanation, build_explanation, to_json
 from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
 from ..errors import ConfigError
+from ..log import log_read
 from ..export.gofmt import go_percent, humanize_bytes
-from ..report.fmt import display
-from ..report.output import emit
+from ..escape import terminal as term
+from ..report.output import emit, guard_stdout
+from ..progress import read_display
 from ..sources import load_image, pick_source
+from ..sources.archive import ReadState
 from .diff import _Parser, _top, add_read_options, parse, read_options
 
 
@@ -83,13 +87,15 @@ def _layer(ex: Explanation, index: int | None) -> str:
     cmd = " ".join(command_of(ex.image, index).split())
     if len(cmd) > 70:
         cmd = cmd[:69] + "…"
-    return f"layer {index} ({display(cmd)})"
+    return f"layer {index} ({term(cmd)})"
 
 
 def render_text(ex: Explanation, top: int = 10) -> str:
-    """The one-screen summary, then the offender groups with their fixes."""
+    """The one-screen summary, then the offender groups with their fixes.  Every string from
+    the image goes through :func:`layerscope.escape.terminal`: a file name cannot drive the
+    terminal (ESC, OSC) or forge a line."""
     acc, ins = ex.accurate, ex.insights
-    lines = [f"layerscope explain: {display(ex.image.name)}"]
+    lines = [f"layerscope explain: {term(ex.image.name)}"]
     dl = f"{humanize_bytes(ex.download.size)}" + ("" if ex.download.exact else " (estimated)")
     lines.append(f"  {humanize_bytes(acc.total_bytes)} stored in {len(ex.layers)} layers · download {dl} · "
                  f"{ex.final_files} files in the final image")
@@ -103,7 +109,7 @@ def render_text(ex: Explanation, top: int = 10) -> str:
     lines.append("    directory deletes and opaque directories count). dive counts the kept copy too.")
     lines.append(f"  removable in total (dead + caches + toolchain + duplicates): {humanize_bytes(ins.removable_bytes)}")
     if acc.ignored_bytes:
-        lines.append(f"  ignored by globs ({', '.join(ex.ignore)}): {humanize_bytes(acc.ignored_bytes)} dead bytes")
+        lines.append(f"  ignored by globs ({term(', '.join(ex.ignore))}): {humanize_bytes(acc.ignored_bytes)} dead bytes")
     if not ins.hashed:
         lines.append("  note: no content hashes; copy-ups count as overwrites and duplicates are not searched")
     lines.append("")
@@ -120,7 +126,7 @@ def render_text(ex: Explanation, top: int = 10) -> str:
     more = len(ins.groups) - len(groups)
     lines.append("  Top offenders" + (f" ({more} more groups: --top 0)" if more > 0 else ""))
     for rank, g in enumerate(groups, 1):
-        what = KIND_TITLES[g.kind] + (f": {g.rule}" if g.rule else "")
+        what = KIND_TITLES[g.kind] + (f": {term(g.rule)}" if g.rule else "")
         lines.append(f"  {rank:2}. {humanize_bytes(g.bytes):>8}  {what}  ({g.files} file{'s' if g.files != 1 else ''})")
         where = f"written in {_layer(ex, g.layer)}"
         if g.killer == g.layer:
@@ -130,25 +136,35 @@ def render_text(ex: Explanation, top: int = 10) -> str:
         lines.append(f"      {where}")
         for a, b, n in g.top_anchors(3):
             extra = f" ({n} files)" if n > 1 else ""
-            lines.append(f"      {humanize_bytes(b):>8}  {display(a)}{extra}")
+            lines.append(f"      {humanize_bytes(b):>8}  {term(a)}{extra}")
         for d in sorted(g.details)[:2]:
-            lines.append(f"      {display(d)}")
-        lines.append(f"      fix: {display(g.fix)}")
+            lines.append(f"      {term(d)}")
+        lines.append(f"      fix: {term(g.fix)}")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
+    """Run with stdout guarded: a reader that stops reading never changes the exit code
+    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
+    with guard_stdout():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
     ignore = _ignore_globs(args)
     source, image_arg = pick_source(args.image, args.source)
-    opts = read_options(args)
-    opts.image = args.image_select
-    opts.hash_content = True  # copy-up and duplicate detection compare content
-    image = load_image(source, image_arg, opts)
+    # copy-up and duplicate detection compare content: hash it
+    opts = read_options(args, image=args.image_select, hash_content=True)
+    state = ReadState.start(opts)
+    started = time.perf_counter()
+    with read_display(f"Reading {args.image}", state, quiet=args.quiet):
+        image = load_image(source, image_arg, opts, state)
+    log_read(image, time.perf_counter() - started)
     for note in image.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {term(note)}", file=sys.stderr)
     ex = build_explanation(image, ignore)
     if args.json or args.format == "json":
         text = json.dumps(to_json(ex, args.top or 0), indent=2, ensure_ascii=False) + "\n"

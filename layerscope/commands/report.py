@@ -13,14 +13,14 @@ import sys
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from ..report.fmt import display, ratio_percent, short_command, size
+from ..escape import terminal as term
+from ..report.fmt import ratio_percent, short_command, size
 from ..report.model import Snapshot, dumps_baseline
-from ..report.output import emit
-from ..report.snapshot import load_side
-from .diff import _Parser, add_read_options, parse, read_options
+from ..report.output import emit, guard_stdout
+from .diff import _Parser, add_read_options, load_watched, parse, read_options
 
 
 def build_parser() -> _Parser:
@@ -35,7 +35,7 @@ def build_parser() -> _Parser:
 
 def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width: int | None = None) -> None:
     console = Console(file=out, force_terminal=color, no_color=color is False, width=width, highlight=False)
-    console.print(f"[bold]{escape(display(snap.name))}[/]")
+    console.print(Text(term(snap.name), style="bold"))
     console.print(f"  size {size(snap.size)} · download {size(snap.compressed_size)} · {len(snap.layers)} layers · "
                   f"{snap.file_count} files · efficiency {ratio_percent(snap.efficiency)} · "
                   f"wasted {size(snap.wasted_bytes)}")
@@ -43,15 +43,22 @@ def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width
     for name, just in (("#", "right"), ("Size", "right"), ("Compressed", "right"), ("Command", "left")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
     for layer in snap.layers:
-        tab.add_row(str(layer.index), size(layer.size), size(layer.compressed_size), escape(short_command(layer.command)))
+        tab.add_row(str(layer.index), size(layer.size), size(layer.compressed_size), Text(term(short_command(layer.command))))
     console.print(tab)
 
 
 def main(argv: list[str]) -> int:
+    """Run with stdout guarded: a reader that stops reading never changes the exit code
+    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
+    with guard_stdout():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
-    snap = load_side(args.image, "image", args.source, read_options(args))
+    snap, _image = load_watched(args.image, "image", args, read_options(args))
     if args.format == "json":
         text = dumps_baseline(snap)
     elif args.output:

@@ -1,9 +1,9 @@
 """dive's ``--json`` export, byte for byte: Go ``MarshalIndent`` layout, struct key order, Go
-float and string encoding, no trailing newline.  Unlike dive, the file is truncated first."""
+float and string encoding, no trailing newline.  Unlike dive, a failed export never leaves half
+a document behind (see :func:`export`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
@@ -22,7 +22,7 @@ def _file_list(tree: Node) -> Iterator[str]:
             path, tf, link, size, mode, uid, gid, is_dir = "", 0, "", 0, 0, 0, 0, False
         else:
             path, tf, link, size, mode, uid, gid, is_dir = (
-                e.path, e.typeflag, e.linkname, e.size, e.mode, e.uid, e.gid, e.is_dir)
+                e.dive_path, e.typeflag, e.linkname, e.size, e.mode, e.uid, e.gid, e.is_dir)
         yield (
             f"{_I4}{{\n"
             f'{_I5}"path": {go_json_string(path)},\n'
@@ -80,19 +80,19 @@ def _image(analysis: DiveEfficiency) -> Iterator[str]:
 
 def export(path: str, image: Image) -> DiveEfficiency:
     """Analyze ``image`` and write dive's JSON to ``path`` in the same pass: each layer's tree
-    is written while the analysis holds it, so no tree is built twice.  Returns the analysis."""
-    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="", buffering=1 << 20) as f:
-        try:
-            f.write('{\n  "layer": ')
+    is written while the analysis holds it, so no tree is built twice and the document is never
+    held in memory.  It is streamed through :func:`~layerscope.report.output.open_output`: into
+    a temporary file renamed over a regular ``path`` at the end, or into a device or FIFO; on
+    any error or Ctrl+C the old file is left as it was.  Returns the analysis."""
+    from ..report.output import open_output
 
-            def on_tree(layer: Layer, tree: Node) -> None:
-                f.writelines(_layer(layer, layer is image.layers[0], tree))
+    with open_output(path, errors="surrogateescape") as f:
+        f.write('{\n  "layer": ')
 
-            analysis = dive_efficiency(image, on_layer_tree=on_tree)
-            f.write("\n  ]" if image.layers else "[]")
-            f.writelines(_image(analysis))
-        except BaseException:
-            f.close()
-            os.unlink(path)  # never leave half a document behind
-            raise
+        def on_tree(layer: Layer, tree: Node) -> None:
+            f.writelines(_layer(layer, layer is image.layers[0], tree))
+
+        analysis = dive_efficiency(image, on_layer_tree=on_tree)
+        f.write("\n  ]" if image.layers else "[]")
+        f.writelines(_image(analysis))
     return analysis

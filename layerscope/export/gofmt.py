@@ -131,18 +131,45 @@ def go_log(x: float) -> float:
 
 
 _SIZES = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
+_BIG_SIZES = (*_SIZES, "ZB", "YB")
+_GO_MAX = (1 << 64) - 1  # go-humanize takes a uint64: dive never shows more
 
 
 def humanize_bytes(n: int) -> str:
-    """go-humanize ``Bytes``: base 1000, ``6.4 kB``, ``13 kB``, ``0 B`` (reference §5.6)."""
+    """go-humanize ``Bytes``: base 1000, ``6.4 kB``, ``13 kB``, ``0 B`` (reference §5.6).
+
+    Byte-identical to dive for every size dive can show (< 2⁶⁴).  A larger count (a corrupt
+    entry can claim any size) is formatted with integer arithmetic in the same style, with
+    ``ZB`` and ``YB`` after ``EB`` (``1.2 ZB``, ``1000 YB``): Python floats overflow past 10³⁰⁸
+    and Go's unit table stops at EB, so the ported float code cannot be used there."""
     if n < 10:
         return f"{n} B"
+    if n > _GO_MAX:
+        return _humanize_big(n)
     e = math.floor(go_log(float(n)) / go_log(1000.0))
     suffix = _SIZES[int(e)]
     val = math.floor(float(n) / math.pow(1000.0, e) * 10 + 0.5) / 10
     if val < 10:
         return f"{val:.1f} {suffix}"
     return f"{val:.0f} {suffix}"
+
+
+def _humanize_big(n: int) -> str:
+    """``humanize_bytes`` for ``n`` ≥ 2⁶⁴, exactly: floor(x·10 + ½)/10, then ``%.1f`` below 10
+    or ``%.0f`` (round half to even) above, as the float code does."""
+    e = 6
+    while e < len(_BIG_SIZES) - 1 and n >= 1000 ** (e + 1):
+        e += 1
+    unit = 1000**e
+    tenths = (20 * n + unit) // (2 * unit)  # floor(n / unit * 10 + 0.5)
+    if tenths < 100:
+        return f"{tenths // 10}.{tenths % 10} {_BIG_SIZES[e]}"
+    whole, rest = divmod(tenths, 10)
+    if rest > 5 or (rest == 5 and whole % 2):
+        whole += 1
+    if whole >= 10**30:  # no one reads 31 digits; str() would also fail past 4300 digits
+        return f"{Decimal(whole):.1e} {_BIG_SIZES[e]}"
+    return f"{whole} {_BIG_SIZES[e]}"
 
 
 # ---------------------------------------------------------------- JSON strings

@@ -9,8 +9,9 @@ the table or inject HTML into the comment.
 
 from __future__ import annotations
 
+from ..escape import md_code, md_text
 from .compare import SHARED, Comparison, FileChange, LayerRow
-from .fmt import (display, headline, percent, points, ratio_percent, short_command, side_size, signed_int,
+from .fmt import (headline, percent, points, ratio_percent, short_command, side_size, signed_int,
                   signed_size, size)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
@@ -19,15 +20,8 @@ RESULT = {GATE_PASS: "✅ pass", GATE_FAIL: "❌ fail", "skip": "⏭️ skip"}
 
 
 def code(text: str) -> str:
-    """A code span that survives any content: long enough fence, pipes escaped, one line."""
-    text = " ".join(display(text).split()) or " "
-    run = longest = 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+    """A code span that survives any content (see :func:`layerscope.escape.md_code`)."""
+    return md_code(text)
 
 
 def table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
@@ -132,7 +126,7 @@ def _gates(verdict: Verdict) -> list[str]:
     rows = [[r.name, r.threshold, r.value, RESULT.get(r.status, r.status)] for r in verdict.results]
     out = ["### Gates", ""] + table(["Gate", "Limit", "HEAD", "Result"], "lrrl",
                                     [[code(a), code(b) if b else "", c, d] for a, b, c, d in rows])
-    notes = [f"- {code(r.name)}: {display(r.message)}" for r in verdict.results if r.status == GATE_FAIL and r.message]
+    notes = [f"- {code(r.name)}: {md_text(r.message)}" for r in verdict.results if r.status == GATE_FAIL and r.message]
     return out + ([""] + notes if notes else [])
 
 

@@ -23,6 +23,10 @@ from ..errors import LayerscopeError
 
 BASELINE_SCHEMA = "layerscope/baseline"
 BASELINE_VERSION = 1
+# A baseline holds one line per file of the final image: 10⁶ files is ~60 MB.  Past this the
+# file is not a baseline (and would need several times its size in memory to parse).
+MAX_BASELINE_BYTES = 256 << 20
+MAX_INT_DIGITS = 40  # sizes are < 2⁶⁴ (20 digits); a longer integer is a corrupt field
 
 
 class BaselineError(LayerscopeError):
@@ -138,6 +142,27 @@ def dumps_baseline(snap: Snapshot) -> str:
 
 
 # ------------------------------------------------------------------------------- reading
+class _HugeInt:
+    """A JSON integer with more than :data:`MAX_INT_DIGITS` digits, kept as its digit count:
+    Python refuses to convert 4300+ digits (``ValueError`` out of ``json.loads``), and no size
+    is that large, so validation reports the field instead."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _HugeInt:
+    return _HugeInt(len(text.lstrip("-"))) if len(text) > MAX_INT_DIGITS else int(text)
+
+
+def _json_type(value: Any) -> str:
+    """``value`` for a message, as JSON (short), e.g. ``true``, ``"1"``, ``an integer of 5000 digits``."""
+    if isinstance(value, _HugeInt):
+        return f"an integer of {value.digits} digits"
+    text = json.dumps(value) if isinstance(value, (bool, int, float, str, type(None))) else type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 class _V:
     """Field validation with the path of the field in the message."""
 
@@ -160,6 +185,8 @@ class _V:
     def int_(self, v: Any, path: str, *, nullable: bool = False) -> int | None:
         if v is None and nullable:
             return None
+        if isinstance(v, _HugeInt):
+            raise self.fail(path, f"is {_json_type(v)}, too large for a size or count")
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise self.fail(path, "must be a non-negative integer" + (" or null" if nullable else ""))
         return v
@@ -186,6 +213,10 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
     if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA:
         raise BaselineError(f"{where}: not a layerscope baseline (no \"schema\": \"{BASELINE_SCHEMA}\")")
     version = doc.get("version")
+    if isinstance(version, _HugeInt):
+        raise BaselineError(f"{where}: version: {_json_type(version)} is no schema version")
+    if isinstance(version, bool) or not isinstance(version, int):  # true == 1 in Python
+        raise BaselineError(f"{where}: version: expected an integer, got {_json_type(version)}")
     if version != BASELINE_VERSION:
         raise BaselineError(
             f"{where}: unsupported baseline schema version {json.dumps(version)} "
@@ -245,8 +276,11 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
     # The redundant totals catch a hand-edited or truncated-and-repaired file.
     for key, actual in (("size", snap.size), ("layers", len(layers)), ("files", snap.file_count),
                         ("compressed_size", snap.compressed_size)):
-        if totals.get(key, actual) != actual:
-            raise v.fail(f"totals.{key}", f"is {json.dumps(totals.get(key))} but the layers/files add up to {json.dumps(actual)}")
+        if key not in totals:
+            continue
+        given = v.int_(totals[key], f"totals.{key}", nullable=key == "compressed_size")  # true is not 1
+        if given != actual:
+            raise v.fail(f"totals.{key}", f"is {json.dumps(given)} but the layers/files add up to {json.dumps(actual)}")
     return snap
 
 
@@ -255,13 +289,16 @@ def load_baseline(path: str, side: str = "baseline") -> Snapshot:
     where = f"{side}: baseline {path}"
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_BASELINE_BYTES + 1)
     except FileNotFoundError:
         raise BaselineError(f"{where}: no such file") from None
     except OSError as e:
         raise BaselineError(f"{where}: cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_BASELINE_BYTES:
+        raise BaselineError(f"{where}: larger than {MAX_BASELINE_BYTES >> 20} MiB, not a baseline")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        # Nesting is bounded by the interpreter's recursion limit (RecursionError below).
+        doc = json.loads(data.decode("utf-8"), parse_int=_parse_int)
     except UnicodeDecodeError:
         raise BaselineError(f"{where}: corrupt baseline JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as e:

@@ -12,21 +12,48 @@ Two views of the image are used on purpose:
 from __future__ import annotations
 
 import os
+import time
 
 from ..analysis.dive_efficiency import dive_efficiency
+from ..analysis.pathids import ROOT, PathIds
 from ..errors import LayerscopeError
+from ..log import log_read
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
 from ..sources import load_image, pick_source
-from ..sources.archive import ReadOptions, split_archive_arg
+from ..sources.archive import ReadOptions, ReadState, split_archive_arg
 from .model import LayerSummary, Snapshot, load_baseline
 
 
-def _ancestors(path: str):  # noqa: ANN202
-    i = path.rfind("/")
-    while i > 0:
-        path = path[:i]
-        yield path
-        i = path.rfind("/")
+def _under(up: list[int], node: int, marked: set[int], memo: dict[int, bool]) -> bool:
+    """Whether a strict ancestor of ``node`` (the root excluded) is in ``marked``.  ``memo``
+    (one per deleting layer) remembers each directory's answer, so a layer costs one visit per
+    directory however deep its paths are."""
+    seen: list[int] = []
+    a = up[node]
+    found = False
+    while a != ROOT:
+        known = memo.get(a)
+        if known is not None:
+            found = known
+            break
+        if a in marked:
+            found = True
+            break
+        seen.append(a)
+        a = up[a]
+    for a in seen:
+        memo[a] = found
+    return found
+
+
+def _node_ids(ids: PathIds, paths: set[str]) -> set[int]:
+    """The ids of those ``paths`` that were ever interned (the others name nothing)."""
+    out = set()
+    for p in paths:
+        node = ids.get(p) if p else None
+        if node is not None:
+            out.add(node)
+    return out
 
 
 def final_files(image: Image) -> dict[str, int]:
@@ -37,9 +64,15 @@ def final_files(image: Image) -> dict[str, int]:
     directory drops what was under it), computed on a flat ``path → entry`` map because that
     is several times cheaper than building trees: the comparison must cost little next to
     reading the archives.  tests/report/test_snapshot.py holds it to the tree semantics.
+
+    Paths are keyed by interned ids (:mod:`~layerscope.analysis.pathids`) and ancestors walked
+    as ids: as strings, "every path that has something under it" holds each ancestor of each
+    entry, O(d·L) bytes for a path d directories deep and L bytes long (issue 17).
     """
-    entries: dict[str, Entry] = {}
-    parents: set[str] = set()  # every path that has (or had) something under it
+    ids = PathIds()
+    up = ids.parent
+    entries: dict[int, Entry] = {}
+    parents: set[int] = set()  # every path that has (or had) something under it
     for layer in image.layers:
         gone: set[str] = set()
         opaque: set[str] = set()
@@ -55,23 +88,27 @@ def final_files(image: Image) -> dict[str, int]:
                 adds.append(e)
         if gone or opaque:
             everything = "" in opaque
-            for path in [p for p in entries if everything or p in gone
-                         or any(a in gone or a in opaque for a in _ancestors(p))]:
-                del entries[path]
+            gone_ids = _node_ids(ids, gone)
+            hiding = gone_ids | _node_ids(ids, opaque)
+            memo: dict[int, bool] = {}
+            for node in [n for n in entries if everything or n in gone_ids
+                         or _under(up, n, hiding, memo)]:
+                del entries[node]
         for e in adds:
             path = e.path
-            if not e.is_dir and path in parents:
-                prev = entries.get(path)
+            node = ids.add(path)
+            if not e.is_dir and node in parents:
+                prev = entries.get(node)
                 if prev is None or prev.is_dir:  # a file replaces a directory and its contents
                     prefix = path + "/"
-                    for p in [p for p in entries if p.startswith(prefix)]:
-                        del entries[p]
-            entries[path] = e
-            parent = path.rpartition("/")[0]
-            if parent and parent not in parents:  # its own ancestors are then recorded too
+                    for n in [n for n, x in entries.items() if x.path.startswith(prefix)]:
+                        del entries[n]
+            entries[node] = e
+            parent = up[node]
+            while parent != ROOT and parent not in parents:  # its ancestors are then in too
                 parents.add(parent)
-                parents.update(_ancestors(parent))
-    return {"/" + p: e.size for p, e in entries.items() if not e.is_dir}
+                parent = up[parent]
+    return {"/" + e.path: e.size for e in entries.values() if not e.is_dir}
 
 
 def snapshot_image(image: Image) -> Snapshot:
@@ -110,13 +147,14 @@ def _looks_like_baseline(path: str) -> bool:
     return head.lstrip()[:1] == b"{" and head[257:262] != b"ustar"
 
 
-def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions) -> Snapshot:
+def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions,
+              state: ReadState | None = None) -> Snapshot:
     """Either side of a diff: a baseline JSON file or any image source; errors name the side."""
-    return load_side_with_image(arg, side, source_flag, opts)[0]
+    return load_side_with_image(arg, side, source_flag, opts, state)[0]
 
 
-def load_side_with_image(arg: str, side: str, source_flag: str | None,
-                         opts: ReadOptions) -> tuple[Snapshot, Image | None]:
+def load_side_with_image(arg: str, side: str, source_flag: str | None, opts: ReadOptions,
+                         state: ReadState | None = None) -> tuple[Snapshot, Image | None]:
     """:func:`load_side`, also returning the live image (None for a baseline), for analyses
     that need the files themselves (the report's insights section)."""
     if not arg:
@@ -132,7 +170,9 @@ def load_side_with_image(arg: str, side: str, source_flag: str | None,
             raise LayerscopeError(f"{side}: cannot open image archive {path!r}: no such file")
     try:
         source, image_arg = pick_source(arg, source_flag)
-        image = load_image(source, image_arg, opts)
+        started = time.perf_counter()
+        image = load_image(source, image_arg, opts, state)
+        log_read(image, time.perf_counter() - started)
     except LayerscopeError as e:
         raise LayerscopeError(f"{side}: {e}") from None
     return snapshot_image(image), image

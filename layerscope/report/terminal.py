@@ -1,6 +1,11 @@
 """The comparison as rich tables for a terminal (plain text when written to a file or a pipe).
 
 Same content and wording as the Markdown report (see :mod:`.fmt`), laid out for a console.
+
+No text is ever interpolated into rich markup: every styled cell is a :class:`rich.text.Text`
+built from its plain string and a style, and every string from the image goes through
+:func:`layerscope.escape.terminal` first (control characters made visible), so neither a
+``[`` in a file name nor an empty style can turn into markup or a terminal escape.
 """
 
 from __future__ import annotations
@@ -8,11 +13,13 @@ from __future__ import annotations
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+
+from ..escape import terminal as term
 
 from .compare import SHARED, Comparison
-from .fmt import (display, headline, percent, points, ratio_percent, short_command, side_size, signed_int,
+from .fmt import (headline, percent, points, ratio_percent, short_command, side_size, signed_int,
                   signed_size, size)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
@@ -22,6 +29,16 @@ _STATUS_STYLE = {"shared": "dim", "changed": "yellow", "new": "green", "gone": "
 
 def _delta_style(n: int | float | None) -> str:
     return "" if not n else ("red" if n > 0 else "green")
+
+
+def _styled(text: str, style: str) -> Text:
+    """A cell in ``style`` (``""`` = plain): never markup, so an empty style is harmless."""
+    return Text(text, style=style)
+
+
+def _image_text(s: str) -> Text:
+    """Text from the image (a path, a command, a name): control characters made visible."""
+    return Text(term(s))
 
 
 def _totals(cmp: Comparison) -> Table:
@@ -34,7 +51,7 @@ def _totals(cmp: Comparison) -> Table:
                                   ("Layers", "layers", str, signed_int), ("Files", "files", str, signed_int),
                                   ("Wasted bytes", "wasted_bytes", size, signed_size)):
         d = t[key]
-        tab.add_row(label, fmt(d.base), fmt(d.head), f"[{_delta_style(d.delta)}]{dfmt(d.delta)}[/]" if d.delta else dfmt(d.delta),
+        tab.add_row(label, fmt(d.base), fmt(d.head), _styled(dfmt(d.delta), _delta_style(d.delta)),
                     percent(d.percent))
     e = t["efficiency"]
     tab.add_row("Efficiency", ratio_percent(e.base), ratio_percent(e.head), points(e), "")  # type: ignore[arg-type]
@@ -49,7 +66,7 @@ def _layers(cmp: Comparison) -> Table:
     for r in cmp.layers:
         idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
         s = r.size
-        tab.add_row(idx, f"[{_STATUS_STYLE[r.status]}]{r.status}[/]", escape(short_command(r.command)),
+        tab.add_row(idx, _styled(r.status, _STATUS_STYLE.get(r.status, "")), _image_text(short_command(r.command)),
                     side_size(r.base is not None, s.base), side_size(r.head is not None, s.head),  # type: ignore[arg-type]
                     signed_size(s.delta))
     return tab
@@ -64,9 +81,9 @@ def _files(cmp: Comparison, top: int) -> Table | None:
     for name, just in (("Change", "left"), ("Path", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right")):
         tab.add_column(name, justify=just, overflow="fold" if name == "Path" else "ellipsis")  # type: ignore[arg-type]
     for c in shown:
-        tab.add_row(c.change, escape(display(c.path)), side_size(c.base_size is not None, c.base_size),
+        tab.add_row(c.change, _image_text(c.path), side_size(c.base_size is not None, c.base_size),
                     side_size(c.head_size is not None, c.head_size),
-                    f"[{_delta_style(c.delta)}]{signed_size(c.delta)}[/]")
+                    _styled(signed_size(c.delta), _delta_style(c.delta)))
     return tab
 
 
@@ -77,7 +94,8 @@ def _gates(verdict: Verdict) -> Table | None:
     for name, just in (("Gate", "left"), ("Limit", "right"), ("HEAD", "right"), ("Result", "left")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
     for r in verdict.results:
-        tab.add_row(r.name, escape(r.threshold), escape(r.value), f"[{_STYLE.get(r.status, '')}]{r.status.upper()}[/]")
+        tab.add_row(Text(r.name), _image_text(r.threshold), _image_text(r.value),
+                    _styled(r.status.upper(), _STYLE.get(r.status, "")))
     return tab
 
 
@@ -87,24 +105,24 @@ def render(cmp: Comparison, verdict: Verdict, out: TextIO, *, top: int = 20, col
                       highlight=False, soft_wrap=False)
     emoji, title, detail = headline(cmp, verdict)
     style = "bold red" if not verdict.passed else "bold"
-    console.print(f"{emoji} [{style}]{escape(title)}[/] — {escape(detail)}")
-    console.print(f"base: {escape(display(cmp.base.name))}   head: {escape(display(cmp.head.name))}")
+    console.print(Text.assemble(f"{emoji} ", (term(title), style), f" — {term(detail)}"))
+    console.print(Text(f"base: {term(cmp.base.name)}   head: {term(cmp.head.name)}"))
     console.print(_totals(cmp))
     ins = cmp.insight
     if ins.layers or ins.directories or ins.new_waste:
-        console.print("[bold]Where it grew[/]")
+        console.print(Text("Where it grew", style="bold"))
         for r in ins.layers:
-            console.print(f"  layer #{r.head.index} ({r.status}) {signed_size(r.size.delta)}  "  # type: ignore[union-attr]
-                          f"{escape(short_command(r.command, 50))}")
+            console.print(Text(f"  layer #{r.head.index} ({r.status}) {signed_size(r.size.delta)}  "  # type: ignore[union-attr]
+                               f"{term(short_command(r.command, 50))}"))
         for d, v in ins.directories:
-            console.print(f"  dir   {escape(display(d))} {signed_size(v)}")
+            console.print(Text(f"  dir   {term(d)} {signed_size(v)}"))
         for w in ins.new_waste:
-            console.print(f"  waste {escape(display(w.path))} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})")
+            console.print(Text(f"  waste {term(w.path)} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})"))
     for tab in (_gates(verdict), _layers(cmp), _files(cmp, top)):
         if tab is not None:
             console.print(tab)
     for r in verdict.failed:
         if r.message:
-            console.print(f"[bold red]FAIL[/] {r.name}: {escape(display(r.message))}")
+            console.print(Text.assemble(("FAIL", "bold red"), f" {term(r.name)}: {term(r.message)}"))
     if all(r.status == SHARED for r in cmp.layers) and not cmp.files:
-        console.print("All layers shared; no file changes.")
+        console.print(Text("All layers shared; no file changes."))

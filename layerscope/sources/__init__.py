@@ -17,7 +17,7 @@ import os
 
 from ..errors import LayerscopeError
 from ..image import Image
-from .archive import ReadOptions, read_archive, split_archive_arg
+from .archive import ReadOptions, ReadState, read_archive, split_archive_arg
 
 PREFIXES = {
     "docker-archive://": "docker-archive",
@@ -45,20 +45,21 @@ def pick_source(arg: str, source_flag: str | None) -> tuple[str, str]:
     return "docker", arg
 
 
-def load_image(source: str, arg: str, opts: ReadOptions) -> Image:
-    """Read the image ``arg`` from ``source`` (as returned by :func:`pick_source`)."""
+def load_image(source: str, arg: str, opts: ReadOptions, state: ReadState | None = None) -> Image:
+    """Read the image ``arg`` from ``source`` (as returned by :func:`pick_source`).  ``state``
+    (budget and progress of this one read) is fresh unless a caller wants to watch it."""
     if source == "docker-archive":
-        return read_archive(arg, arg, opts)
+        return read_archive(arg, arg, opts, state=state)
     if source == "docker":
         from .engine import load_from_engine
 
-        return load_from_engine(arg, opts)
+        return load_from_engine(arg, opts, state=state)
     if source == "podman":
         from .podman import load_from_podman
 
-        return load_from_podman(arg, opts)
+        return load_from_podman(arg, opts, state=state)
     if source == "registry":
         from .pull import load_from_registry
 
-        return load_from_registry(arg, opts)
+        return load_from_registry(arg, opts, state=state)
     raise LayerscopeError(f"unable to determine image source: {source}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..archive.decompress import Limits
+from ..archive.decompress import Budget, Limits
 from ..archive.outer import scan
 from ..archive.resolve import build_image
 from ..errors import LayerscopeError
@@ -24,18 +24,38 @@ class ReadProgress:
     layers_read: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """How to read an image: which one, which platform, how strictly."""
+    """How to read an image: which one, which platform, how strictly.  Immutable, so one value
+    can serve several reads (``diff``'s two images); what a read uses and how far it has got
+    is its own :class:`ReadState`."""
 
     image: str | None = None  # tag selector for multi-image archives
     platform: str | None = None
     verify: bool = True
     limits: Limits = field(default_factory=Limits)
     hash_content: bool = True  # XXH64 of file content, for diff marks; CI / --json don't need it
-    progress: ReadProgress = field(default_factory=ReadProgress)
     insecure: bool = False  # registry source: plain http (--insecure)
     cache: bool = True  # registry source: use the blob cache (--no-cache turns it off)
+    ignore_errors: bool = False  # skip layers that cannot be parsed (-i, ignore-errors), with a warning
+
+
+@dataclass(slots=True)
+class ReadState:
+    """The running state of one read of one image: its budget against the limits, and the
+    progress counters a display polls.  Made fresh for every read."""
+
+    budget: Budget
+    progress: ReadProgress = field(default_factory=ReadProgress)
+
+    @classmethod
+    def start(cls, opts: ReadOptions) -> ReadState:
+        return cls(Budget(opts.limits, ignore_errors=opts.ignore_errors))
+
+
+def state_for(opts: ReadOptions, state: ReadState | None) -> ReadState:
+    """The caller's state (a display watching it), else a fresh one for this read."""
+    return ReadState.start(opts) if state is None else state
 
 
 def split_archive_arg(arg: str) -> tuple[str, str | None]:
@@ -82,14 +102,16 @@ class _FileSource:
         return k
 
 
-def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive") -> Image:
+def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive",
+                 state: ReadState | None = None) -> Image:
+    state = state_for(opts, state)
     path, selector = split_archive_arg(path)
     selector = opts.image or selector
     from .layout_dir import directory_reader, is_layout_dir
 
     if is_layout_dir(path):
-        contents = scan(directory_reader(path), path, opts.limits, verify=opts.verify,
-                        hash_content=opts.hash_content, progress=opts.progress)
+        contents = scan(directory_reader(path), path, state.budget, verify=opts.verify,
+                        hash_content=opts.hash_content, progress=state.progress)
         return build_image(contents, name=display_name, source=source, selector=selector,
                            want_platform=opts.platform, verify=opts.verify)
     try:
@@ -101,11 +123,11 @@ def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = 
     except OSError as e:
         raise LayerscopeError(f"cannot open image archive {path!r}: {e.strerror or e}") from None
     with f:
-        source_file = _FileSource(f, opts.progress)
+        source_file = _FileSource(f, state.progress)
         try:
-            contents = scan(source_file.read, path, opts.limits, verify=opts.verify,
+            contents = scan(source_file.read, path, state.budget, verify=opts.verify,
                             skip=source_file.skip if source_file.seekable else None,
-                            hash_content=opts.hash_content, progress=opts.progress)
+                            hash_content=opts.hash_content, progress=state.progress)
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None
     return build_image(contents, name=display_name, source=source, selector=selector,

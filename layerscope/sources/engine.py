@@ -16,18 +16,22 @@ The same code serves podman's Docker-compatible API socket (``CONTAINER_HOST``).
 from __future__ import annotations
 
 import errno
+import json
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import LayerscopeError
 from ..image import Image
-from .archive import ReadOptions
+from .archive import ReadOptions, ReadState, state_for
 from .contexts import EngineEndpoint, resolve_endpoint
+from .registry import server_text
 from .stream import ChunkReader, read_stream
 
 CONNECT_TIMEOUT = 60  # seconds for API calls other than the save stream
 SAVE_CHUNK = 1 << 20
+MAX_PROGRESS_LINE = 1 << 20  # a pull progress message is a few hundred bytes
 _ID_RE = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
 
 
@@ -114,19 +118,22 @@ def split_repo_tag(name: str) -> tuple[str, str | None]:
 
 
 def _pull(client: Any, name: str, what: str) -> None:
+    """Pull through the engine API, its progress on stderr (one line per change of a layer's
+    status); the progress stream is parsed here, bounded, so an engine (or anything on its
+    socket) sending garbage gets a located one-line error rather than a traceback."""
     import docker
+    import requests
 
     repo, tag = split_repo_tag(name)
     print(f"Image {name} not found in the {what}; pulling it...", file=sys.stderr, flush=True)
     last: dict[str, str] = {}
     try:
-        for ev in client.pull(repo, tag=tag, stream=True, decode=True):
-            if not isinstance(ev, dict):
-                continue
-            if ev.get("error"):
-                raise LayerscopeError(f"cannot pull {name}: {ev['error']}")
-            status = str(ev.get("status", ""))
-            key = str(ev.get("id", ""))
+        for ev in pull_events(client.pull(repo, tag=tag, stream=True, decode=False), f"pull of {name}", what):
+            err = ev.get("error") or ev.get("errorDetail")
+            if err:
+                raise LayerscopeError(f"cannot pull {name}: {_event_error(err)}")
+            status = server_text(str(ev.get("status") or ""), 100)
+            key = server_text(str(ev.get("id") or ""), 80)
             if status and last.get(key) != status:  # one line per change, not per tick
                 last[key] = status
                 print(f"  {key + ': ' if key else ''}{status}", file=sys.stderr, flush=True)
@@ -134,6 +141,56 @@ def _pull(client: Any, name: str, what: str) -> None:
         raise LayerscopeError(f"image not found: {name} ({_api_message(e)})") from None
     except docker.errors.APIError as e:
         raise LayerscopeError(f"cannot pull {name}: {_api_message(e)}") from None
+    except (requests.exceptions.RequestException, OSError) as e:
+        raise LayerscopeError(f"connection to the {what} lost while pulling {name}: {_short(str(e))}") from None
+
+
+def pull_events(chunks: Iterable[bytes | str], where: str, what: str = "Docker daemon") -> Iterator[dict]:
+    """The JSON objects of an engine's progress stream (one per line; several on a line are
+    accepted), each line bounded by :data:`MAX_PROGRESS_LINE`.  Anything else is an error
+    naming the line."""
+    pending = b""
+    lineno = 0
+    for chunk in chunks:
+        data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+        *lines, pending = (pending + data).split(b"\n")
+        for line in lines:
+            lineno += 1
+            yield from _line_events(line, lineno, where, what)
+        if len(pending) > MAX_PROGRESS_LINE:
+            raise LayerscopeError(f"{where}: line {lineno + 1} of the {what}'s progress is longer than "
+                                  f"{MAX_PROGRESS_LINE >> 20} MiB")
+    if pending.strip():
+        yield from _line_events(pending, lineno + 1, where, what)
+
+
+def _line_events(line: bytes, lineno: int, where: str, what: str) -> Iterator[dict]:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayerscopeError(f"{where}: line {lineno} of the {what}'s progress is not UTF-8") from None
+    decoder = json.JSONDecoder()
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        try:
+            ev, end = decoder.raw_decode(text, pos)
+        except ValueError:
+            raise LayerscopeError(f"{where}: line {lineno} of the {what}'s progress is not JSON: "
+                                  f"{server_text(text[pos:], 60)!r}") from None
+        if not isinstance(ev, dict):
+            raise LayerscopeError(f"{where}: line {lineno} of the {what}'s progress is a JSON "
+                                  f"{type(ev).__name__}, not an object")
+        yield ev
+        pos = end
+        while pos < len(text) and text[pos] in " \t\r":
+            pos += 1
+
+
+def _event_error(err: Any) -> str:
+    """The text of an ``error`` / ``errorDetail`` member, whatever its shape."""
+    if isinstance(err, dict):
+        err = err.get("message") or json.dumps(err)
+    return server_text(str(err))
 
 
 def _api_message(e: Any) -> str:
@@ -142,8 +199,9 @@ def _api_message(e: Any) -> str:
 
 
 def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint, *, source: str = "docker",
-                 what: str = "Docker daemon", pull: bool = True) -> Image:
+                 what: str = "Docker daemon", pull: bool = True, state: ReadState | None = None) -> Image:
     """Inspect → (pull) → stream ``image save`` from an engine API endpoint."""
+    state = state_for(opts, state)
     import docker
     import requests
 
@@ -174,10 +232,10 @@ def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint,
                 return LayerscopeError(f"cannot save {name}: {_api_message(e)}")
             return LayerscopeError(f"connection to the {what} lost while saving {name}: {_short(str(e))}")
 
-        reader = ChunkReader(iter(chunks), opts, lost,
+        reader = ChunkReader(iter(chunks), state.progress, lost,
                              (docker.errors.APIError, requests.exceptions.RequestException, OSError))
         try:
-            return read_stream(reader.read, f"{source}://{name}", display, opts, source)
+            return read_stream(reader.read, f"{source}://{name}", display, opts, source, state)
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
@@ -186,9 +244,10 @@ def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint,
         client.close()
 
 
-def load_from_engine(name: str, opts: ReadOptions, display: str | None = None) -> Image:
+def load_from_engine(name: str, opts: ReadOptions, display: str | None = None,
+                     state: ReadState | None = None) -> Image:
     """The ``docker`` source: the engine named by DOCKER_HOST / the current context."""
     if not name:
         raise LayerscopeError("No image argument given")
     ep = resolve_endpoint()
-    return load_via_api(name, display or name, opts, ep)
+    return load_via_api(name, display or name, opts, ep, state=state)

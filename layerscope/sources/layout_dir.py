@@ -1,4 +1,5 @@
-"""An image layout *directory* (``skopeo copy … oci:DIR``, umoci, an unpacked ``docker save``).
+"""An image layout *directory* (``skopeo copy … oci:DIR`` or ``dir:DIR``, umoci, ``podman save
+--format docker-dir``, an unpacked ``docker save``).
 
 The directory is presented to the archive reader as the tar stream it would be if archived:
 headers made on the fly, file contents streamed from disk, symlinks passed as symlinks (never

@@ -20,7 +20,7 @@ import threading
 
 from ..errors import LayerscopeError
 from ..image import Image
-from .archive import READ_SIZE, ReadOptions
+from .archive import READ_SIZE, ReadOptions, ReadState, state_for
 from .contexts import EngineEndpoint
 from .stream import read_stream
 
@@ -65,7 +65,7 @@ def _error_line(name: str, rc: int, tail: str) -> LayerscopeError:
     return LayerscopeError(f"podman image save {name} failed (exit {rc}){': ' + tail if tail else ''}")
 
 
-def _save_via_binary(name: str, display: str, opts: ReadOptions, remote: bool) -> Image:
+def _save_via_binary(name: str, display: str, opts: ReadOptions, remote: bool, state: ReadState) -> Image:
     argv = [_podman_binary()] + (["--remote"] if remote else []) + ["image", "save", name]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -82,13 +82,13 @@ def _save_via_binary(name: str, display: str, opts: ReadOptions, remote: bool) -
         nonlocal total
         c = stdout.read(READ_SIZE)
         total += len(c)
-        opts.progress.bytes_read = total
+        state.progress.bytes_read = total
         return c
 
     image: Image | None = None
     failure: LayerscopeError | None = None
     try:
-        image = read_stream(read, f"podman://{name}", display, opts, "podman")
+        image = read_stream(read, f"podman://{name}", display, opts, "podman", state)
     except LayerscopeError as e:
         failure = e
     finally:
@@ -114,15 +114,17 @@ def endpoint_from_container_host(host: str) -> EngineEndpoint:
     return EngineEndpoint(host=host)
 
 
-def load_from_podman(name: str, opts: ReadOptions, display: str | None = None) -> Image:
+def load_from_podman(name: str, opts: ReadOptions, display: str | None = None,
+                     state: ReadState | None = None) -> Image:
     """``podman://NAME``: the local podman store, or the service at ``CONTAINER_HOST``."""
     if not name:
         raise LayerscopeError("No image argument given")
     display = display or name
+    state = state_for(opts, state)
     host = os.environ.get("CONTAINER_HOST", "")
     if host and not host.startswith("ssh://"):
         from .engine import load_via_api
 
         return load_via_api(name, display, opts, endpoint_from_container_host(host), source="podman",
-                            what="podman service", pull=False)
-    return _save_via_binary(name, display, opts, remote=bool(host))
+                            what="podman service", pull=False, state=state)
+    return _save_via_binary(name, display, opts, remote=bool(host), state=state)

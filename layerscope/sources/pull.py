@@ -22,17 +22,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..archive.decompress import open_decompressed
-from ..archive.layer_reader import read_layer
+from ..archive.layer_reader import PathTally, read_layer
 from ..archive.outer import OuterContents, ParsedLayer
 from ..archive.resolve import INDEX_TYPES, build_image, host_platform, parse_platform
-from ..errors import ArchiveError, LayerscopeError
+from ..errors import ArchiveError, LayerscopeError, LimitError
 from ..image import Image
-from .archive import READ_SIZE, ReadOptions
+from .archive import READ_SIZE, ReadOptions, ReadState, state_for
 from .cache import BlobCache
-from .registry import RegistryClient, Reference, Response, parse_reference, read_bounded
+from .registry import RegistryClient, Reference, Response, parse_reference, read_bounded, server_text
 
 QUEUE_CHUNKS = 16  # × 1 MiB read ahead per layer
 MAX_CONFIG = 16 << 20
+MAX_LISTED_PLATFORMS = 20  # an index may list thousands; an error line must stay readable
+_HEX_LEN = {"sha256": 64, "sha512": 128}
 _END = object()
 
 
@@ -41,13 +43,55 @@ def _blob_key(digest: str) -> str:
     return f"blobs/{algo}/{hexpart}"
 
 
+def _shown(value: Any) -> str:
+    """A JSON value from a registry, short and printable, for an error message."""
+    return server_text(json.dumps(value) if not isinstance(value, str) else repr(value), 80)
+
+
 def _check_digest(digest: Any, what: str) -> str:
-    if not isinstance(digest, str) or not digest.startswith(("sha256:", "sha512:")):
-        raise ArchiveError(f"{what}: invalid digest {str(digest)[:80]!r}")
+    if not isinstance(digest, str):
+        raise ArchiveError(f"{what}: digest must be a string, not {_shown(digest)}")
     algo, _, hexpart = digest.partition(":")
-    if not hexpart or any(c not in "0123456789abcdef" for c in hexpart):
-        raise ArchiveError(f"{what}: invalid digest {digest[:80]!r}")
+    if algo not in _HEX_LEN:
+        raise ArchiveError(f"{what}: unsupported digest algorithm in {_shown(digest)} (want sha256 or sha512)")
+    if len(hexpart) != _HEX_LEN[algo] or any(c not in "0123456789abcdef" for c in hexpart):
+        raise ArchiveError(f"{what}: invalid digest {_shown(digest)}")
     return digest
+
+
+def _check_size(size: Any, what: str) -> int:
+    if type(size) is not int or size < 0:  # bool is an int to Python, not to JSON
+        raise ArchiveError(f"{what}: size must be a non-negative integer, not {_shown(size)}")
+    return size
+
+
+def _descriptor(desc: Any, what: str) -> tuple[str, int]:
+    """(digest, size) of an OCI descriptor, each checked for type; errors name ``what``."""
+    if not isinstance(desc, dict):
+        raise ArchiveError(f"{what}: descriptor must be a JSON object, not {_shown(desc)}")
+    mt = desc.get("mediaType")
+    if mt is not None and not isinstance(mt, str):
+        raise ArchiveError(f"{what}: mediaType must be a string, not {_shown(mt)}")
+    return _check_digest(desc.get("digest"), what), _check_size(desc.get("size"), what)
+
+
+def _platform_of(desc: dict, what: str) -> dict[str, str]:
+    """The ``platform`` of an index entry with string fields only ({} when absent)."""
+    p = desc.get("platform")
+    if p is None:
+        return {}
+    if not isinstance(p, dict):
+        raise ArchiveError(f"{what}: platform must be a JSON object, not {_shown(p)}")
+    for key in ("os", "architecture", "variant"):
+        if key in p and not isinstance(p[key], str):
+            raise ArchiveError(f"{what}: platform.{key} must be a string, not {_shown(p[key])}")
+    return p
+
+
+def platform_list(names: list[str], limit: int = MAX_LISTED_PLATFORMS) -> str:
+    """``a, b, c`` for an error message, at most ``limit`` names, then ``… and N more``."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, … and {len(names) - limit} more"
 
 
 def _digest_of(data: bytes, digest: str) -> str:
@@ -145,16 +189,21 @@ def _file_chunks(f: Any) -> Iterator[bytes]:
             yield c
 
 
-def _response_chunks(r: Response) -> Iterator[bytes]:
+def _response_chunks(r: Response, digest: str, size: int) -> Iterator[bytes]:
+    """A blob's chunks, never more than its descriptor's size + 1 bytes read: an endless body
+    is refused before it reaches the cache (or memory) rather than after."""
     with r:
-        yield from r.iter_content(READ_SIZE)
+        yield from r.iter_content(READ_SIZE, size, f"blob {digest} is larger than its descriptor's {size} bytes")
 
 
 class RegistryPuller:
     """Fetches and parses one image from one registry."""
 
-    def __init__(self, ref: Reference, opts: ReadOptions, cache: BlobCache | None) -> None:
+    def __init__(self, ref: Reference, opts: ReadOptions, cache: BlobCache | None,
+                 state: ReadState | None = None) -> None:
         self.ref, self.opts, self.cache = ref, opts, cache
+        self.state = state_for(opts, state)
+        self._paths = PathTally()  # names and link targets of the whole pull, not per layer
         self.client = RegistryClient(ref, insecure=opts.insecure)
 
     # ------------------------------------------------------------------ documents
@@ -165,20 +214,27 @@ class RegistryPuller:
         if digest and _digest_of(body, digest) != digest:
             raise ArchiveError(f"manifest of {self.ref}: content does not match its digest")
         doc = self._json(body, f"manifest of {self.ref}")
-        mt = doc.get("mediaType") or mt
+        mt = self._media_type(doc, f"manifest of {self.ref}") or mt
         digest = digest or _digest_of(body, "sha256:")
         if mt in INDEX_TYPES or ("manifests" in doc and "layers" not in doc):
             desc = self._pick_platform(doc)
-            child = _check_digest(desc.get("digest"), f"index of {self.ref}")
+            child = desc["digest"]
             body, mt = self.client.manifest(child)
             if self.opts.verify and _digest_of(body, child) != child:
                 raise ArchiveError(f"manifest {child}: content does not match its digest")
             doc = self._json(body, f"manifest {child}")
-            mt = doc.get("mediaType") or desc.get("mediaType") or mt
+            mt = self._media_type(doc, f"manifest {child}") or desc.get("mediaType") or mt
             return body, mt, child, desc.get("platform")
         if doc.get("schemaVersion") == 1 or "fsLayers" in doc:
             raise LayerscopeError(f"{self.ref}: schema 1 manifests are not supported (re-push the image)")
         return body, mt, digest, None
+
+    @staticmethod
+    def _media_type(doc: dict, what: str) -> str | None:
+        mt = doc.get("mediaType")
+        if mt is not None and not isinstance(mt, str):
+            raise ArchiveError(f"{what}: mediaType must be a string, not {_shown(mt)}")
+        return mt
 
     @staticmethod
     def _json(body: bytes, what: str) -> dict:
@@ -190,17 +246,27 @@ class RegistryPuller:
             raise ArchiveError(f"{what}: expected a JSON object")
         return doc
 
+    def _index_entries(self, index: dict) -> list[tuple[dict, dict[str, str]]]:
+        """(descriptor, platform) of each image of an index, every field type-checked."""
+        manifests = index.get("manifests")
+        if not isinstance(manifests, list):
+            raise ArchiveError(f"index of {self.ref}: manifests must be a list, not {_shown(manifests)}")
+        out = []
+        for i, d in enumerate(manifests):
+            what = f"index of {self.ref}, manifests[{i}]"
+            _descriptor(d, what)
+            out.append((d, _platform_of(d, what)))
+        return out
+
     def _pick_platform(self, index: dict) -> dict:
-        entries = [d for d in index.get("manifests") or [] if isinstance(d, dict)]
-        plats = [(d, d.get("platform") if isinstance(d.get("platform"), dict) else {}) for d in entries]
-        plats = [(d, p) for d, p in plats if p.get("os") != "unknown"]  # attestations
+        plats = [(d, p) for d, p in self._index_entries(index) if p.get("os") != "unknown"]  # attestations
         if not plats:
             raise ArchiveError(f"index of {self.ref}: no image manifests")
 
         def name(p: dict) -> str:
             return "/".join(x for x in (p.get("os", "?"), p.get("architecture", "?"), p.get("variant", "")) if x)
 
-        available = ", ".join(sorted({name(p) for _, p in plats}))
+        available = platform_list(sorted({server_text(name(p), 60) for _, p in plats}))
         want = self.opts.platform
         if not want and len(plats) == 1:
             return plats[0][0]
@@ -213,15 +279,17 @@ class RegistryPuller:
         raise LayerscopeError(f"{self.ref} has several platforms and none is the host's ({host_platform()}); "
                               f"pick one with --platform (available: {available})")
 
-    def _small_blob(self, digest: str, what: str) -> bytes:
-        f = self.cache.open(digest) if self.cache else None
+    def _small_blob(self, digest: str, size: int, what: str) -> bytes:
+        if size > MAX_CONFIG:
+            raise ArchiveError(f"{what}: {size} bytes declared, more than a config may be ({MAX_CONFIG >> 20} MiB)")
+        f = self.cache.open(digest, size) if self.cache else None
         if f is not None:
             with f:
-                data = f.read(MAX_CONFIG + 1)
+                data = f.read(size + 1)
             if _digest_of(data, digest) == digest:
                 return data
             self.cache.drop(digest)  # type: ignore[union-attr]
-        data = read_bounded(self.client.blob(digest), MAX_CONFIG, what)
+        data = read_bounded(self.client.blob(digest, size), size, what)
         if _digest_of(data, digest) != digest:
             if self.opts.verify:
                 raise ArchiveError(f"{what}: content does not match digest {digest}")
@@ -235,12 +303,11 @@ class RegistryPuller:
 
     # ------------------------------------------------------------------ layers
     def _layer(self, desc: dict, i: int) -> ParsedLayer:
-        digest = _check_digest(desc.get("digest"), f"layer {i} of {self.ref}")
-        size = desc.get("size")
+        digest, size = _descriptor(desc, f"layer {i} of {self.ref}")
         if self.cache is not None:
-            f = self.cache.open(digest)
+            f = self.cache.open(digest, size)
             if f is not None:
-                used = (self.opts.limits.used_bytes, self.opts.limits.used_entries)
+                used, names = self.state.budget.mark(), self._paths.used
                 try:
                     return self._parse(_file_chunks(f), digest, size, None, i, local=True)
                 except ArchiveError:
@@ -248,9 +315,10 @@ class RegistryPuller:
                         raise  # the blob itself is bad, not our copy of it
                     # a damaged cache entry must not fail the run: drop it, fetch it for real
                     self.cache.drop(digest)
-                    self.opts.limits.used_bytes, self.opts.limits.used_entries = used
-        writer = self.cache.writer(digest, size if isinstance(size, int) else 0) if self.cache else None
-        return self._parse(_response_chunks(self.client.blob(digest)), digest, size, writer, i)
+                    self.state.budget.rewind(used)
+                    self._paths.used = names
+        writer = self.cache.writer(digest, size) if self.cache else None
+        return self._parse(_response_chunks(self.client.blob(digest, size), digest, size), digest, size, writer, i)
 
     def _cache_intact(self, digest: str) -> bool:
         f = self.cache.open(digest) if self.cache else None
@@ -265,7 +333,7 @@ class RegistryPuller:
                local: bool = False) -> ParsedLayer:
         label = f"layer {_blob_key(digest)}"
         fetch: Any = _Fetch(chunks, digest, writer) if local is False else _Inline(chunks, digest)
-        progress = self.opts.progress
+        progress = self.state.progress
         base = progress.bytes_read
 
         def read() -> bytes:
@@ -276,8 +344,9 @@ class RegistryPuller:
         fetch.start()
         ok = False
         try:
-            comp, inner, _counted = open_decompressed(read, self.opts.limits, label)
-            entries, tar_size = read_layer(inner, label, self.opts.limits, hash_content=self.opts.hash_content)
+            comp, inner, _counted = open_decompressed(read, self.state.budget, label)
+            entries, tar_size = read_layer(inner, label, self.state.budget, hash_content=self.opts.hash_content,
+                                           paths=self._paths)
             while read():  # padding after the tar's end still counts for the digest
                 pass
             fetch.join()
@@ -302,18 +371,21 @@ class RegistryPuller:
         doc = self._json(body, f"manifest {digest}")
         config_desc = doc.get("config")
         layer_descs = doc.get("layers")
-        if not isinstance(config_desc, dict) or not isinstance(layer_descs, list):
-            raise ArchiveError(f"manifest {digest}: missing config or layers")
-        config_digest = _check_digest(config_desc.get("digest"), f"manifest {digest} config")
-        sizes = [d.get("size") for d in layer_descs if isinstance(d, dict)]
-        self.opts.progress.bytes_total = sum(s for s in sizes if isinstance(s, int)) or None
-        contents = OuterContents()
+        if not isinstance(layer_descs, list):
+            raise ArchiveError(f"manifest {digest} of {self.ref}: layers must be a list, not {_shown(layer_descs)}")
+        config_digest, config_size = _descriptor(config_desc, f"manifest {digest} of {self.ref}, config")
+        sizes = [_descriptor(d, f"manifest {digest} of {self.ref}, layers[{i}]")[1] for i, d in enumerate(layer_descs)]
+        self.state.progress.bytes_total = sum(sizes) or None
+        contents = OuterContents(ignore_errors=self.state.budget.ignore_errors)
         contents.jsons[_blob_key(digest)] = body
-        contents.jsons[_blob_key(config_digest)] = self._small_blob(config_digest, f"config of {self.ref}")
+        contents.jsons[_blob_key(config_digest)] = self._small_blob(config_digest, config_size, f"config of {self.ref}")
         for i, ld in enumerate(layer_descs):
-            if not isinstance(ld, dict):
-                raise ArchiveError(f"manifest {digest}: layer {i} descriptor must be an object")
-            contents.layers[_blob_key(_check_digest(ld.get("digest"), f"layer {i}"))] = self._layer(ld, i)
+            try:
+                contents.layers[_blob_key(ld["digest"])] = self._layer(ld, i)
+            except ArchiveError as e:
+                if isinstance(e, LimitError) or not contents.ignore_errors:
+                    raise  # a bound is never skipped; without ignore-errors a bad layer stops the run
+                contents.failures[_blob_key(ld["digest"])] = str(e)  # build_image shows it empty, and why
         desc: dict[str, Any] = {"mediaType": mt, "digest": digest, "size": len(body),
                                 "annotations": {"org.opencontainers.image.ref.name": str(self.ref)}}
         if isinstance(platform, dict):
@@ -326,10 +398,11 @@ class RegistryPuller:
         return image
 
 
-def load_from_registry(arg: str, opts: ReadOptions, display: str | None = None) -> Image:
+def load_from_registry(arg: str, opts: ReadOptions, display: str | None = None,
+                       state: ReadState | None = None) -> Image:
     """The ``registry`` source: no daemon, streamed and verified blobs, optional cache."""
     ref = parse_reference(arg)
-    puller = RegistryPuller(ref, opts, BlobCache() if opts.cache else None)
+    puller = RegistryPuller(ref, opts, BlobCache() if opts.cache else None, state)
     try:
         return puller.pull(display or arg)
     finally:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
+import time
 from collections.abc import Callable
 
 from textual.app import App
@@ -18,8 +20,10 @@ from textual.binding import Binding
 
 from ..config import UISettings, load_settings
 from ..errors import LayerscopeError
+from ..log import log_read
 from ..sources import load_image
-from ..sources.archive import ReadOptions
+from ..sources.archive import ReadOptions, ReadState
+from ..sources.content import layer_source
 from .keys import keymap
 from .model import UIModel, build_model
 from .progress import LoadProgress
@@ -27,6 +31,13 @@ from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
 
 Loader = Callable[[LoadProgress], UIModel]
+
+log = logging.getLogger("layerscope.ui")
+# Records still reach the handlers of "layerscope" and the root (dive's log file); this only
+# stops Python's last-resort handler from printing a crash's traceback on the terminal.
+log.addHandler(logging.NullHandler())
+
+CRASH_MESSAGE_MAX = 400  # characters of the exception message in the one stderr line
 
 
 class LayerscopeApp(App[int]):
@@ -45,7 +56,20 @@ class LayerscopeApp(App[int]):
         self.progress = progress
         self.image_name = image_name
         self.load_error: BaseException | None = None
+        self.crash: BaseException | None = None
         self.model: UIModel | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an unhandled exception: keep it, and print nothing on exit.
+
+        Textual would render a full traceback (with locals) on the terminal after the app
+        closes, and :meth:`App.run` would still return normally (exit 0).  The first error is
+        kept for :func:`run`, which logs the traceback and reports one line, exit 2.
+        """
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)  # closes the app
+        self._exit_renderables.clear()  # the traceback goes to the log, not the terminal
 
     def on_mount(self) -> None:
         self.set_keymap(keymap(self.settings.keybindings))
@@ -77,17 +101,19 @@ def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.N
                                                   "highestUserWastedPercent")}
 
     def load(progress: LoadProgress) -> UIModel:
-        image = load_image(source, image_arg, opts)
+        started = time.perf_counter()
+        image = load_image(source, image_arg, opts, progress.state)
+        log_read(image, time.perf_counter() - started)
         progress.stage = "Analyzing image"
-        archive = image_arg if source == "docker-archive" else None
-        return build_model(image, ci_config=ci_config, rule_flags=flags, archive=archive)
+        content = layer_source(source, image_arg, opts)
+        return build_model(image, ci_config=ci_config, rule_flags=flags, content=content)
 
     return load
 
 
 def create_app(source: str, image_arg: str, opts: ReadOptions, settings: UISettings,
                args: argparse.Namespace | None = None) -> LayerscopeApp:
-    progress = LoadProgress(opts.progress, opts.limits)
+    progress = LoadProgress(ReadState.start(opts))  # this read's own budget and counters
     return LayerscopeApp(make_loader(source, image_arg, opts, args), settings, progress, image_arg)
 
 
@@ -100,6 +126,17 @@ def run(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOptions
         print(f"Using config file: {settings.path}", flush=True)
     app = create_app(source, image_arg, opts, settings, args)
     rc = app.run()
+    if app.crash is not None:
+        raise crash_error(app.crash)
     if app.load_error is not None:
         raise app.load_error
     return rc if isinstance(rc, int) else 0
+
+
+def crash_error(error: BaseException) -> LayerscopeError:
+    """Log the crash's traceback (dive's log file, when enabled) and make its one-line report."""
+    log.error("the explorer crashed", exc_info=(type(error), error, error.__traceback__))
+    message = " ".join(str(error).split())
+    if len(message) > CRASH_MESSAGE_MAX:
+        message = message[:CRASH_MESSAGE_MAX] + "…"
+    return LayerscopeError(f"the explorer crashed: {type(error).__name__}: {message}".rstrip(": "))

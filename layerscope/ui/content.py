@@ -1,10 +1,13 @@
-"""A file's bytes from its layer, read straight from the archive, and a safe extract.
+"""A file's bytes from its layer, read again from the image's source, and a safe extract.
 
 The analysis keeps only headers and hashes, never content, so the viewer goes back to the
-archive: the outer tar is indexed by :mod:`tarfile` (it seeks, so this is fast even for big
-files), the layer blob is decompressed as a stream (gzip or zstd, told by magic bytes), and the
-layer tar is read until the wanted member (the last one of that path wins, as in the tree).
-Only the first ``limit`` bytes are kept.  Nothing is written to disk to view a file.
+source through :mod:`layerscope.sources.content` (an archive file, a layout directory, the
+registry's blob cache, a fresh ``image save``): only the one layer that holds the file is
+streamed, through the analysis's own tar reader, and only up to that member.  The member is the
+very tar entry the tree shows (its position among same-named members of the layer), and its
+XXH64 is checked against the analysis when the whole content was read, so a source that changed
+since (a re-tagged image) is an error rather than a wrong file.  Only the first ``limit`` bytes
+are kept for viewing; nothing is written to disk to view a file.
 
 Extract writes exactly one regular file into a directory the user confirmed.  The file name
 is the entry's base name made safe (no separators, no ``..``, no control characters), the
@@ -14,20 +17,16 @@ and never replaced unless the user said so.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import stat
-import tarfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
 
-from ..archive.tarstream import go_clean
+from xxhash import xxh64
+
 from ..errors import LayerscopeError
 from ..image import TYPE_LINK, TYPE_REG, TYPE_SYMLINK, Entry, Image
-from ..sources.archive import split_archive_arg
+from ..sources.content import LayerSource, layer_source, open_member
 
 VIEW_LIMIT = 256 * 1024
 _COPY = 1 << 20
@@ -57,70 +56,45 @@ def layer_of(image: Image, entry: Entry, upto: int) -> int:
     raise LayerscopeError("this entry is not in any layer (an implicit directory has no content)")
 
 
-@contextmanager
-def _layer_tar(archive: str, member: str) -> Iterator[tarfile.TarFile]:
-    path, _sel = split_archive_arg(archive)
-    try:
-        outer = tarfile.open(path, "r:")
-    except (OSError, tarfile.TarError) as e:
-        raise LayerscopeError(f"cannot reopen {path}: {e}") from None
-    with outer:
-        try:
-            blob = outer.extractfile(member)
-        except KeyError:
-            raise LayerscopeError(f"layer {member} is no longer in {path}") from None
-        if blob is None:
-            raise LayerscopeError(f"layer {member} in {path} is not a file")
-        head = blob.read(4)
-        blob.seek(0)
-        stream: IO[bytes]
-        if head[:2] == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=blob)  # type: ignore[assignment]
-        elif head == b"\x28\xb5\x2f\xfd":
-            import zstandard
-
-            stream = zstandard.ZstdDecompressor().stream_reader(blob)  # type: ignore[assignment]
-        else:
-            stream = blob
-        try:
-            with tarfile.open(fileobj=stream, mode="r|") as inner:
-                yield inner
-        except (OSError, EOFError, tarfile.TarError) as e:
-            raise LayerscopeError(f"cannot read layer {member}: {e}") from None
+def _source(src: LayerSource | str) -> LayerSource:
+    """A path string is an archive or layout directory (what older callers pass)."""
+    return layer_source("docker-archive", src) if isinstance(src, str) else src
 
 
-def _find(inner: tarfile.TarFile, path: str, sink) -> bool:  # noqa: ANN001
-    """Stream the layer; call ``sink(fileobj)`` for each member at ``path`` (last one wins)."""
-    found = False
-    for m in inner:
-        if go_clean(m.name) != path:
-            continue
-        found = True
-        if m.isfile():
-            f = inner.extractfile(m)
-            if f is not None:
-                sink(f)
-    return found
+def _occurrence(image: Image, layer: int, entry: Entry) -> int:
+    """How many members of the same path come before this entry in its layer's tar."""
+    n = 0
+    for e in image.layers[layer].entries:
+        if e is entry:
+            return n
+        if e.path == entry.path:
+            n += 1
+    return n  # an entry not from this image: the first member of that path
 
 
-def read_content(image: Image, archive: str, layer: int, entry: Entry, limit: int = VIEW_LIMIT) -> FileContent:
-    """The first ``limit`` bytes of ``entry`` as stored in layer ``layer`` of the archive."""
+def _check_hash(entry: Entry, digest: int) -> None:
+    if entry.hash and digest != entry.hash:
+        raise LayerscopeError(f"/{entry.path} changed in the source since it was analyzed; reload the image")
+
+
+def read_content(image: Image, src: LayerSource | str, layer: int, entry: Entry,
+                 limit: int = VIEW_LIMIT) -> FileContent:
+    """The first ``limit`` bytes of ``entry`` as stored in layer ``layer`` of the image."""
     path = "/" + entry.path
     if entry.typeflag == TYPE_SYMLINK:
         return FileContent(path, layer, b"", 0, f"symbolic link to {entry.linkname}")
     if entry.typeflag == TYPE_LINK:
-        return FileContent(path, layer, b"", 0, f"hard link to /{entry.linkname} (view that file)")
+        return FileContent(path, layer, b"", 0, f"hard link to /{entry.linkname.lstrip('/')} (view that file)")
     if entry.is_dir or entry.typeflag != TYPE_REG:
         return FileContent(path, layer, b"", 0, "not a regular file")
-    box: list[bytes] = [b""]
-
-    def sink(f: IO[bytes]) -> None:
-        box[0] = f.read(limit)
-
-    with _layer_tar(archive, image.layers[layer].member) as inner:
-        if not _find(inner, entry.path, sink):
-            raise LayerscopeError(f"{path} is not in layer {layer} of the archive")
-    return FileContent(path, layer, box[0], entry.size)
+    lay = image.layers[layer]
+    with open_member(_source(src), lay, entry.path, _occurrence(image, layer, entry)) as (stream, size):
+        data = stream.take(min(limit, size))
+    if len(data) < min(limit, size):
+        raise LayerscopeError(f"{path}: layer {layer} ends inside its content")
+    if len(data) == size:
+        _check_hash(entry, xxh64(data).intdigest())
+    return FileContent(path, layer, data, entry.size)
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -147,7 +121,7 @@ def extract_target(directory: str, path: str) -> str:
     return target
 
 
-def extract(image: Image, archive: str, layer: int, entry: Entry, directory: str, *,
+def extract(image: Image, src: LayerSource | str, layer: int, entry: Entry, directory: str, *,
             overwrite: bool = False) -> str:
     """Write the entry's content into ``directory``; return the path written."""
     if entry.typeflag != TYPE_REG or entry.is_dir:
@@ -170,32 +144,30 @@ def extract(image: Image, archive: str, layer: int, entry: Entry, directory: str
         os.set_blocking(fd, True)
     if overwrite:
         os.ftruncate(fd, 0)
-    written = [False]
-
-    def sink(f: IO[bytes]) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.ftruncate(fd, 0)
-        while True:
-            chunk = f.read(_COPY)
-            if not chunk:
-                break
-            os.write(fd, chunk)
-        written[0] = True
-
     try:
-        with _layer_tar(archive, image.layers[layer].member) as inner:
-            _find(inner, entry.path, sink)
+        _copy_member(image, _source(src), layer, entry, fd)
     except BaseException:
         os.close(fd)
         if not overwrite:
             os.unlink(target)
         raise
     os.close(fd)
-    if not written[0]:
-        if not overwrite:
-            os.unlink(target)
-        raise LayerscopeError(f"/{entry.path} is not in layer {layer} of the archive")
     return target
+
+
+def _copy_member(image: Image, src: LayerSource, layer: int, entry: Entry, fd: int) -> None:
+    """Stream the member's content into ``fd`` (bounded by the header's size), checking it."""
+    hasher = xxh64()
+
+    def write(chunk: memoryview) -> None:
+        hasher.update(chunk)
+        while chunk:
+            chunk = chunk[os.write(fd, chunk):]
+
+    with open_member(src, image.layers[layer], entry.path, _occurrence(image, layer, entry)) as (stream, size):
+        if stream.feed(size, write) < size:
+            raise LayerscopeError(f"/{entry.path}: layer {layer} ends inside its content")
+    _check_hash(entry, hasher.intdigest())
 
 
 def hexdump(data: bytes) -> str:

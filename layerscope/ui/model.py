@@ -13,6 +13,7 @@ from ..ci.evaluate import Verdict, evaluate
 from ..ci.rules import RULE_KEYS, load_rules
 from ..errors import ConfigError
 from ..image import Image
+from ..sources.content import LayerSource
 from ..tree.marks import LayerTrees
 from .trees import TreeCache
 
@@ -25,11 +26,12 @@ class UIModel:
     verdict: Verdict | None
     ci_source: str | None
     ci_error: str | None
-    archive: str | None  # the archive file, for the viewer and extract
+    content: LayerSource | None  # where layer blobs are read again, for the viewer and extract
 
 
 def build_model(image: Image, *, ci_config: str | None = ".dive-ci",
-                rule_flags: dict[str, str | None] | None = None, archive: str | None = None) -> UIModel:
+                rule_flags: dict[str, str | None] | None = None,
+                content: LayerSource | None = None) -> UIModel:
     """Trees (lazy per layer), analysis and verdict for ``image``."""
     trees = TreeCache(LayerTrees(image, accurate=True))
     analysis = dive_efficiency(image)
@@ -43,4 +45,4 @@ def build_model(image: Image, *, ci_config: str | None = ".dive-ci",
         verdict = evaluate(rules, analysis)
     except ConfigError as e:
         ci_error = str(e)
-    return UIModel(image, trees, analysis, verdict, ci_source, ci_error, archive)
+    return UIModel(image, trees, analysis, verdict, ci_source, ci_error, content)

@@ -20,13 +20,24 @@ from layerscope.sources.engine import load_from_engine
 from layerscope.sources.podman import load_from_podman
 
 
-def test_split_args_lifts_own_flags_only():
-    own, build, engine = split_args(["--ci", "-t", "app:1", "--platform", "linux/amd64", "--no-cache",
-                                     "--json=out.json", "--lowestEfficiency", "0.9", "--engine", "podman",
-                                     ".", "--", "--ci"])
-    assert own == ["--ci", "--json=out.json", "--lowestEfficiency", "0.9"]
-    assert build == ["-t", "app:1", "--platform", "linux/amd64", "--no-cache", ".", "--ci"]
-    assert engine == "podman"
+def test_split_args_takes_dives_build_flags_and_leaves_the_rest_in_order(tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    own, build = split_args(["--ci", "-t", "app:1", "--platform", "linux/amd64", "--no-cache",
+                             "--json=out.json", "--lowestEfficiency", "0.9", "--source", "podman",
+                             "--format", "junit", "-i", str(ctx), "--ci", "--", "--json", "x"])
+    assert vars(own) == {"ci": True, "json_path": "out.json", "lowestEfficiency": "0.9", "engine": "podman",
+                         "format": "junit", "ignore_errors": True}
+    # after the context and after --, even our own flag names belong to the engine
+    assert build == ["-t", "app:1", "--platform", "linux/amd64", "--no-cache", str(ctx), "--ci", "--json", "x"]
+
+
+def test_split_args_engine_spellings():
+    for flag in ("--source", "--engine", "--container-engine"):
+        own, build = split_args([flag, "podman", "-t", "x"])
+        assert (own.engine, build) == ("podman", ["-t", "x"])
+    with pytest.raises(ConfigError, match="build: argument --source.*invalid choice: 'docker-archive'"):
+        split_args(["--source", "docker-archive", "."])
 
 
 def test_container_engine_from_config(tmp_path, monkeypatch):
@@ -85,13 +96,13 @@ def test_build_ci_rules_apply(docker_config, podman, context, tmp_path, monkeypa
     assert code == 1 and "lowestEfficiency" in out and "Result:FAIL" in out
 
 
-def test_failed_build_is_one_line_exit_1(docker_config, podman, tmp_path, monkeypatch, capsys):
+def test_failed_build_is_one_line_exit_2(docker_config, podman, tmp_path, monkeypatch, capsys):
     for k, v in podman.env.items():
         monkeypatch.setenv(k, v)
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY missing.txt /x\n")
     code = main(["build", "--engine", "podman", "--ci", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 1
+    assert code == 2  # operational: the image was never there to judge
     assert err[-1].startswith("layerscope: cannot build image: podman build exited with status")
 
 
@@ -111,3 +122,16 @@ def test_docker_build_through_engine_api(docker_config, podman_service, podman, 
     assert "Result:PASS" in cap.out
     assert summary(load_from_engine("lsbuild/docker:1", ReadOptions())) == \
         _saved_summary(podman, "docker.io/lsbuild/docker:1", tmp_path)
+
+
+def test_build_source_podman_real(docker_config, podman, context, tmp_path, monkeypatch, capsys):
+    """The issue's command line, with a real podman: ``--source podman`` picks the engine and
+    never reaches ``podman build`` (which would refuse it)."""
+    for k, v in podman.env.items():
+        monkeypatch.setenv(k, v)
+    code = main(["build", "--source", "podman", "--ci", "-t", "lsbuild/source:1", str(context)])
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    assert "Image Source: \x1b[0mpodman://" in cap.out and "Result:PASS" in cap.out
+    assert summary(load_from_podman("lsbuild/source:1", ReadOptions())) == \
+        _saved_summary(podman, "lsbuild/source:1", tmp_path)

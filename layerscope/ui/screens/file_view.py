@@ -8,6 +8,7 @@ from textual.screen import ModalScreen
 
 from ...errors import LayerscopeError
 from ...image import Entry, Image
+from ...sources.content import LayerSource
 from ..content import FileContent, read_content
 from ..widgets.file_viewer import FileViewer
 
@@ -17,9 +18,9 @@ class FileViewScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
 
-    def __init__(self, image: Image, archive: str, layer: int, entry: Entry) -> None:
+    def __init__(self, image: Image, source: LayerSource, layer: int, entry: Entry) -> None:
         super().__init__()
-        self.image, self.archive, self.layer_index, self.entry = image, archive, layer, entry
+        self.image, self.content_source, self.layer_index, self.entry = image, source, layer, entry
         self.content: FileContent | None = None
         self.error: str | None = None
 
@@ -31,7 +32,7 @@ class FileViewScreen(ModalScreen[None]):
 
     def _load(self) -> None:
         try:
-            content = read_content(self.image, self.archive, self.layer_index, self.entry)
+            content = read_content(self.image, self.content_source, self.layer_index, self.entry)
         except LayerscopeError as e:
             self.error = str(e)
             self.app.call_from_thread(self.query_one(FileViewer).show_error, str(e))

@@ -79,6 +79,15 @@ class MainScreen(Screen[None]):
         self._layout_for(self.size.width, self.size.height)
         self.query_one(LayersPane).focus()
         self.request_tree()
+        self._notify_skipped()
+
+    def _notify_skipped(self) -> None:
+        """Under ignore-errors, say which layers could not be parsed (Layer Details says why)."""
+        skipped = self.model.image.skipped_layers
+        if skipped:
+            which = ", ".join(str(layer.index) for layer in skipped)
+            self.notify(f"{len(skipped)} layer(s) could not be parsed and are shown empty (ignore-errors): "
+                        f"layer {which}; see Layer Details", severity="warning", timeout=10)
 
     def on_resize(self, event) -> None:  # noqa: ANN001
         self._layout_for(event.size.width, event.size.height)
@@ -226,19 +235,19 @@ class MainScreen(Screen[None]):
         if entry is None:
             self.notify("an implicit directory has no tar entry of its own", severity="warning")
             return
-        if not self.model.archive:
-            self.notify("file content is only available for image archives", severity="warning")
+        if self.model.content is None:
+            self.notify("file content is not available for this source", severity="warning")
             return
         try:
             layer = layer_of(self.model.image, entry, self.layer_index)
         except LayerscopeError as e:
             self.notify(str(e), severity="warning")
             return
-        image, archive = self.model.image, self.model.archive
+        image, content = self.model.image, self.model.content
         if msg.extract:
-            self.app.push_screen(ExtractScreen(image, archive, layer, entry), self._extracted)
+            self.app.push_screen(ExtractScreen(image, content, layer, entry), self._extracted)
         else:
-            self.app.push_screen(FileViewScreen(image, archive, layer, entry))
+            self.app.push_screen(FileViewScreen(image, content, layer, entry))
 
     def _extracted(self, written: str | None) -> None:
         if written:

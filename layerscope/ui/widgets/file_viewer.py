@@ -1,7 +1,8 @@
 """The file viewer: a file's content as text, or as a hex dump when it is binary.
 
 Content comes from :func:`~layerscope.ui.content.read_content` (first 256 KiB of the file from
-its own layer); a read-only ``TextArea`` gives scrolling, search-free selection and copying.
+its own layer, read again from whatever source the image came from); a read-only ``TextArea``
+gives scrolling, search-free selection and copying.
 """
 
 from __future__ import annotations

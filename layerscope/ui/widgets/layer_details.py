@@ -32,6 +32,9 @@ def layer_details_text(image: Image, index: int) -> Text:
         line("Packed:", f"{humanize_bytes(layer.compressed_size)} ({layer.compression})")
     if layer.created:
         line("Created:", layer.created)
+    if layer.skipped:  # ignore-errors: the layer could not be parsed, so its files are missing
+        t.append(f"{'Skipped:':<9}", style="bold red")
+        t.append(layer.skipped + "\n", style="red")
     t.append("Command:\n", style="bold")
     t.append((f"FROM {layer.id}" if index == 0 and not layer.command else layer.command) or "(none)")
     return t

@@ -1,0 +1,97 @@
+"""Deep paths *below* the reader's limits (issue 17, second half): 16 paths 2,041 directories
+deep, in a 12 KB archive, are valid input, so every command must finish — but the accurate
+waste engine and the report's final-filesystem map kept every ancestor of every entry as a
+string of its own (O(depth × length) bytes a path) and peaked at about 1 GB.  The bound here
+is generous; what it catches is memory quadratic in the path length.
+
+The peak RSS is measured as in ``test_path_bounds.py``: a child Python runs the CLI as *its*
+child and reads ``getrusage(RUSAGE_CHILDREN)``, so pytest's own memory is not counted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from . import tarbuild as tb
+
+RSS_LIMIT_MB = 250  # after the fix: ~165 MB (16-long), ~66 MB (64-short); before: 300 MB–1 GB
+DEPTH = 2040  # components under the top directory: below max_path_depth (2048)
+
+_MEASURE = """
+import resource, subprocess, sys, json
+p = subprocess.run(sys.argv[1:], capture_output=True, timeout=300)
+print(json.dumps({"rc": p.returncode, "stderr": p.stderr.decode("utf-8", "replace"),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def _deep_image(paths: int, component: str) -> bytes:
+    """One gzip layer of ``paths`` files ``NNNNNN/<component>/…/<component>/f`` (PAX names)."""
+    members = []
+    for k in range(paths):
+        name = f"{k:06d}/" + "/".join([component] * DEPTH) + "/f"
+        members.append(tb.pax([("path", name)]) + tb.reg("placeholder", b"x"))
+    layer = tb.tar(*members)
+    return tb.docker25_save([tb.compress(layer, "gzip")], ["sha256:" + tb.sha256(layer)])
+
+
+def _measured(cwd: Path, *args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["HOME"] = str(cwd)
+    out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "layerscope", *args],
+                         cwd=cwd, capture_output=True, text=True, env=env, timeout=360)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+COMMANDS = {
+    "explain": ("explain", "{a}"),
+    "explain-json": ("explain", "{a}", "--format", "json"),
+    "report": ("report", "{a}", "-o", "report.txt"),
+    "report-json": ("report", "{a}", "--format", "json", "-o", "base.json"),
+    "diff": ("diff", "{a}", "{a}"),
+}
+
+SHAPES = {
+    "16-long": (16, "c" * 30),  # ~1 MB of names: was ~1 GB
+    "64-short": (64, "c"),  # many short components: was ~350 MB
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SHAPES))
+def deep(request, tmp_path_factory) -> tuple[Path, int]:
+    """(archive, number of deep files in it)."""
+    path = tmp_path_factory.mktemp("deep") / "deep.tar"
+    count, component = SHAPES[request.param]
+    path.write_bytes(_deep_image(count, component))
+    assert path.stat().st_size < 32 << 10  # the input is tiny: memory must follow its names
+    return path, count
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_deep_paths_below_the_limits_finish_in_bounded_memory(command: str, deep: tuple[Path, int],
+                                                              tmp_path: Path) -> None:
+    args = [a.format(a=deep[0]) for a in COMMANDS[command]]
+    r = _measured(tmp_path, *args)
+    assert r["rc"] == 0, r["stderr"]
+    assert r["rss_mb"] < RSS_LIMIT_MB, r
+
+
+def test_deep_paths_are_all_counted(deep: tuple[Path, int], tmp_path: Path) -> None:
+    """The runs above are not cheap because files went missing: every deep file is in the
+    final image, and the report's baseline lists each by its full path."""
+    archive, count = deep
+    out = subprocess.run([sys.executable, "-m", "layerscope", "explain", str(archive), "--format", "json"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["final_files"] == count
+    subprocess.run([sys.executable, "-m", "layerscope", "report", str(archive), "--format", "json", "-o", "base.json"],
+                   cwd=tmp_path, capture_output=True, check=True, timeout=300)
+    files = json.loads((tmp_path / "base.json").read_text())["files"]
+    deep_files = [p for p in files if p.count("/") == DEPTH + 2 and p.endswith("/f")]
+    assert len(deep_files) == count

@@ -1,0 +1,67 @@
+"""Memory bombs that ``--max-bytes`` / ``--max-entries`` miss (issue 17): a few KB of gzip
+naming 16 paths 32,000 directories deep drove ``explain`` and ``report`` past 4–8 GB.  Every
+command must now stop at the reader with exit 2, one line, and bounded memory.
+
+The peak RSS is measured in a child Python process that runs the CLI as *its* child and reads
+``getrusage(RUSAGE_CHILDREN)``, so only the CLI's own peak is counted, not pytest's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .corpus import CASES
+
+RSS_LIMIT_MB = 500  # generous: the read stops at the first deep member (about 30 MB here)
+
+_MEASURE = """
+import resource, subprocess, sys, json
+p = subprocess.run(sys.argv[1:], capture_output=True, timeout=120)
+print(json.dumps({"rc": p.returncode, "stderr": p.stderr.decode("utf-8", "replace"),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def _measured(cwd: Path, *args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["HOME"] = str(cwd)
+    out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "layerscope", *args],
+                         cwd=cwd, capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+COMMANDS = {
+    "explain": ("explain", "{a}"),
+    "explain-json": ("explain", "{a}", "--format", "json"),
+    "report": ("report", "{a}", "-o", "base.json"),
+    "diff": ("diff", "{a}", "{a}"),
+    "ci": ("--ci", "{a}"),
+    "json": ("{a}", "--json", "out.json"),
+}
+
+
+@pytest.fixture(scope="module")
+def deep_archive(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("deep") / "deep.tar"
+    CASES["deep_path_32000_levels_gzip"].write(path)
+    assert path.stat().st_size < 64 << 10  # the bomb is small: the point of the case
+    return path
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_deep_paths_stop_every_command_with_bounded_memory(command: str, deep_archive: Path, tmp_path: Path) -> None:
+    args = [a.format(a=deep_archive) for a in COMMANDS[command]]
+    r = _measured(tmp_path, *args)
+    lines = r["stderr"].strip().splitlines()
+    assert r["rc"] == 2, r["stderr"]
+    assert len(lines) == 1 and lines[0].startswith("layerscope: "), r["stderr"]
+    assert "32001 directories deep (limit 2048)" in lines[0]
+    assert "…" in lines[0] and len(lines[0]) < 400  # the 64 KB name is shortened
+    assert r["rss_mb"] < RSS_LIMIT_MB, r
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "base.json").exists()
