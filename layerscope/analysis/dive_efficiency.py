@@ -64,21 +64,30 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: 
     """
     if not tree.children:
         return
-    stack: list[tuple[Node, list[str], int, str]] = [(tree, sorted_names(tree.children), 0, "")]
+    # the names from the root to the directory being visited; a key is joined from them only
+    # when one is needed (whiteouts, implicit leaves): a frame holding its own prefix string
+    # made one path d directories deep cost O(d * length) bytes (issue 17)
+    parts: list[str] = []
+    stack: list[tuple[Node, list[str], int]] = [(tree, sorted_names(tree.children), 0)]
     while stack:
-        node, order, i, prefix = stack[-1]
+        node, order, i = stack[-1]
         if i == len(order):
             stack.pop()
+            if parts:
+                parts.pop()
             continue
-        stack[-1] = (node, order, i + 1, prefix)
+        stack[-1] = (node, order, i + 1)
         name = order[i]
         child = node.children[name]  # type: ignore[index]
         if child.children:
-            stack.append((child, sorted_names(child.children), 0, prefix + name + "/"))
+            stack.append((child, sorted_names(child.children), 0))
+            parts.append(name)
             continue
         if name.startswith(".wh."):
-            key = prefix + name[4:]
-            target = get_node(stacked, [p for p in key.split("/") if p])
+            parts.append(name[4:])
+            key = "/".join(parts)
+            target = get_node(stacked, [p for p in parts if p])
+            parts.pop()
             if target is None:
                 if key not in recs:
                     recs[key] = _Rec()  # created before dive's visitor fails: min stays -1
@@ -87,7 +96,9 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: 
         else:
             info = child.info
             if info is None:
-                key = prefix + name
+                parts.append(name)
+                key = "/".join(parts)
+                parts.pop()
                 size = 0
             else:
                 key = info.path
