@@ -1,4 +1,4 @@
-"""Peak memory (RSS) of layerscope on the hardening corpus's big cases (issue 8).
+"""Peak memory (RSS) of layerscope on the hardening corpus's big cases.
 
     python benchmarks/bench_memory.py [--entries 1000000] [--only many,gzip-bomb,...] [--budget-mb 400]
 

@@ -1,4 +1,4 @@
-"""Interactive-UI speed and memory, layerscope vs dive, on the same generated image (issue 4).
+"""Interactive-UI speed and memory, layerscope vs dive, on the same generated image.
 
     python benchmarks/bench_tui.py [--image PATH | --scale 1.0 --out DIR] [--runs 3] [--dive-runs 1]
 
@@ -14,7 +14,7 @@
    timed until the new tree is on screen: *cold* with the neighbour prefetch disabled (the layer
    is computed on the key press), *warm* with it enabled (the normal UI, given a moment).
 
-Every figure is printed with its ratio to dive and to the issue's targets: first frame ≤ 0.15×
+Every figure is printed with its ratio to dive and to our targets: first frame ≤ 0.15×
 dive's, peak RSS ≤ 0.25× dive's, cursor / page / toggle / collapse ≤ 50 ms per key, selecting a
 layer ≤ 100 ms.
 """

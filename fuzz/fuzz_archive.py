@@ -1,4 +1,4 @@
-"""Fuzz layerscope's archive reading with mutated, generated image archives (issue 8).
+"""Fuzz layerscope's archive reading with mutated, generated image archives.
 
     python fuzz/fuzz_archive.py --inputs 100000 [--workers 2] [--seed 0]
     python fuzz/fuzz_archive.py --replay 12345 [--seed 0]      # re-run one input, show output

@@ -1,4 +1,4 @@
-"""Seeds and structure-aware mutations for fuzzing layerscope's archive reader (issue 8).
+"""Seeds and structure-aware mutations for fuzzing layerscope's archive reader.
 
 A fuzz input is ``(seed index, plan)``: a valid generated archive and a short list of mutation
 steps.  The same :func:`apply_plan` serves the hypothesis strategy (``plans()``, used by the

@@ -57,11 +57,12 @@ def positive_count(text: str) -> int:
 
 def positive_size(text: str) -> int:
     """A byte cap such as ``--max-bytes``: go-humanize syntax (``64GiB``, ``500MB``), ≥ 1 byte."""
-    from .ci.rules import RuleValueError, go_parse_bytes
+    from .golang.humanize import go_parse_bytes
+    from .golang.strconv import GoValueError
 
     try:
         n = go_parse_bytes(text.strip())
-    except RuleValueError as e:
+    except GoValueError as e:
         raise argparse.ArgumentTypeError(f"invalid size {_short(text)!r}: {_short(str(e))}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"invalid size {_short(text)!r}: must be at least 1 byte")

@@ -126,6 +126,11 @@ def _run_ci(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOpt
         import io
 
         out = io.StringIO()  # junit / markdown replace dive's text (see ci/formats.py)
+    if args.json_path:
+        from .report.output import writes_to_stdout
+
+        if writes_to_stdout(args.json_path):
+            out = sys.stderr  # `--json -`: stdout carries the JSON alone, so it parses
     from .analysis.dive_efficiency import dive_efficiency
     from .ci import render
     from .ci.evaluate import evaluate
@@ -195,12 +200,20 @@ def _flush_stdout() -> None:
         _silence_stdout()
 
 
+def _print_version() -> int:
+    """Like ``--help``: a reader that stops reading (``version | true``) is not an error."""
+    from .report.output import guard_stdout
+
+    with guard_stdout():
+        print(f"layerscope {__version__}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv and argv[0] == "version":
-            print(f"layerscope {__version__}")
-            return 0
+            return _print_version()
         if argv and argv[0] in ("diff", "report", "build", "explain"):
             import importlib
 
@@ -210,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             return command.main(argv[1:])
         args = build_parser().parse_args(argv)
         if args.version:
-            print(f"layerscope {__version__}")
-            return 0
+            return _print_version()
         return run_analyze(args)
     except LayerscopeError as e:
         _flush_stdout()

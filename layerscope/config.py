@@ -1,7 +1,8 @@
 """The interactive UI's settings: ``.dive.yaml`` (dive's search order), ``DIVE_*`` env, flags.
 
-dive users keep their ``.dive.yaml``; layerscope reads it from the same places (reference
-§5.3), and also looks for a ``layerscope`` file of the same shape in each of those places first:
+dive users keep their ``.dive.yaml``; layerscope reads it from the same places (dive's
+``cmd/root.go``), and also looks for a ``layerscope`` file of the same shape in each of those
+places first:
 
 1. ``--config FILE``;
 2. the first ``*.yaml``/``*.yml`` (sorted) in ``$XDG_CONFIG_HOME/{layerscope,dive}/``, then in
@@ -37,7 +38,7 @@ _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _NAMES = ("layerscope", "dive")
 _ENV_PREFIXES = ("DIVE_", "LAYERSCOPE_")
 
-# dive's ``keybinding.*`` names (reference §5.2), plus layerscope's additions at the end.
+# dive's ``keybinding.*`` names (``cmd/root.go``), plus layerscope's additions at the end.
 ACTION_NAMES = (
     "quit", "toggle-view", "filter-files", "close-filter-files", "up", "down", "left", "right",
     "page-up", "page-down", "compare-layer", "compare-all", "toggle-collapse-dir",

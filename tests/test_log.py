@@ -1,4 +1,4 @@
-"""dive's log file (``log.enabled`` / ``log.path`` / ``log.level``), issue 9.
+"""dive's log file (``log.enabled`` / ``log.path`` / ``log.level``).
 
 dive 0.13.1's defaults (cmd/root.go, checked): disabled, ``./dive.log``, ``info``; the file is
 opened for append.  dive itself is the oracle for the default path and the env spelling.

@@ -1,9 +1,9 @@
 """layerscope's own waste figures: bytes that could go without changing the final filesystem.
 
-dive's ``wastedBytes`` (``dive_efficiency``) is kept byte-exact for CI verdicts, quirks and all:
-it counts the copy you keep (#684), ignores opaque directories and does not count deleting a
-directory.  This module answers the question users actually ask — *how many stored bytes does
-no file of the final image need?* — and says, for every such byte, which layer wrote it, which
+dive's ``wastedBytes`` (``dive_efficiency``) is kept byte-exact for CI verdicts, quirks and all: it
+counts the copy you keep (wagoodman/dive#684), ignores opaque directories and does not count
+deleting a directory.  This module answers the question users actually ask — *how many stored bytes
+does no file of the final image need?* — and says, for every such byte, which layer wrote it, which
 later layer made it dead, and how:
 
 * ``overwritten``: the same path was written again (later layer, or later in the same tar), or
@@ -22,12 +22,12 @@ its whole subtree (``subtree``: a whiteout, an opaque marker, a non-directory wr
 An entry's fate is the nearest of those records over the path and its ancestors — linear in
 the number of entries, no tree stacking.
 
-Both records are keyed by interned path ids (:mod:`.pathids`), not path strings: a layer's
-implied parents must be recorded (a directory there hides a lower *file* of that name), and as
-strings every ancestor of every entry would be a key of its own, O(d·L) bytes for a path d
-directories deep and L bytes long (issue 17: 12 KB of gzip reached 1 GB).  An id per
-(parent, component) keeps memory and time linear in the bytes of member names, and the
-ancestors an entry's fate depends on are walked as ids, at most once per distinct directory.
+Both records are keyed by interned path ids (:mod:`.pathids`), not path strings: a layer's implied
+parents must be recorded (a directory there hides a lower *file* of that name), and as strings every
+ancestor of every entry would be a key of its own, O(d·L) bytes for a path d directories deep and L
+bytes long (12 KB of gzip reached 1 GB; tests/hardening/test_deep_path_memory.py).  An id per
+(parent, component) keeps memory and time linear in the bytes of member names, and the ancestors an
+entry's fate depends on are walked as ids, at most once per distinct directory.
 """
 
 from __future__ import annotations

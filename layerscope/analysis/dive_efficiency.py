@@ -1,4 +1,7 @@
-"""dive's efficiency, wasted bytes and inefficient-file list, quirks included (reference §3.1).
+"""dive's efficiency, wasted bytes and inefficient-file list, quirks included.
+
+The algorithm is dive's ``dive/filetree/efficiency.go``; ``docs/dive-compat.md``, *Efficiency*,
+lists the quirks kept.
 
 This is the dive-compatible metric behind the CI verdict and ``--json``.  It must give the same
 numbers and the same row order as dive 0.13.1:
@@ -25,7 +28,7 @@ from ..image import Image, Layer
 from ..tree.build import build_layer_tree
 from ..tree.node import Node, get_node, sorted_names, subtree_info_size
 from ..tree.stack import stack_dive
-from .gosort import go_sort
+from ..golang.sort import go_sort
 
 
 @dataclass(slots=True)
@@ -66,7 +69,8 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: 
         return
     # the names from the root to the directory being visited; a key is joined from them only
     # when one is needed (whiteouts, implicit leaves): a frame holding its own prefix string
-    # made one path d directories deep cost O(d * length) bytes (issue 17)
+    # made one path d directories deep cost O(d * length) bytes
+    # (tests/hardening/test_deep_path_memory.py)
     parts: list[str] = []
     stack: list[tuple[Node, list[str], int]] = [(tree, sorted_names(tree.children), 0)]
     while stack:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..golang.strconv import nonfinite
 from ..image import Image
 from .accurate import AccurateWaste, accurate_waste
 from .compressed import CompressedSize, image_compressed, layer_compressed
@@ -53,11 +54,8 @@ def build_explanation(image: Image, ignore: PathGlobs | None = None) -> Explanat
 
 def _num(x: float) -> float | str:
     """JSON has no NaN/Inf: write them as strings, exactly as dive prints them."""
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "+Inf" if x > 0 else "-Inf"
-    return x
+    text = nonfinite(x)
+    return x if text is None else text
 
 
 def to_json(ex: Explanation, top: int = 0) -> dict:

@@ -1,10 +1,10 @@
 """Paths interned as small integers: ``(parent id, component) → id``, the root ``""`` is 0.
 
-Why: an analysis that keys facts by full path strings and also needs a path's *ancestors*
-ends up holding one string per ancestor: a path ``d`` directories deep and ``L`` bytes long
-costs O(d·L) bytes (issue 17: 12 KB of gzip naming 16 paths 2,040 directories deep drove
-``explain`` and ``report`` to 1 GB).  An id per ``(parent, component)`` pair costs O(1) plus
-the component's own bytes, so memory and time stay linear in the bytes of member names, which
+Why: an analysis that keys facts by full path strings and also needs a path's *ancestors* ends up
+holding one string per ancestor: a path ``d`` directories deep and ``L`` bytes long costs O(d·L)
+bytes (12 KB of gzip naming 16 paths 2,040 directories deep drove ``explain`` and ``report`` to
+1 GB; tests/hardening/test_deep_path_memory.py).  An id per ``(parent, component)`` pair costs O(1)
+plus the component's own bytes, so memory and time stay linear in the bytes of member names, which
 the reader bounds.  Ancestors are reached through :attr:`PathIds.parent`, never as strings.
 
 Paths are the cleaned entry paths of :class:`~layerscope.image.Entry` (no leading, trailing

@@ -24,7 +24,7 @@ from ..errors import ArchiveError
 BLOCK = 512
 MAX_SPECIAL = 1 << 20  # Go's archive/tar caps PAX and GNU long-name records at 1 MiB
 # A member name or link target longer than this is refused: Linux paths stop at 4 KiB, so only
-# an attack needs more, and it would cost up to 1 MiB of memory per entry (hardening, issue 8).
+# an attack needs more, and it would cost up to 1 MiB of memory per entry (tests/hardening/).
 MAX_NAME = 64 << 10
 _INT64 = 1 << 63  # Go keeps every numeric header field in an int64 and rejects overflow
 _ZERO_BLOCK = bytes(BLOCK)

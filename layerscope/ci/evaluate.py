@@ -1,96 +1,125 @@
-"""Apply dive's rules to a dive-compatible analysis: statuses, messages, tally (dive 0.13.1)."""
+"""dive's three CI rules as rule objects, and their verdict on a dive-compatible analysis.
+
+Each rule is dive 0.13.1's (``runtime/ci/rules.go``): its key, the value it was configured
+with, the validation that makes a bad value a misconfiguration with dive's wording, and the
+comparison with dive's failure message.  A rule also says how the faces that show the measured
+figure next to the threshold (Image Details, the diff report) should label it, so no face has
+to switch on rule keys.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from ..analysis.dive_efficiency import DiveEfficiency
-from ..export.gofmt import go_g
-from .rules import RULE_KEYS, RuleSet, RuleValueError, parse_ratio, parse_size
+from ..golang.strconv import go_g
+from .rule import RuleResult, Status, Verdict, evaluate_rules
+from .rules import RULE_KEYS, RuleSet, parse_ratio, parse_size
 
-PASS, FAIL, SKIP, MISCONFIGURED, CONFIGURED = "PASS", "FAIL", "SKIP", "MISCONFIGURED", "CONFIGURED"
+__all__ = [
+    "CONFIGURED", "DIVE_RULES", "FAIL", "MISCONFIGURED", "PASS", "SKIP", "DiveRule", "RuleResult",
+    "Verdict", "dive_rules", "evaluate",
+]
 
-
-@dataclass(slots=True)
-class RuleResult:
-    key: str
-    status: str
-    message: str = ""
-    value: str = ""  # the configured value, for UIs and reports
-
-
-@dataclass(slots=True)
-class Verdict:
-    results: list[RuleResult]  # sorted by key, as dive prints them
-    misconfigured: bool
-    passed: bool
-    total: int = 0
-    n_pass: int = 0
-    n_fail: int = 0
-    n_skip: int = 0
-    rules: RuleSet | None = field(default=None, repr=False)
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.passed else 1
+# The statuses under the names the CI code has always used.
+PASS, FAIL, SKIP = Status.PASS, Status.FAIL, Status.SKIP
+MISCONFIGURED, CONFIGURED = Status.MISCONFIGURED, Status.CONFIGURED
 
 
-def _validate(key: str, value: str) -> None:
-    if key == "highestWastedBytes":
-        parse_size(value)
-    else:
-        parse_ratio(key, value)
+@dataclass(frozen=True, slots=True)
+class DiveRule:
+    """One of dive's rules with its configured value (still a string, as dive keeps it)."""
+
+    configuration: str
+    key: ClassVar[str]
+    label: ClassVar[str]  # what the measured figure is called next to the threshold
+    bound: ClassVar[str]  # how the figure must relate to the threshold to pass
+    in_bytes: ClassVar[bool]  # the figure is a byte count (else a ratio)
+
+    def measure(self, a: DiveEfficiency) -> float:
+        """The figure this rule compares with its threshold."""
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        self.threshold()
+
+    def threshold(self) -> float:
+        """The parsed configured value; raises ``RuleValueError`` with dive's message."""
+        return parse_ratio(self.key, self.configuration)
+
+    def evaluate(self, analysis: DiveEfficiency) -> RuleResult:
+        message = self.failure(analysis)
+        status = FAIL if message else PASS
+        return RuleResult(self.key, status, message, self.configuration)
+
+    def failure(self, a: DiveEfficiency) -> str:
+        """dive's message when the rule fails on ``a``, else the empty string."""
+        raise NotImplementedError
 
 
-def _evaluate(key: str, value: str, a: DiveEfficiency) -> tuple[str, str]:
-    if key == "lowestEfficiency":
-        t = parse_ratio(key, value)
+class LowestEfficiency(DiveRule):
+    key = "lowestEfficiency"
+    label = "efficiency"
+    bound = "≥"
+    in_bytes = False
+
+    def measure(self, a: DiveEfficiency) -> float:
+        return a.efficiency
+
+    def failure(self, a: DiveEfficiency) -> str:
+        t = self.threshold()
         if t > a.efficiency:
-            return FAIL, f"image efficiency is too low (efficiency={go_g(a.efficiency)} < threshold={go_g(t)})"
-    elif key == "highestWastedBytes":
-        t = parse_size(value)
+            return f"image efficiency is too low (efficiency={go_g(a.efficiency)} < threshold={go_g(t)})"
+        return ""
+
+
+class HighestWastedBytes(DiveRule):
+    key = "highestWastedBytes"
+    label = "wasted"
+    bound = "≤"
+    in_bytes = True
+
+    def threshold(self) -> float:
+        return parse_size(self.configuration)
+
+    def measure(self, a: DiveEfficiency) -> float:
+        return a.wasted_bytes
+
+    def failure(self, a: DiveEfficiency) -> str:
+        t = parse_size(self.configuration)
         if a.wasted_bytes > t:
-            return FAIL, f"too many bytes wasted (wasted-bytes={a.wasted_bytes} > threshold={t})"
-    else:
-        t = parse_ratio(key, value)
+            return f"too many bytes wasted (wasted-bytes={a.wasted_bytes} > threshold={t})"
+        return ""
+
+
+class HighestUserWastedPercent(DiveRule):
+    key = "highestUserWastedPercent"
+    label = "user wasted"
+    bound = "≤"
+    in_bytes = False
+
+    def measure(self, a: DiveEfficiency) -> float:
+        return a.user_wasted_percent
+
+    def failure(self, a: DiveEfficiency) -> str:
+        t = self.threshold()
         if t < a.user_wasted_percent:
-            return FAIL, (
-                "too many bytes wasted, relative to the user bytes added "
-                f"(%-user-wasted-bytes={go_g(a.user_wasted_percent)} > threshold={go_g(t)})"
-            )
-    return PASS, ""
+            return ("too many bytes wasted, relative to the user bytes added "
+                    f"(%-user-wasted-bytes={go_g(a.user_wasted_percent)} > threshold={go_g(t)})")
+        return ""
+
+
+DIVE_RULES: dict[str, type[DiveRule]] = {
+    cls.key: cls for cls in (LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent)
+}
+
+
+def dive_rules(rules: RuleSet) -> list[DiveRule]:
+    """dive's rules with the values ``rules`` gives them, in dive's order."""
+    return [DIVE_RULES[key](rules.values[key]) for key in RULE_KEYS]
 
 
 def evaluate(rules: RuleSet, analysis: DiveEfficiency) -> Verdict:
-    results: dict[str, RuleResult] = {}
-    can_evaluate = True
-    for key in RULE_KEYS:
-        value = rules.values[key]
-        if value == "disabled":
-            results[key] = RuleResult(key, CONFIGURED, "rule disabled", value)
-            continue
-        try:
-            _validate(key, value)
-            results[key] = RuleResult(key, CONFIGURED, "test", value)
-        except RuleValueError as e:
-            results[key] = RuleResult(key, MISCONFIGURED, str(e), value)
-            can_evaluate = False
-    ordered = lambda: [results[k] for k in sorted(results)]  # noqa: E731
-    if not can_evaluate:
-        return Verdict(ordered(), misconfigured=True, passed=False, rules=rules)
-    passed = True
-    for key in RULE_KEYS:
-        value = rules.values[key]
-        if value == "disabled":
-            results[key] = RuleResult(key, SKIP, "rule disabled", value)
-            continue
-        status, message = _evaluate(key, value, analysis)
-        if status == FAIL:
-            passed = False
-        results[key] = RuleResult(key, status, message, value)
-    rs = ordered()
-    return Verdict(
-        rs, misconfigured=False, passed=passed, total=len(rs),
-        n_pass=sum(r.status == PASS for r in rs), n_fail=sum(r.status == FAIL for r in rs),
-        n_skip=sum(r.status == SKIP for r in rs), rules=rules,
-    )
+    """dive's verdict: results sorted by key, as dive prints them."""
+    return evaluate_rules(dive_rules(rules), analysis)

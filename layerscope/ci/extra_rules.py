@@ -5,7 +5,7 @@ dive ignores unknown top-level keys, so one file serves both tools::
     rules:                      # dive's rules, evaluated exactly as dive does
       lowestEfficiency: 0.95
     layerscope:
-      ignore: ["/var/cache/**"] # paths excluded from layerscope's (accurate) waste figures (#347)
+      ignore: ["/var/cache/**"] # paths excluded from layerscope's (accurate) waste figures
       maxImageSize: 500MB       # stored (uncompressed) bytes of all layers
       maxLayerSize: 200MB       # each layer
       maxWastedBytesAccurate: 20MB   # layerscope's dead bytes, after `ignore`
@@ -20,12 +20,14 @@ figures — the verdicts of dive's rules never change silently.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..analysis.accurate import AccurateWaste
 from ..analysis.globs import GlobError, PathGlobs
 from ..image import OPAQUE_PREFIX, WHITEOUT_PREFIX, Image
-from .evaluate import FAIL, MISCONFIGURED, PASS, SKIP
+from .rule import DISABLED, Rule, RuleResult, Status, Verdict, evaluate_rules
 from .rules import RuleValueError, _go_string, parse_size
 
 SECTION = "layerscope"
@@ -44,38 +46,12 @@ class ExtraSection:
 
 
 @dataclass(slots=True)
-class ExtraResult:
-    key: str
-    status: str
-    message: str = ""
+class ExtraVerdict(Verdict):
+    """The verdict of the ``layerscope:`` rules, with the accurate waste figures they used
+    (printed above the results, whatever the rules say)."""
 
-
-@dataclass(slots=True)
-class ExtraVerdict:
-    results: list[ExtraResult]
-    misconfigured: bool
     accurate: AccurateWaste | None = None
     ignore: list[str] = field(default_factory=list)
-
-    @property
-    def n_pass(self) -> int:
-        return sum(r.status == PASS for r in self.results)
-
-    @property
-    def n_fail(self) -> int:
-        return sum(r.status == FAIL for r in self.results)
-
-    @property
-    def n_skip(self) -> int:
-        return sum(r.status == SKIP for r in self.results)
-
-    @property
-    def passed(self) -> bool:
-        return not self.misconfigured and self.n_fail == 0
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.passed else 1
 
 
 def _glob_list(key: str, value: object, section: ExtraSection) -> list[str]:
@@ -150,41 +126,119 @@ def _listed(items: list[str]) -> str:
     return shown + (f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else "")
 
 
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """What the ``layerscope:`` rules look at: the image, and its accurate waste (None only when
+    ``ignore`` is misconfigured, in which case no rule is evaluated)."""
+
+    image: Image
+    accurate: AccurateWaste | None
+
+
+@dataclass(frozen=True, slots=True)
+class Misconfigured:
+    """A key of the section that cannot be used (unknown, or a bad value): reported as
+    misconfigured with ``message``, and never evaluated."""
+
+    key: str
+    message: str
+    configuration: str = ""
+
+    def validate(self) -> None:
+        raise RuleValueError(self.message)
+
+    def evaluate(self, analysis: ImageFacts) -> RuleResult:  # pragma: no cover - never valid
+        raise AssertionError(f"misconfigured rule evaluated: {self.key}")
+
+
+@dataclass(frozen=True, slots=True)
+class SizeLimit:
+    """A size rule: the measured bytes must not exceed the configured size."""
+
+    configuration: str
+    key: ClassVar[str]
+
+    def validate(self) -> None:
+        parse_size(self.configuration)
+
+    def evaluate(self, analysis: ImageFacts) -> RuleResult:
+        message = self.failure(analysis, parse_size(self.configuration))
+        return RuleResult(self.key, Status.FAIL if message else Status.PASS, message, self.configuration)
+
+    def failure(self, facts: ImageFacts, t: int) -> str:
+        """The failure message when the rule fails, else the empty string."""
+        raise NotImplementedError
+
+
+class MaxImageSize(SizeLimit):
+    """Stored (uncompressed) bytes of all layers."""
+
+    key = "maxImageSize"
+
+    def failure(self, facts: ImageFacts, t: int) -> str:
+        size = facts.image.accurate_size
+        return f"image is too large (size={size} > threshold={t})" if size > t else ""
+
+
+class MaxLayerSize(SizeLimit):
+    """Stored bytes of each layer; every layer over the limit is named."""
+
+    key = "maxLayerSize"
+
+    def failure(self, facts: ImageFacts, t: int) -> str:
+        big = [f"layer {lay.index} (size={lay.size})" for lay in facts.image.layers if lay.size > t]
+        return f"layers too large: {_listed(big)} > threshold={t}" if big else ""
+
+
+class MaxWastedBytesAccurate(SizeLimit):
+    """layerscope's dead bytes, after ``ignore``."""
+
+    key = "maxWastedBytesAccurate"
+
+    def failure(self, facts: ImageFacts, t: int) -> str:
+        assert facts.accurate is not None
+        w = facts.accurate.wasted_bytes
+        return f"too many bytes wasted, accurate figure (wasted-bytes={w} > threshold={t})" if w > t else ""
+
+
+SIZE_RULES: dict[str, type[SizeLimit]] = {cls.key: cls for cls in (MaxImageSize, MaxLayerSize, MaxWastedBytesAccurate)}
+
+
+@dataclass(frozen=True, slots=True)
+class Forbid:
+    """No stored path may match a glob, in any layer; an empty list disables the rule."""
+
+    globs: tuple[str, ...]
+    key: ClassVar[str] = "forbid"
+
+    @property
+    def configuration(self) -> str:
+        # JSON, so that a glob spelled "disabled" does not read as the disabling value
+        return json.dumps(list(self.globs)) if self.globs else DISABLED
+
+    def validate(self) -> None:
+        """The globs were checked when the section was parsed."""
+
+    def evaluate(self, analysis: ImageFacts) -> RuleResult:
+        hits = forbidden_paths(analysis.image, PathGlobs(list(self.globs)))
+        if not hits:
+            return RuleResult(self.key, Status.PASS, "", self.configuration)
+        listed = _listed([f"{p} (layer {i})" for p, i in hits])
+        return RuleResult(self.key, Status.FAIL, "forbidden paths in the image: " + listed, self.configuration)
+
+
+def section_rules(section: ExtraSection) -> list[Rule[ImageFacts]]:
+    """The section as rule objects: only its problems when it has any (so the verdict lists
+    just what to fix), else each configured size rule and ``forbid``."""
+    if section.problems:
+        return [Misconfigured(key, msg) for key, msg in section.problems.items()]
+    rules: list[Rule[ImageFacts]] = [SIZE_RULES[key](text) for key, text in section.values.items()]
+    if section.forbid is not None:
+        rules.append(Forbid(tuple(section.forbid)))
+    return rules
+
+
 def evaluate_extra(section: ExtraSection, image: Image, accurate: AccurateWaste | None) -> ExtraVerdict:
     """Statuses sorted by key, like dive's; ``accurate`` must honour ``section.ignore``."""
-    results: dict[str, ExtraResult] = {}
-    for key, msg in section.problems.items():
-        if key != "ignore":
-            results[key] = ExtraResult(key, MISCONFIGURED, msg)
-    if "ignore" in section.problems:
-        results["ignore"] = ExtraResult("ignore", MISCONFIGURED, section.problems["ignore"])
-    if results:
-        return ExtraVerdict(sorted(results.values(), key=lambda r: r.key), True, accurate, section.ignore)
-    for key, text in section.values.items():
-        if text == "disabled":
-            results[key] = ExtraResult(key, SKIP, "rule disabled")
-            continue
-        t = parse_size(text)
-        if key == "maxImageSize":
-            size = image.accurate_size
-            results[key] = (ExtraResult(key, FAIL, f"image is too large (size={size} > threshold={t})")
-                            if size > t else ExtraResult(key, PASS))
-        elif key == "maxLayerSize":
-            big = [f"layer {lay.index} (size={lay.size})" for lay in image.layers if lay.size > t]
-            results[key] = (ExtraResult(key, FAIL, f"layers too large: {_listed(big)} > threshold={t}")
-                            if big else ExtraResult(key, PASS))
-        else:
-            assert accurate is not None
-            w = accurate.wasted_bytes
-            results[key] = (ExtraResult(key, FAIL, f"too many bytes wasted, accurate figure "
-                                                   f"(wasted-bytes={w} > threshold={t})")
-                            if w > t else ExtraResult(key, PASS))
-    if section.forbid is not None:
-        if not section.forbid:
-            results["forbid"] = ExtraResult("forbid", SKIP, "rule disabled")
-        else:
-            hits = forbidden_paths(image, PathGlobs(section.forbid))
-            results["forbid"] = (ExtraResult("forbid", FAIL, "forbidden paths in the image: " +
-                                             _listed([f"{p} (layer {i})" for p, i in hits]))
-                                 if hits else ExtraResult("forbid", PASS))
-    return ExtraVerdict(sorted(results.values(), key=lambda r: r.key), False, accurate, section.ignore)
+    v = evaluate_rules(section_rules(section), ImageFacts(image, accurate))
+    return ExtraVerdict(v.results, v.misconfigured, v.passed, accurate, section.ignore)

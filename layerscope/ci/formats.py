@@ -27,13 +27,14 @@ from typing import TextIO
 from ..analysis.accurate import accurate_waste
 from ..analysis.dive_efficiency import DiveEfficiency
 from ..analysis.globs import PathGlobs
-from ..export.gofmt import go_percent, humanize_bytes
+from ..golang.humanize import humanize_bytes
+from ..golang.strconv import go_percent
 from ..image import Image
 from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..report.output import append_step_summary
-from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, RuleResult, Verdict
 from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
 from .render import rule_line
+from .rule import RuleResult, Status, Verdict
 from .rules import RuleSet
 
 # Text from the image (paths in rule messages, the image name) is escaped for each consumer by
@@ -72,9 +73,10 @@ def render_extra(ev: ExtraVerdict) -> str:
 
 
 def _all_results(verdict: Verdict, ev: ExtraVerdict | None) -> list[tuple[str, RuleResult]]:
+    """Every result with the name of its rule set: dive's first, then layerscope's."""
     out: list[tuple[str, RuleResult]] = [("dive", r) for r in verdict.results]
     if ev is not None:
-        out += [("layerscope", RuleResult(r.key, r.status, r.message)) for r in ev.results]
+        out += [("layerscope", r) for r in ev.results]
     return out
 
 
@@ -83,9 +85,9 @@ def annotations(verdict: Verdict, ev: ExtraVerdict | None, image_name: str) -> s
     """``::error`` per failing or misconfigured rule, ``::notice`` with the outcome."""
     lines = []
     for suite, r in _all_results(verdict, ev):
-        if r.status in (FAIL, MISCONFIGURED):
+        if r.status in (Status.FAIL, Status.MISCONFIGURED):
             title = gh_prop(f"{suite} {r.key}")
-            what = "misconfigured: " if r.status == MISCONFIGURED else ""
+            what = "misconfigured: " if r.status == Status.MISCONFIGURED else ""
             lines.append(f"::error title={title}::{gh_data(f'{image_name}: {r.key}: {what}{r.message}')}\n")
     ok = verdict.passed and (ev is None or ev.passed)
     lines.append(f"::notice title=layerscope CI::{gh_data(f'{image_name}: ' + ('PASS' if ok else 'FAIL'))}\n")
@@ -101,14 +103,16 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
         suites.append(("layerscope", [r for s, r in _all_results(verdict, ev) if s == "layerscope"]))
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
     total = sum(len(rs) for _s, rs in suites)
-    fails = sum(r.status == FAIL for _s, rs in suites for r in rs)
-    errors = sum(r.status == MISCONFIGURED for _s, rs in suites for r in rs)
+    fails = sum(r.status == Status.FAIL for _s, rs in suites for r in rs)
+    errors = sum(r.status == Status.MISCONFIGURED for _s, rs in suites for r in rs)
     out.append(f'<testsuites name={xml_attr("layerscope CI: " + image_name)} tests="{total}" '
                f'failures="{fails}" errors="{errors}">\n')
     for name, rs in suites:
-        skipped = sum(r.status in (SKIP, CONFIGURED) for r in rs)
-        out.append(f'  <testsuite name="{name}" tests="{len(rs)}" failures="{sum(r.status == FAIL for r in rs)}" '
-                   f'errors="{sum(r.status == MISCONFIGURED for r in rs)}" skipped="{skipped}">\n')
+        skipped = sum(r.status in (Status.SKIP, Status.CONFIGURED) for r in rs)
+        n_fail = sum(r.status == Status.FAIL for r in rs)
+        n_error = sum(r.status == Status.MISCONFIGURED for r in rs)
+        out.append(f'  <testsuite name="{name}" tests="{len(rs)}" failures="{n_fail}" '
+                   f'errors="{n_error}" skipped="{skipped}">\n')
         if name == "dive":
             props = {"efficiency": repr(a.efficiency), "wastedBytes": str(a.wasted_bytes),
                      "userWastedPercent": repr(a.user_wasted_percent)}
@@ -119,16 +123,16 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
             out.append("    </properties>\n")
         for r in rs:
             head = f'    <testcase classname="{name}" name={xml_attr(r.key)}'
-            if r.status == PASS:
+            if r.status == Status.PASS:
                 out.append(head + "/>\n")
-            elif r.status == FAIL:
+            elif r.status == Status.FAIL:
                 out.append(head + f">\n      <failure message={xml_attr(r.message)}>{xml_text(r.message)}"
                                   "</failure>\n    </testcase>\n")
-            elif r.status == MISCONFIGURED:
+            elif r.status == Status.MISCONFIGURED:
                 out.append(head + f">\n      <error message={xml_attr(r.message)}>{xml_text(r.message)}"
                                   "</error>\n    </testcase>\n")
             else:  # SKIP, or CONFIGURED: not evaluated because a rule is misconfigured
-                why = r.message if r.status == SKIP else "not evaluated: CI misconfigured"
+                why = r.message if r.status == Status.SKIP else "not evaluated: CI misconfigured"
                 out.append(head + f">\n      <skipped message={xml_attr(why)}/>\n    </testcase>\n")
         out.append("  </testsuite>\n")
     out.append("</testsuites>\n")
@@ -151,7 +155,7 @@ def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: Dive
         lines.append(f"| wasted bytes (layerscope, accurate) | {w} ({humanize_bytes(w)}) |")
     lines += ["", "| Rule | Set | Status | Message |", "|---|---|---|---|"]
     for suite, r in _all_results(verdict, ev):
-        lines.append(f"| {md_code(r.key)} | {suite} | {r.status} | {md_text(r.message)} |")
+        lines.append(f"| {md_code(r.key)} | {suite} | {r.status.label} | {md_text(r.message)} |")
     rows = [] if verdict.misconfigured else a.inefficient_files[:top]
     if rows:
         lines += ["", "<details><summary>Inefficient files (dive)</summary>", "",

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from ..analysis.dive_efficiency import DiveEfficiency
 from ..escape import terminal
-from ..export.gofmt import go_percent, humanize_bytes
-from .evaluate import CONFIGURED, FAIL, MISCONFIGURED, PASS, SKIP, Verdict
+from ..golang.humanize import humanize_bytes
+from ..golang.strconv import go_percent
+from .rule import Status, Verdict
 
 BOLD = "\x1b[1m"
 RESET = "\x1b[0m"
+# dive's status column: its label, coloured as dive colours it
+# (``RuleStatus.String`` in dive's ``runtime/ci/rule.go``)
 _STATUS = {
-    PASS: "PASS",
-    FAIL: "\x1b[1;7;31mFAIL\x1b[0m",
-    SKIP: "\x1b[34mSKIP\x1b[0m",
-    MISCONFIGURED: "\x1b[1;7;31mMISCONFIGURED\x1b[0m",
-    CONFIGURED: "CONFIGURED   ",
+    Status.PASS: "PASS",
+    Status.FAIL: "\x1b[1;7;31mFAIL\x1b[0m",
+    Status.WARN: "\x1b[34mWARN\x1b[0m",
+    Status.SKIP: "\x1b[34mSKIP\x1b[0m",
+    Status.MISCONFIGURED: "\x1b[1;7;31mMISCONFIGURED\x1b[0m",
+    Status.CONFIGURED: "CONFIGURED   ",
 }
 
 
-def rule_line(status: str, key: str, message: str) -> str:
+def rule_line(status: Status, key: str, message: str) -> str:
     """One result line as dive prints it (also used for layerscope's own rules)."""
     shown = _STATUS[status]
     return f"  {shown}: {key}: {message}\n" if message else f"  {shown}: {key}\n"
@@ -32,24 +36,15 @@ def config_line(source: str | None) -> str:
     return f"  Using CI config: {source}\n" if source else "  Using default CI config\n"
 
 
-# What dive 0.13.1 calls each source's resolver in "Extracting image from NAME..." (its
-# ``Resolver.Name()``), which differs from the source's own name for the Docker engine.  The
-# registry source is layerscope's own (dive has none) and is named like its prefix.
-RESOLVER_NAMES = {
-    "docker": "docker-engine",
-    "podman": "podman",
-    "docker-archive": "docker-archive",
-    "registry": "registry",
-}
-
-
 def preamble(source: str, image_arg: str) -> str:
     """dive's first two CI lines: ``Image Source: SOURCE://IMAGE`` (the source's name, the
-    argument without its prefix), then the resolver that reads it."""
-    resolver = RESOLVER_NAMES.get(source, source)
+    argument without its prefix), then the resolver that reads it (each source names its own,
+    see :mod:`layerscope.sources.kinds`)."""
+    from ..sources import resolver_name
+
     return (
         f"{title('Image Source: ')}{source}://{image_arg}\n"
-        f"{title(f'Extracting image from {resolver}...')} (this can take a while for large images)\n"
+        f"{title(f'Extracting image from {resolver_name(source)}...')} (this can take a while for large images)\n"
     )
 
 

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..export.gofmt import _fmt_f, _shortest_digits
+from ..golang.humanize import go_parse_bytes
+from ..golang.strconv import GoValueError, format_f, go_parse_float
 
 RULE_KEYS = ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent")
 DEFAULTS = {"lowestEfficiency": "0.9", "highestWastedBytes": "disabled", "highestUserWastedPercent": "0.1"}
@@ -47,7 +48,34 @@ def _yaml12_loader():  # noqa: ANN202
                 as_float = float(text.replace("_", ""))
                 return as_float if math.isfinite(as_float) else text
 
+            def construct_yaml_float(self, node):  # noqa: ANN001, ANN202
+                """A literal no float64 holds (``1e400``) stays text, as yaml.v3 resolves it,
+                so dive's ``value out of range`` message can quote it."""
+                value = super().construct_yaml_float(node)
+                text = self.construct_scalar(node)
+                if math.isinf(value) and "inf" not in text.lower():
+                    return text
+                return value
+
+            def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN202
+                """yaml.v3 refuses a key written twice in one mapping; so does dive."""
+                seen: dict[object, int] = {}
+                for key_node, _value in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *d` merges; not a key of its own
+                        continue
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        first = seen.setdefault(key, key_node.start_mark.line + 1)
+                    except TypeError:  # an unhashable key: the base constructor reports it
+                        continue
+                    if first != key_node.start_mark.line + 1:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"mapping key {_show_key(key)} already defined at line {first}",
+                            key_node.start_mark)
+                return super().construct_mapping(node, deep=deep)
+
         Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yaml_int)
+        Yaml12Loader.add_constructor("tag:yaml.org,2002:float", Yaml12Loader.construct_yaml_float)
         Yaml12Loader.yaml_implicit_resolvers = {
             k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
             for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -70,8 +98,10 @@ def load_yaml(stream):  # noqa: ANN001, ANN201
     return yaml.load(stream, Loader=_yaml12_loader())  # noqa: S506 - SafeLoader subclass
 
 
-class RuleValueError(ValueError):
-    """A rule value that dive would call misconfigured; the message is dive's."""
+# A rule value that dive would call misconfigured; the message is dive's.  dive words that
+# message by wrapping the Go parse error (strconv.ParseFloat, humanize.ParseBytes), so the
+# parse errors and the rule errors are one type: a caller catches both with one clause.
+RuleValueError = GoValueError
 
 
 @dataclass(slots=True)
@@ -81,21 +111,21 @@ class RuleSet:
     extra: dict | None = None  # the whole parsed file (other tools' keys live here)
 
 
+def _show_key(key: object) -> str:
+    return '"' + str(key) + '"' if isinstance(key, str) else str(key)
+
+
 def _go_string(value: object) -> str:
-    """viper's GetString of a YAML scalar."""
-    if value is None:
+    """viper's GetString of a YAML value: a list or a mapping is not a string, so it reads as
+    ``""`` (and dive reports ``invalid config value ('')``)."""
+    if value is None or isinstance(value, (list, dict)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "+Inf" if value > 0 else "-Inf"
-        digits, dp = _shortest_digits(abs(value))
-        return ("-" if value < 0 else "") + _fmt_f(False, digits, dp)
+        return format_f(value)
     return str(value)
 
 
@@ -128,6 +158,9 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
     if os.path.isfile(path):
         source = path
         doc = _read_rules_file(path)
+        if doc is not None and not isinstance(doc, dict):  # viper unmarshals into a map
+            kind = "!!seq" if isinstance(doc, list) else "!!str" if isinstance(doc, str) else "a scalar"
+            raise RulesFileError(f"ci configuration error: {path}: yaml: line 1: cannot unmarshal {kind} into a mapping")
         if isinstance(doc, dict):
             extra = doc
             rules = None
@@ -139,6 +172,8 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
                 for key in RULE_KEYS:
                     if key.lower() in lowered:
                         file_values[key] = _go_string(lowered[key.lower()])
+            elif rules is not None:  # `rules: 5`: viper finds no keys under it, and reads each as ""
+                file_values = dict.fromkeys(RULE_KEYS, "")
     values = {}
     for key in RULE_KEYS:
         flag = flags.get(key)
@@ -151,81 +186,10 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
     return RuleSet(values, source, extra)
 
 
-_FLOAT_RE = re.compile(r"^[+-]?(?:(?:\d+(?:_\d+)*)?\.?\d*(?:[eE][+-]?\d+)?)$")
-_SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": math.inf,
-            "+infinity": math.inf, "-infinity": -math.inf, "nan": math.nan, "+nan": math.nan, "-nan": math.nan}
-
-
-def go_quote(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def go_parse_float(s: str) -> float:
-    """``strconv.ParseFloat(s, 64)`` for decimal input, with Go's error text."""
-    special = _SPECIAL.get(s.lower())
-    if special is not None:
-        return special
-    ok = bool(s) and "_" not in s and _FLOAT_RE.match(s) is not None and any(c.isdigit() for c in s)
-    if ok:
-        mant = re.split("[eE]", s)[0].lstrip("+-")
-        ok = any(c.isdigit() for c in mant)
-    if not ok:
-        raise RuleValueError(f"strconv.ParseFloat: parsing {go_quote(s)}: invalid syntax")
-    try:
-        value = float(s)
-    except (ValueError, OverflowError):
-        raise RuleValueError(f"strconv.ParseFloat: parsing {go_quote(s)}: invalid syntax") from None
-    if math.isinf(value):
-        raise RuleValueError(f"strconv.ParseFloat: parsing {go_quote(s)}: value out of range")
-    return value
-
-
-_BYTE_UNITS = {"": 1, "b": 1}
-for _i, _p in enumerate("kmgtpe", start=1):
-    _BYTE_UNITS[_p] = _BYTE_UNITS[_p + "b"] = 1000**_i
-    _BYTE_UNITS[_p + "i"] = _BYTE_UNITS[_p + "ib"] = 1024**_i
-
-
-def go_parse_bytes(s: str) -> int:
-    """go-humanize ``ParseBytes``: decimal units, ``20Mb`` is 20,000,000 (``Mb`` = MB)."""
-    n = 0
-    for ch in s:
-        if not (ch.isdigit() or ch in ".,"):
-            break
-        n += 1
-    num = s[:n].replace(",", "")
-    f = go_parse_float(num)
-    extra = s[n:].strip(" \t\n\r\v\f").lower()
-    mult = _BYTE_UNITS.get(extra)
-    if mult is None:
-        raise RuleValueError(f"unhandled size name: {extra}")
-    value = f * float(mult)
-    if value >= 18446744073709551615.0:
-        raise RuleValueError(f"too large: {s}")
-    return int(value)
-
-
 def parse_ratio(key: str, value: str) -> float:
     try:
         f = go_parse_float(value)
-    except RuleValueError as e:
+    except GoValueError as e:
         raise RuleValueError(f"invalid config value ('{value}'): {e}") from None
     if f < 0 or f > 1:
         raise RuleValueError(f"{key} config value is outside allowed range (0-1), given '{value}'")
@@ -235,5 +199,5 @@ def parse_ratio(key: str, value: str) -> float:
 def parse_size(value: str) -> int:
     try:
         return go_parse_bytes(value)
-    except RuleValueError as e:
+    except GoValueError as e:
         raise RuleValueError(f"invalid config value ('{value}'): {e}") from None

@@ -33,11 +33,13 @@ ENGINES = ("docker", "podman")
 HELP_FLAGS = ("-h", "--help")
 
 DESCRIPTION = (
-    "Build an image with docker or podman, then analyze it as 'layerscope ENGINE://IMAGE' would. "
-    "The options below are layerscope's; every other argument (tags, -f, --build-arg, the build "
+    "Build an image with docker or podman, then analyze it as 'layerscope ENGINE://IMAGE' would.\n"
+    "The options below are layerscope's; every other argument (tags, -f, --build-arg, the build\n"
     "context, and anything after the context or after --) goes to 'ENGINE build' unchanged.")
-EPILOG = ("examples: layerscope build --ci -t app:1 .    layerscope build --source podman -t app:1 . "
-          "   layerscope build -- --help  (the engine's own help)")
+EPILOG = ("examples:\n"
+          "  layerscope build --ci -t app:1 .\n"
+          "  layerscope build --source podman -t app:1 .\n"
+          "  layerscope build -- --help          the engine's own help")
 
 
 class BuildError(LayerscopeError):
@@ -52,7 +54,8 @@ def build_parser() -> ArgumentParser:
     from ..cli import FORMATS
 
     p = ArgumentParser(prog="layerscope build", description=DESCRIPTION, epilog=EPILOG,
-                       argument_default=argparse.SUPPRESS)
+                       argument_default=argparse.SUPPRESS,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # keep the examples' lines
     p.add_argument("--source", "--engine", "--container-engine", dest="engine", choices=ENGINES, metavar="ENGINE",
                    help="docker or podman: the engine that builds the image and is then read (default: "
                         "$DIVE_CONTAINER_ENGINE, else container-engine in the config, else docker)")

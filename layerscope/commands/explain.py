@@ -25,11 +25,12 @@ from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
 from ..errors import ConfigError
 from ..log import log_read
-from ..export.gofmt import go_percent, humanize_bytes
+from ..golang.humanize import humanize_bytes
+from ..golang.strconv import go_percent
 from ..escape import terminal as term
 from ..report.output import emit, guard_stdout
 from ..progress import read_display
-from ..sources import load_image, pick_source
+from ..sources import pick_source, source_for
 from ..sources.archive import ReadState
 from .diff import _Parser, _top, add_read_options, parse, read_options
 
@@ -155,13 +156,14 @@ def _main(argv: list[str]) -> int:
     if isinstance(args, int):
         return args
     ignore = _ignore_globs(args)
-    source, image_arg = pick_source(args.image, args.source)
+    picked = pick_source(args.image, args.source)  # a bad --source is reported before the options
     # copy-up and duplicate detection compare content: hash it
     opts = read_options(args, image=args.image_select, hash_content=True)
+    src = source_for(*picked, opts)
     state = ReadState.start(opts)
     started = time.perf_counter()
     with read_display(f"Reading {args.image}", state, quiet=args.quiet):
-        image = load_image(source, image_arg, opts, state)
+        image = src.read(opts, state)
     log_read(image, time.perf_counter() - started)
     for note in image.notes:
         print(f"note: {term(note)}", file=sys.stderr)

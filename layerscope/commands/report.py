@@ -27,8 +27,11 @@ def build_parser() -> _Parser:
     p = _Parser(prog="layerscope report", description=(
         "Summarise one image; --format json writes a baseline for 'layerscope diff BASELINE HEAD'."))
     p.add_argument("image", help="image archive or SOURCE://IMAGE (or a baseline .json, to re-render it)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default=None,
+                   help="text or json (the baseline); default: json when -o names a .json file, else text")
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    p.add_argument("--image", dest="image_select", default=None,
+                   help="pick an image of a multi-image archive (name:tag; also ARCHIVE:NAME:TAG)")
     add_read_options(p)
     return p
 
@@ -47,6 +50,14 @@ def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width
     console.print(tab)
 
 
+def output_format(given: str | None, output: str | None) -> str:
+    """``report IMAGE -o base.json`` means a baseline: the README's own workflow writes one that
+    way, and a text table in a ``.json`` file would only be refused later by ``diff``."""
+    if given:
+        return given
+    return "json" if output and output.lower().endswith(".json") else "text"
+
+
 def main(argv: list[str]) -> int:
     """Run with stdout guarded: a reader that stops reading never changes the exit code
     into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
@@ -58,8 +69,8 @@ def _main(argv: list[str]) -> int:
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
-    snap, _image = load_watched(args.image, "image", args, read_options(args))
-    if args.format == "json":
+    snap, _image = load_watched(args.image, "image", args, read_options(args, image=args.image_select))
+    if output_format(args.format, args.output) == "json":
         text = dumps_baseline(snap)
     elif args.output:
         buf = io.StringIO()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
 from ..image import Image, Layer
 from ..tree.node import Node, walk_post
-from .gofmt import go_json_float, go_json_string
+from ..golang.encjson import go_json_float, go_json_string
 
 _I2, _I3, _I4, _I5 = " " * 4, " " * 6, " " * 8, " " * 10
 

@@ -6,7 +6,7 @@ outputs never disagree about what happened.
 
 from __future__ import annotations
 
-from ..export.gofmt import humanize_bytes
+from ..golang.humanize import humanize_bytes
 from .compare import Comparison, Delta
 from .gates import Verdict
 

@@ -7,22 +7,33 @@ and it is known for every source, unlike the compressed download size.
 
 A gate that cannot be configured (a bad size, a misconfigured dive rule, a missing
 ``--ci-config`` file) is an input error raised before any image is read, never a failed gate.
+
+Each growth gate is a rule object (:class:`layerscope.ci.rule.Rule`) over the comparison, and
+every result is a :class:`layerscope.ci.rule.RuleResult`, as for the CI rules.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from ..analysis.dive_efficiency import DiveEfficiency
-from ..ci.evaluate import FAIL, MISCONFIGURED, PASS, SKIP, evaluate
-from ..ci.rules import DEFAULTS, RULE_KEYS, RuleSet, RuleValueError, go_parse_bytes, go_parse_float, load_rules
+from ..ci.evaluate import DIVE_RULES, evaluate
+from ..ci.rule import Rule, RuleResult, Status, Verdict
+from ..ci.rules import DEFAULTS, RULE_KEYS, RuleSet, load_rules
 from ..errors import ConfigError
-from ..export.gofmt import humanize_bytes
+from ..golang.humanize import go_parse_bytes, humanize_bytes
+from ..golang.strconv import GoValueError, go_parse_float
 from .compare import Comparison
 
-GATE_PASS, GATE_FAIL, GATE_SKIP = "pass", "fail", "skip"
+# The statuses under the names the report modules use (the value is the reports' spelling).
+GATE_PASS, GATE_FAIL, GATE_SKIP = Status.PASS, Status.FAIL, Status.SKIP
+# A gate's result is a rule result: ``name`` (its key), ``status``, ``threshold`` (as
+# configured), ``value`` (what was measured, human readable), ``message`` (why it failed).
+__all__ = ["GATE_FAIL", "GATE_PASS", "GATE_SKIP", "GateConfig", "Verdict", "build_config", "evaluate_gates",
+           "parse_percent_option", "parse_size_option"]
 
 
 @dataclass(slots=True)
@@ -38,43 +49,17 @@ class GateConfig:
                 or self.max_size is not None or self.rules is not None)
 
 
-@dataclass(slots=True)
-class GateResult:
-    name: str  # max-increase | max-increase-percent | max-size | lowestEfficiency | ...
-    status: str  # pass | fail | skip
-    threshold: str  # as configured
-    value: str  # what was measured, human readable
-    message: str = ""
-
-
-@dataclass(slots=True)
-class Verdict:
-    results: list[GateResult] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[GateResult]:
-        return [r for r in self.results if r.status == GATE_FAIL]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.passed else 1
-
-
 def parse_size_option(flag: str, text: str) -> int:
     try:
         return go_parse_bytes(text.strip())
-    except RuleValueError as e:
+    except GoValueError as e:
         raise ConfigError(f"invalid {flag} {text!r}: {e}") from None
 
 
 def parse_percent_option(flag: str, text: str) -> float:
     try:
         value = go_parse_float(text.strip().rstrip("%"))
-    except RuleValueError as e:
+    except GoValueError as e:
         raise ConfigError(f"invalid {flag} {text!r}: {e}") from None
     if math.isnan(value) or value < 0:
         raise ConfigError(f"invalid {flag} {text!r}: must be a number ≥ 0")
@@ -101,7 +86,7 @@ def build_config(max_increase: str | None, max_increase_percent: str | None, max
             rules = RuleSet({k: flags[k] if k in flags else DEFAULTS[k] for k in RULE_KEYS}, None)
         probe = evaluate(rules, _ZERO)
         if probe.misconfigured:
-            bad = next(r for r in probe.results if r.status == MISCONFIGURED)
+            bad = next(r for r in probe.results if r.status == Status.MISCONFIGURED)
             raise ConfigError(f"dive rule misconfigured: {bad.key}: {bad.message}")
         cfg.rules = rules
     return cfg
@@ -115,46 +100,108 @@ def _signed(n: int) -> str:
     return ("+" if n > 0 else "-" if n < 0 else "±") + humanize_bytes(abs(n))
 
 
-def evaluate_gates(cfg: GateConfig, cmp: Comparison) -> Verdict:
-    v = Verdict()
-    size = cmp.totals["size"]
-    delta = int(size.delta or 0)
-    if cfg.max_increase is not None:
-        limit = cfg.max_increase
-        fail = delta > limit
-        v.results.append(GateResult(
-            "max-increase", GATE_FAIL if fail else GATE_PASS, humanize_bytes(limit), _signed(delta),
-            f"grew {_signed(delta)} ({delta} bytes) > {humanize_bytes(limit)} ({limit} bytes)" if fail else ""))
-    if cfg.max_increase_percent is not None:
-        limit_p = cfg.max_increase_percent
+@dataclass(frozen=True, slots=True)
+class MaxIncrease:
+    """HEAD may grow by at most ``limit`` bytes over the base."""
+
+    limit: int
+    key: ClassVar[str] = "max-increase"
+
+    @property
+    def configuration(self) -> str:
+        return humanize_bytes(self.limit)
+
+    def validate(self) -> None:
+        """Parsed and checked by :func:`build_config`."""
+
+    def evaluate(self, analysis: Comparison) -> RuleResult:
+        delta = int(analysis.totals["size"].delta or 0)
+        fail = delta > self.limit
+        message = (f"grew {_signed(delta)} ({delta} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)"
+                   if fail else "")
+        return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration, _signed(delta))
+
+
+@dataclass(frozen=True, slots=True)
+class MaxIncreasePercent:
+    """HEAD may grow by at most ``limit`` percent of the base; from an empty base any growth
+    is an infinite increase."""
+
+    limit: float
+    key: ClassVar[str] = "max-increase-percent"
+
+    @property
+    def configuration(self) -> str:
+        return f"{self.limit:g}%"
+
+    def validate(self) -> None:
+        """Parsed and checked by :func:`build_config`."""
+
+    def evaluate(self, analysis: Comparison) -> RuleResult:
+        size = analysis.totals["size"]
+        delta = int(size.delta or 0)
         pct = size.percent
         if pct is None:  # base was empty: any growth is an infinite increase
             pct = math.inf if delta > 0 else 0.0
-        fail = pct > limit_p
+        fail = pct > self.limit
         shown = "+∞%" if math.isinf(pct) else f"{pct:+.2f}%"
-        v.results.append(GateResult(
-            "max-increase-percent", GATE_FAIL if fail else GATE_PASS, f"{limit_p:g}%", shown,
-            f"grew {shown} > {limit_p:g}%" if fail else ""))
+        message = f"grew {shown} > {self.configuration}" if fail else ""
+        return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration, shown)
+
+
+@dataclass(frozen=True, slots=True)
+class MaxSize:
+    """HEAD's uncompressed size may be at most ``limit`` bytes."""
+
+    limit: int
+    key: ClassVar[str] = "max-size"
+
+    @property
+    def configuration(self) -> str:
+        return humanize_bytes(self.limit)
+
+    def validate(self) -> None:
+        """Parsed and checked by :func:`build_config`."""
+
+    def evaluate(self, analysis: Comparison) -> RuleResult:
+        size = analysis.head.size
+        fail = size > self.limit
+        message = (f"head is {humanize_bytes(size)} ({size} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)"
+                   if fail else "")
+        return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration,
+                          humanize_bytes(size))
+
+
+def growth_gates(cfg: GateConfig) -> list[Rule[Comparison]]:
+    """The configured growth gates, in the order the reports list them."""
+    gates: list[Rule[Comparison]] = []
+    if cfg.max_increase is not None:
+        gates.append(MaxIncrease(cfg.max_increase))
+    if cfg.max_increase_percent is not None:
+        gates.append(MaxIncreasePercent(cfg.max_increase_percent))
     if cfg.max_size is not None:
-        limit = cfg.max_size
-        fail = cmp.head.size > limit
-        v.results.append(GateResult(
-            "max-size", GATE_FAIL if fail else GATE_PASS, humanize_bytes(limit), humanize_bytes(cmp.head.size),
-            f"head is {humanize_bytes(cmp.head.size)} ({cmp.head.size} bytes) > {humanize_bytes(limit)} ({limit} bytes)"
-            if fail else ""))
+        gates.append(MaxSize(cfg.max_size))
+    return gates
+
+
+def _dive_gate(r: RuleResult, head: DiveEfficiency) -> RuleResult:
+    """A dive rule's result as a gate: the measured figure added, a message only on failure,
+    and anything but pass or skip (never reached: :func:`build_config` refuses a
+    misconfigured rule) a failure."""
+    rule = DIVE_RULES[r.key](r.threshold)
+    x = rule.measure(head)
+    measured = humanize_bytes(int(x)) if rule.in_bytes else _pct(x)
+    status = r.status if r.status in (Status.PASS, Status.FAIL, Status.SKIP) else Status.FAIL
+    return replace(r, status=status, value=measured, message=r.message if r.status == Status.FAIL else "")
+
+
+def evaluate_gates(cfg: GateConfig, cmp: Comparison) -> Verdict:
+    """The growth gates in order, then dive's rules on HEAD (in dive's key order)."""
+    results = [gate.evaluate(cmp) for gate in growth_gates(cfg)]
     if cfg.rules is not None:
-        dive = evaluate(cfg.rules, cmp.head.dive_analysis())
-        a = cmp.head
-        measured = {
-            "lowestEfficiency": f"{a.efficiency * 100:.2f}%",
-            "highestWastedBytes": humanize_bytes(a.wasted_bytes),
-            "highestUserWastedPercent": _pct(a.user_wasted_percent),
-        }
-        status = {PASS: GATE_PASS, FAIL: GATE_FAIL, SKIP: GATE_SKIP}
-        for r in dive.results:
-            v.results.append(GateResult(r.key, status.get(r.status, GATE_FAIL), r.value, measured[r.key],
-                                        r.message if r.status == FAIL else ""))
-    return v
+        head = cmp.head.dive_analysis()
+        results += [_dive_gate(r, head) for r in evaluate(cfg.rules, head).results]
+    return Verdict.of(results)
 
 
 def _pct(x: float) -> str:

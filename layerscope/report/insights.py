@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..analysis.explanation import Explanation
 from ..analysis.insights import KIND_TITLES, UNNEEDED
-from ..export.gofmt import humanize_bytes
+from ..golang.humanize import humanize_bytes
 
 
 def _md(s: str) -> str:

@@ -113,6 +113,12 @@ def guard_stdout() -> Iterator[GuardedStdout]:
             sys.stdout = real
 
 
+def writes_to_stdout(path: str) -> bool:
+    """``-`` and ``/dev/stdout`` name standard output itself (dive would create a file named
+    ``-``; a pipeline wants the document on stdout)."""
+    return path in STDOUT_ALIASES
+
+
 # ---------------------------------------------------------------- files
 def _through_special(path: str) -> bool:
     """True when ``path`` or a symlink on the way to it is under ``/dev`` or ``/proc``: those
@@ -193,10 +199,12 @@ def open_output(path: str, *, errors: str = "strict") -> Iterator[TextIO]:
     ``KeyboardInterrupt`` or any other exception propagates after the old file was left
     untouched and our temporary file removed.
     """
-    if path in STDOUT_ALIASES:
+    if writes_to_stdout(path):
         with guard_stdout() as out:
             yield out  # type: ignore[misc]
             out.flush()
+        if out.lost:  # the user named stdout as the output: losing it is not a pass
+            raise LayerscopeError(f"cannot write {path}: standard output was closed before the output was written")
         return
     try:
         if _through_special(path) or not _is_regular_or_missing(path):

@@ -19,7 +19,7 @@ from ..analysis.pathids import ROOT, PathIds
 from ..errors import LayerscopeError
 from ..log import log_read
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
-from ..sources import load_image, pick_source
+from ..sources import open_source
 from ..sources.archive import ReadOptions, ReadState, split_archive_arg
 from .model import LayerSummary, Snapshot, load_baseline
 
@@ -67,7 +67,8 @@ def final_files(image: Image) -> dict[str, int]:
 
     Paths are keyed by interned ids (:mod:`~layerscope.analysis.pathids`) and ancestors walked
     as ids: as strings, "every path that has something under it" holds each ancestor of each
-    entry, O(d·L) bytes for a path d directories deep and L bytes long (issue 17).
+    entry, O(d·L) bytes for a path d directories deep and L bytes long
+    (tests/hardening/test_deep_path_memory.py).
     """
     ids = PathIds()
     up = ids.parent
@@ -169,9 +170,9 @@ def load_side_with_image(arg: str, side: str, source_flag: str | None, opts: Rea
             # Clearly meant as an archive: say so, rather than "the docker source is not supported".
             raise LayerscopeError(f"{side}: cannot open image archive {path!r}: no such file")
     try:
-        source, image_arg = pick_source(arg, source_flag)
+        src = open_source(arg, source_flag, opts)
         started = time.perf_counter()
-        image = load_image(source, image_arg, opts, state)
+        image = src.read(opts, state)
         log_read(image, time.perf_counter() - started)
     except LayerscopeError as e:
         raise LayerscopeError(f"{side}: {e}") from None

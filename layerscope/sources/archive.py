@@ -119,7 +119,8 @@ def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = 
     except FileNotFoundError:
         raise LayerscopeError(f"cannot open image archive {path!r}: no such file") from None
     except IsADirectoryError:
-        raise LayerscopeError(f"cannot open image archive {path!r}: is a directory") from None
+        raise LayerscopeError(f"{path!r} is a directory but not an image layout (no index.json, oci-layout "
+                              "or manifest.json in it)") from None
     except OSError as e:
         raise LayerscopeError(f"cannot open image archive {path!r}: {e.strerror or e}") from None
     with f:

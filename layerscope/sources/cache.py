@@ -53,11 +53,12 @@ def cache_max() -> int:
     raw = os.environ.get("LAYERSCOPE_CACHE_MAX", "").strip()
     if not raw:
         return DEFAULT_MAX
-    from ..ci.rules import RuleValueError, go_parse_bytes
+    from ..golang.humanize import go_parse_bytes
+    from ..golang.strconv import GoValueError
 
     try:
         return go_parse_bytes(raw)
-    except RuleValueError:
+    except GoValueError:
         from ..errors import ConfigError
 
         raise ConfigError(f"invalid LAYERSCOPE_CACHE_MAX {raw!r} (want bytes, e.g. 10GB)") from None

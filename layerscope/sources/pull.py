@@ -1,9 +1,11 @@
 """``registry://HOST/REPO:TAG``: pull an image's blobs and analyze them as they stream in.
 
-Resolution reuses the archive reader's OCI resolver: the fetched manifest and config, and the
-parsed layers, are put in an :class:`OuterContents` keyed ``blobs/<algo>/<hex>`` under a
-synthesized ``index.json``, so a registry image is analyzed exactly like the same image read
-from an ``oci-archive`` (same numbers, same layer entries, compressed sizes from the manifest).
+The fetched manifest is parsed into the typed model of :mod:`layerscope.archive.imagefmt` (the
+same checks as the archive reader's, worded for a registry) and handed, as a
+:class:`~layerscope.archive.imagefmt.ResolvedImage`, to the archive reader's
+:func:`~layerscope.archive.resolve.make_image` with the parsed layers keyed
+``blobs/<algo>/<hex>``, so a registry image is analyzed exactly like the same image read from an
+``oci-archive`` (same numbers, same layer entries, compressed sizes from the manifest).
 
 Each layer blob is read by a background thread (network or cache file), which hashes it and
 tees it into the blob cache, while this thread decompresses and parses the tar: network I/O
@@ -22,14 +24,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..archive.decompress import open_decompressed
+from ..archive.imagefmt import (
+    INDEX_TYPES,
+    Descriptor,
+    Index,
+    Manifest,
+    Platform,
+    ResolvedImage,
+    ResolvedLayer,
+    Rules,
+    Where,
+    check_list,
+    check_str,
+    decode_json,
+)
 from ..archive.layer_reader import PathTally, read_layer
 from ..archive.outer import OuterContents, ParsedLayer
-from ..archive.resolve import INDEX_TYPES, build_image, host_platform, parse_platform
+from ..archive.resolve import make_image
 from ..errors import ArchiveError, LayerscopeError, LimitError
 from ..image import Image
 from .archive import READ_SIZE, ReadOptions, ReadState, state_for
 from .cache import BlobCache
-from .registry import RegistryClient, Reference, Response, parse_reference, read_bounded, server_text
+from .registry import Reference, RegistryClient, Response, parse_reference, read_bounded, server_text
 
 QUEUE_CHUNKS = 16  # × 1 MiB read ahead per layer
 MAX_CONFIG = 16 << 20
@@ -59,33 +75,44 @@ def _check_digest(digest: Any, what: str) -> str:
     return digest
 
 
-def _check_size(size: Any, what: str) -> int:
-    if type(size) is not int or size < 0:  # bool is an int to Python, not to JSON
-        raise ArchiveError(f"{what}: size must be a non-negative integer, not {_shown(size)}")
-    return size
+class RegistryWording:
+    """``index of REF, manifests[0]: platform.os must be a string, not 7``: the puller's lines
+    name the document by the image reference and quote the registry's value sanitized."""
+
+    @staticmethod
+    def _what(where: Where) -> str:
+        return f"{where.doc}, {where.path}" if where.path else where.doc
+
+    def not_object(self, where: Where, field: str, value: Any) -> str:
+        return f"{self._what(where)}: {field or 'descriptor'} must be a JSON object, not {_shown(value)}"
+
+    def not_string(self, where: Where, field: str, value: Any) -> str:
+        return f"{self._what(where)}: {field} must be a string, not {_shown(value)}"
+
+    def not_list(self, where: Where, field: str, value: Any) -> str:
+        return f"{self._what(where)}: {field} must be a list, not {_shown(value)}"
+
+    def bad_size(self, where: Where, field: str, value: Any) -> str:
+        if type(value) is int and value > 0:
+            return f"{self._what(where)}: {field} must be at most 2^63-1, not {value}"
+        return f"{self._what(where)}: {field} must be a non-negative integer, not {_shown(value)}"
+
+    def not_string_map(self, where: Where, field: str) -> str:
+        return f"{self._what(where)}: {field} must be an object of strings"
+
+    def not_string_list(self, where: Where, field: str) -> str:
+        return f"{self._what(where)}: {field} must be a list of strings"
 
 
-def _descriptor(desc: Any, what: str) -> tuple[str, int]:
-    """(digest, size) of an OCI descriptor, each checked for type; errors name ``what``."""
-    if not isinstance(desc, dict):
-        raise ArchiveError(f"{what}: descriptor must be a JSON object, not {_shown(desc)}")
-    mt = desc.get("mediaType")
-    if mt is not None and not isinstance(mt, str):
-        raise ArchiveError(f"{what}: mediaType must be a string, not {_shown(mt)}")
-    return _check_digest(desc.get("digest"), what), _check_size(desc.get("size"), what)
+# every blob is downloaded bounded by its descriptor's size, so a registry must give one
+REGISTRY_RULES = Rules(RegistryWording(), size_required=True)
 
 
-def _platform_of(desc: dict, what: str) -> dict[str, str]:
-    """The ``platform`` of an index entry with string fields only ({} when absent)."""
-    p = desc.get("platform")
-    if p is None:
-        return {}
-    if not isinstance(p, dict):
-        raise ArchiveError(f"{what}: platform must be a JSON object, not {_shown(p)}")
-    for key in ("os", "architecture", "variant"):
-        if key in p and not isinstance(p[key], str):
-            raise ArchiveError(f"{what}: platform.{key} must be a string, not {_shown(p[key])}")
-    return p
+def _descriptor(value: Any, where: Where) -> Descriptor:
+    """An OCI descriptor, every field type-checked and its digest one we can verify."""
+    desc = Descriptor.from_json(value, where, REGISTRY_RULES)
+    _check_digest(desc.digest, RegistryWording._what(where))
+    return desc
 
 
 def platform_list(names: list[str], limit: int = MAX_LISTED_PLATFORMS) -> str:
@@ -207,77 +234,87 @@ class RegistryPuller:
         self.client = RegistryClient(ref, insecure=opts.insecure)
 
     # ------------------------------------------------------------------ documents
-    def _manifest(self) -> tuple[bytes, str, str, dict | None]:
-        """(manifest body, media type, digest, platform) of the image manifest to analyze."""
+    def _manifest(self) -> tuple[dict[str, Any], str, Platform | None]:
+        """(image manifest document, its digest, the platform its index entry names) of the
+        image to analyze: the reference's manifest, or the right platform's of its index."""
         body, mt = self.client.manifest(self.ref.ref)
         digest = self.ref.digest
         if digest and _digest_of(body, digest) != digest:
             raise ArchiveError(f"manifest of {self.ref}: content does not match its digest")
         doc = self._json(body, f"manifest of {self.ref}")
-        mt = self._media_type(doc, f"manifest of {self.ref}") or mt
+        mt = check_str(doc, "mediaType", Where(f"manifest of {self.ref}"), REGISTRY_RULES) or mt
         digest = digest or _digest_of(body, "sha256:")
         if mt in INDEX_TYPES or ("manifests" in doc and "layers" not in doc):
-            desc = self._pick_platform(doc)
-            child = desc["digest"]
-            body, mt = self.client.manifest(child)
+            entry = self._pick_platform(doc)
+            child = entry.digest
+            body, _ = self.client.manifest(child)  # the child's own mediaType decides, not the header
             if self.opts.verify and _digest_of(body, child) != child:
                 raise ArchiveError(f"manifest {child}: content does not match its digest")
             doc = self._json(body, f"manifest {child}")
-            mt = self._media_type(doc, f"manifest {child}") or desc.get("mediaType") or mt
-            return body, mt, child, desc.get("platform")
+            check_str(doc, "mediaType", Where(f"manifest {child}"), REGISTRY_RULES)
+            return doc, child, entry.platform
         if doc.get("schemaVersion") == 1 or "fsLayers" in doc:
             raise LayerscopeError(f"{self.ref}: schema 1 manifests are not supported (re-push the image)")
-        return body, mt, digest, None
+        return doc, digest, None
 
     @staticmethod
-    def _media_type(doc: dict, what: str) -> str | None:
-        mt = doc.get("mediaType")
-        if mt is not None and not isinstance(mt, str):
-            raise ArchiveError(f"{what}: mediaType must be a string, not {_shown(mt)}")
-        return mt
-
-    @staticmethod
-    def _json(body: bytes, what: str) -> dict:
-        try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise ArchiveError(f"{what}: invalid JSON ({e})") from None
+    def _json(body: bytes, what: str) -> dict[str, Any]:
+        doc = decode_json(body, what)
         if not isinstance(doc, dict):
             raise ArchiveError(f"{what}: expected a JSON object")
         return doc
 
-    def _index_entries(self, index: dict) -> list[tuple[dict, dict[str, str]]]:
-        """(descriptor, platform) of each image of an index, every field type-checked."""
-        manifests = index.get("manifests")
-        if not isinstance(manifests, list):
-            raise ArchiveError(f"index of {self.ref}: manifests must be a list, not {_shown(manifests)}")
-        out = []
-        for i, d in enumerate(manifests):
-            what = f"index of {self.ref}, manifests[{i}]"
-            _descriptor(d, what)
-            out.append((d, _platform_of(d, what)))
-        return out
+    def _index_entries(self, index: dict[str, Any]) -> tuple[Descriptor, ...]:
+        """Every image of an index, every field type-checked."""
+        where = Where(f"index of {self.ref}")
+        entries = Index.from_json(index, where, REGISTRY_RULES).manifests
+        for i, entry in enumerate(entries):
+            _check_digest(entry.digest, RegistryWording._what(where.at(f"manifests[{i}]")))
+        return entries
 
-    def _pick_platform(self, index: dict) -> dict:
-        plats = [(d, p) for d, p in self._index_entries(index) if p.get("os") != "unknown"]  # attestations
-        if not plats:
+    def _pick_platform(self, index: dict[str, Any]) -> Descriptor:
+        """The index entry of ``--platform``, else of the host, else the only one."""
+        def platform(d: Descriptor) -> Platform:
+            return d.platform or Platform()
+
+        images = [d for d in self._index_entries(index) if not platform(d).is_attestation]
+        if not images:
             raise ArchiveError(f"index of {self.ref}: no image manifests")
-
-        def name(p: dict) -> str:
-            return "/".join(x for x in (p.get("os", "?"), p.get("architecture", "?"), p.get("variant", "")) if x)
-
-        available = platform_list(sorted({server_text(name(p), 60) for _, p in plats}))
+        available = platform_list(sorted({server_text(str(platform(d)), 60) for d in images}))
         want = self.opts.platform
-        if not want and len(plats) == 1:
-            return plats[0][0]
-        os_, arch, variant = parse_platform(want or host_platform())
-        for d, p in plats:
-            if p.get("os") == os_ and p.get("architecture") == arch and (not variant or p.get("variant", "") == variant):
+        if not want and len(images) == 1:
+            return images[0]
+        wanted = Platform.parse(want) if want else Platform.host()
+        for d in images:
+            if platform(d).matches(wanted):
                 return d
         if want:
             raise LayerscopeError(f"platform {want} not in the index of {self.ref} (available: {available})")
-        raise LayerscopeError(f"{self.ref} has several platforms and none is the host's ({host_platform()}); "
+        raise LayerscopeError(f"{self.ref} has several platforms and none is the host's ({Platform.host()}); "
                               f"pick one with --platform (available: {available})")
+
+    def _image_manifest(self, doc: dict[str, Any], digest: str) -> Manifest:
+        """The manifest's config and layers, config first (a registry image is useless
+        without its config, so its problems are the ones to name)."""
+        where = Where(f"manifest {digest} of {self.ref}")
+        layers = check_list(doc, "layers", where, REGISTRY_RULES)
+        config = _descriptor(doc.get("config"), where.at("config"))
+        return Manifest(config, tuple(_descriptor(d, where.at(f"layers[{i}]")) for i, d in enumerate(layers)),
+                        doc.get("mediaType") or "")
+
+    def _config(self, desc: Descriptor, platform: Platform | None) -> tuple[Any, Platform]:
+        """The image config JSON and the image's platform (the index entry's, else the
+        config's own); an attestation manifest pulled by digest is no image."""
+        key = _blob_key(desc.digest)
+        assert desc.size is not None  # REGISTRY_RULES require it
+        config = decode_json(self._small_blob(desc.digest, desc.size, f"config of {self.ref}"), f"image config {key}")
+        if platform is None:
+            if not isinstance(config, dict):
+                raise ArchiveError(f"image config {key}: expected an object")
+            platform = Platform.of_config(config)
+        if platform.is_attestation:
+            raise ArchiveError(f"{self.ref}: no image manifests found (platform unknown: an attestation manifest)")
+        return config, platform
 
     def _small_blob(self, digest: str, size: int, what: str) -> bytes:
         if size > MAX_CONFIG:
@@ -302,8 +339,9 @@ class RegistryPuller:
         return data
 
     # ------------------------------------------------------------------ layers
-    def _layer(self, desc: dict, i: int) -> ParsedLayer:
-        digest, size = _descriptor(desc, f"layer {i} of {self.ref}")
+    def _layer(self, desc: Descriptor, i: int) -> ParsedLayer:
+        digest, size = desc.digest, desc.size
+        assert size is not None  # REGISTRY_RULES require it
         if self.cache is not None:
             f = self.cache.open(digest, size)
             if f is not None:
@@ -367,35 +405,28 @@ class RegistryPuller:
 
     # ------------------------------------------------------------------ image
     def pull(self, display: str) -> Image:
-        body, mt, digest, platform = self._manifest()
-        doc = self._json(body, f"manifest {digest}")
-        config_desc = doc.get("config")
-        layer_descs = doc.get("layers")
-        if not isinstance(layer_descs, list):
-            raise ArchiveError(f"manifest {digest} of {self.ref}: layers must be a list, not {_shown(layer_descs)}")
-        config_digest, config_size = _descriptor(config_desc, f"manifest {digest} of {self.ref}, config")
-        sizes = [_descriptor(d, f"manifest {digest} of {self.ref}, layers[{i}]")[1] for i, d in enumerate(layer_descs)]
-        self.state.progress.bytes_total = sum(sizes) or None
+        """Resolve the manifest, fetch config and layers, and make the image from them."""
+        doc, digest, platform = self._manifest()
+        manifest = self._image_manifest(doc, digest)
+        self.state.progress.bytes_total = sum(d.size or 0 for d in manifest.layers) or None
+        config, platform = self._config(manifest.config, platform)
         contents = OuterContents(ignore_errors=self.state.budget.ignore_errors)
-        contents.jsons[_blob_key(digest)] = body
-        contents.jsons[_blob_key(config_digest)] = self._small_blob(config_digest, config_size, f"config of {self.ref}")
-        for i, ld in enumerate(layer_descs):
+        for i, ld in enumerate(manifest.layers):
             try:
-                contents.layers[_blob_key(ld["digest"])] = self._layer(ld, i)
+                contents.layers[_blob_key(ld.digest)] = self._layer(ld, i)
             except ArchiveError as e:
                 if isinstance(e, LimitError) or not contents.ignore_errors:
                     raise  # a bound is never skipped; without ignore-errors a bad layer stops the run
-                contents.failures[_blob_key(ld["digest"])] = str(e)  # build_image shows it empty, and why
-        desc: dict[str, Any] = {"mediaType": mt, "digest": digest, "size": len(body),
-                                "annotations": {"org.opencontainers.image.ref.name": str(self.ref)}}
-        if isinstance(platform, dict):
-            desc["platform"] = platform
-        contents.jsons["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [desc]}).encode()
-        contents.members = set(contents.jsons) | set(contents.layers)
-        image = build_image(contents, name=display, source="registry", selector=None,
-                            want_platform=None, verify=self.opts.verify)
-        image.layout = "registry"
-        return image
+                contents.failures[_blob_key(ld.digest)] = str(e)  # make_image shows it empty, and why
+        resolved = ResolvedImage(
+            config=config,
+            layers=[ResolvedLayer(_blob_key(d.digest), d) for d in manifest.layers],
+            layout="registry",
+            tags=[str(self.ref)],
+            platform=platform,
+            config_digest=_blob_key(manifest.config.digest),
+        )
+        return make_image(contents, resolved, name=display, source="registry", verify=self.opts.verify)
 
 
 def load_from_registry(arg: str, opts: ReadOptions, display: str | None = None,

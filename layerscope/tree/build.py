@@ -1,10 +1,10 @@
 """Entries of one layer → that layer's own tree, under dive's rules (or the accurate ones).
 
-dive's rules (reference §2.1): every entry is added by its cleaned path; missing parents are
-implicit nodes; the same path twice keeps the last entry's info and the node's children;
-whiteouts ``.wh.x`` are ordinary nodes; any name starting ``.wh..wh.`` (the opaque marker) is
-dropped.  The accurate tree differs in one way: the opaque marker flags its directory, so
-stacking can hide what lower layers put there.
+dive's rules (``dive/filetree/file_tree.go``; ``docs/dive-compat.md``, *Layer trees*): every entry
+is added by its cleaned path; missing parents are implicit nodes; the same path twice keeps the last
+entry's info and the node's children; whiteouts ``.wh.x`` are ordinary nodes; any name starting
+``.wh..wh.`` (the opaque marker) is dropped.  The accurate tree differs in one way: the opaque
+marker flags its directory, so stacking can hide what lower layers put there.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Diff marks: which files a layer (or a range of layers) added, modified or removed.
 
-dive's ``CompareAndMark`` (reference §2.4): the lower tree is the stack of the layers below,
-all Unmodified; the upper layer is visited children first; a whiteout marks its target's
-subtree Removed (it stays visible); a new path is added and it and its new parents are Added;
-an existing path gets a tentative mark from :func:`compare`, applied only while the node is
-still Unmodified (a directory merges it with its children's marks).  Several upper layers in a
-row keep the first non-Unmodified mark, so "deleted then re-added" stays Removed.
+dive's ``CompareAndMark`` (``dive/filetree/file_tree.go``, ``file_node.go``): the lower tree is the
+stack of the layers below, all Unmodified; the upper layer is visited children first; a whiteout
+marks its target's subtree Removed (it stays visible); a new path is added and it and its new
+parents are Added; an existing path gets a tentative mark from :func:`compare`, applied only while
+the node is still Unmodified (a directory merges it with its children's marks).  Several upper
+layers in a row keep the first non-Unmodified mark, so "deleted then re-added" stays Removed.
 
-Compare modes (reference §2.5): compare-layer shows layer i against layers 0..i-1,
-aggregated shows layers 1..i against layer 0; layer 0 is always shown against itself.
+Compare modes (dive's ``runtime/ui/viewmodel/layer_set_state.go``; ``docs/dive-compat.md``, *Diff
+marks and compare modes*): compare-layer shows layer i against layers 0..i-1, aggregated shows
+layers 1..i against layer 0; layer 0 is always shown against itself.
 """
 
 from __future__ import annotations

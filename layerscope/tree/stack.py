@@ -1,10 +1,11 @@
 """Copy-on-write stacking: apply a layer's tree on top of the layers below it.
 
-:func:`stack_dive` is dive's ``Stack`` (reference §2.2): visit the upper tree children-first in
-sorted order; a whiteout removes its target's subtree (a missing target is a recorded path
-error), anything else is ``AddPath``-ed, replacing the info of an existing node — even with an
-implicit parent's empty info — and keeping its children.  The visit order is observable
-(``.wh.x`` sorts before ``x``, ``-x`` before ``.wh.-x``), so it is reproduced exactly.
+:func:`stack_dive` is dive's ``Stack`` (``dive/filetree/file_tree.go``; ``docs/dive-compat.md``,
+*Stacking*): visit the upper tree children-first in sorted order; a whiteout removes its target's
+subtree (a missing target is a recorded path error), anything else is ``AddPath``-ed, replacing the
+info of an existing node — even with an implicit parent's empty info — and keeping its children.
+The visit order is observable (``.wh.x`` sorts before ``x``, ``-x`` before ``.wh.-x``), so it is
+reproduced exactly.
 
 :func:`stack_accurate` is what the filesystem really holds: opaque directories drop everything
 lower layers put under them, and an implicit parent never erases a real directory's metadata.

@@ -21,9 +21,8 @@ from textual.binding import Binding
 from ..config import UISettings, load_settings
 from ..errors import LayerscopeError
 from ..log import log_read
-from ..sources import load_image
+from ..sources import source_for
 from ..sources.archive import ReadOptions, ReadState
-from ..sources.content import layer_source
 from .keys import keymap
 from .model import UIModel, build_model
 from .progress import LoadProgress
@@ -101,12 +100,12 @@ def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.N
                                                   "highestUserWastedPercent")}
 
     def load(progress: LoadProgress) -> UIModel:
+        src = source_for(source, image_arg, opts)  # reads the image, and reopens a layer for the viewer
         started = time.perf_counter()
-        image = load_image(source, image_arg, opts, progress.state)
+        image = src.read(opts, progress.state)
         log_read(image, time.perf_counter() - started)
         progress.stage = "Analyzing image"
-        content = layer_source(source, image_arg, opts)
-        return build_model(image, ci_config=ci_config, rule_flags=flags, content=content)
+        return build_model(image, ci_config=ci_config, rule_flags=flags, content=src)
 
     return load
 

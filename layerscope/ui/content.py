@@ -26,7 +26,8 @@ from xxhash import xxh64
 
 from ..errors import LayerscopeError
 from ..image import TYPE_LINK, TYPE_REG, TYPE_SYMLINK, Entry, Image
-from ..sources.content import LayerSource, layer_source, open_member
+from ..sources.content import LayerSource, open_member
+from ..sources.kinds import ArchiveFile, source_for
 
 VIEW_LIMIT = 256 * 1024
 _COPY = 1 << 20
@@ -58,7 +59,7 @@ def layer_of(image: Image, entry: Entry, upto: int) -> int:
 
 def _source(src: LayerSource | str) -> LayerSource:
     """A path string is an archive or layout directory (what older callers pass)."""
-    return layer_source("docker-archive", src) if isinstance(src, str) else src
+    return source_for(ArchiveFile.name, src) if isinstance(src, str) else src
 
 
 def _occurrence(image: Image, layer: int, entry: Entry) -> int:

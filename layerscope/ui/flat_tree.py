@@ -18,9 +18,12 @@ Index 0 is the root, never shown.
 
 from __future__ import annotations
 
+import re
+
 from ..image import Entry
+from ..regex import PathRegex
 from ..tree.node import REMOVED, Node, sorted_names
-from ..tree.views import C_REMOVED, T_MARK, T_PRESENT, State, Universe
+from ..tree.views import C_REMOVED, T_MARK, T_PRESENT, PathSeq, State, Universe
 
 
 class _Shared:
@@ -28,17 +31,23 @@ class _Shared:
 
     __slots__ = ("names", "parent", "depth", "end", "path", "filters")
 
-    def __init__(self, names, parent, depth, end, path) -> None:  # noqa: ANN001
+    def __init__(self, names, parent, depth, end, path: PathSeq) -> None:  # noqa: ANN001
         self.names, self.parent, self.depth, self.end, self.path = names, parent, depth, end, path
-        self.filters: dict[str, bytearray] = {}  # regex pattern → match byte per path
+        self.filters: dict[tuple, bytearray] = {}  # PathRegex.key (or re key) → match byte per path
 
-    def matches(self, rx) -> bytearray:  # noqa: ANN001
-        """1 for every path the regex finds a match in (cached: paths are the same in every view)."""
-        hit = self.filters.get(rx.pattern)
+    def matches(self, rx: PathRegex | re.Pattern[str]) -> bytearray:
+        """1 for every path the regex finds a match in (cached: paths are the same in every view).
+
+        Iterating ``PathSeq`` builds each path transiently, O(length) at a time, and RE2 scans
+        them in bounded batches (:meth:`PathRegex.scan`).  A compiled ``re`` pattern (code's
+        own, never a user's: those are RE2) is tried path by path."""
+        key = rx.key if isinstance(rx, PathRegex) else (rx.pattern, rx.flags, "re")
+        hit = self.filters.get(key)
         if hit is None:
             if len(self.filters) > 4:
                 self.filters.clear()
-            hit = self.filters[rx.pattern] = bytearray(map(bool, map(rx.search, self.path)))
+            scan = rx.scan(self.path) if isinstance(rx, PathRegex) else self.path.scan(rx.search)
+            hit = self.filters[key] = scan
         return hit
 
 
@@ -59,7 +68,6 @@ class FlatTree:
         depth: list[int] = [0]
         code = bytearray([1 + root.mark])
         own: list[int] = [root.size]
-        path: list[str] = [""]
         info: list[Entry | None] = [root.info]
         stack: list[tuple[int, Node, list[str], int]] = []
         if root.children:
@@ -80,7 +88,6 @@ class FlatTree:
             nfo = node.info
             info.append(nfo)
             own.append(0 if nfo is None else nfo.size)
-            path.append(path[pidx] + "/" + name)
             if node.children:
                 stack.append((i, node, sorted_names(node.children), 0))
         n = len(names)
@@ -89,7 +96,9 @@ class FlatTree:
             p = parent[i]
             if end[i] > end[p]:
                 end[p] = end[i]
-        self._init(_Shared(names, parent, depth, end, path), code, info, own)
+        # paths on demand: a list of full strings costs O(depth × length) a path
+        # (tests/hardening/test_deep_path_memory.py)
+        self._init(_Shared(names, parent, depth, end, PathSeq(names, parent, depth, end)), code, info, own)
 
     @classmethod
     def from_state(cls, universe: Universe, state: State) -> FlatTree:

@@ -1,8 +1,8 @@
-"""Text for the attribute columns, in dive's exact formats (reference §5.1)."""
+"""Text for the attribute columns, in dive's exact formats (``runtime/ui/view/filetree.go``)."""
 
 from __future__ import annotations
 
-from ..export.gofmt import humanize_bytes
+from ..golang.humanize import humanize_bytes
 from ..image import MODE_SETGID, MODE_SETUID, MODE_STICKY, Entry
 
 ATTR_HEADER = f"{'Permission':<10} {'UID:GID':>11} {'Size':>10}  Filetree"

@@ -1,11 +1,11 @@
 """Marked trees for the selected layer, computed when asked for and kept in a small cache.
 
-dive builds the tree of every layer in both compare modes before its UI starts (2·N full
-trees, reference §2.5), which is why it needs gigabytes and tens of seconds on big images.
-Here a layer's view comes from :class:`~layerscope.tree.views.LayerViews`: flat arrays over one
-shared index of every path, derived incrementally (the layer's own entries are the only work),
-the first time the layer is selected.  The last few are kept, so going back and forth is
-instant.
+dive builds the tree of every layer in both compare modes before its UI starts (2·N full trees:
+``Comparer.BuildCache`` in dive's ``dive/filetree/comparer.go``), which is why it needs gigabytes
+and tens of seconds on big images. Here a layer's view comes from
+:class:`~layerscope.tree.views.LayerViews`: flat arrays over one shared index of every path, derived
+incrementally (the layer's own entries are the only work), the first time the layer is selected.
+The last few are kept, so going back and forth is instant.
 """
 
 from __future__ import annotations

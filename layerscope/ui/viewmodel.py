@@ -6,8 +6,10 @@ C-speed operations (``translate``, ``find``, slices, ``itertools``) or only for 
 screen, which is what keeps a key press on a 100k-file image within a frame:
 
 * visibility (dive's ``Update``): a node shows if its diff type is not hidden and it matches
-  the filter, or if any child shows — ancestors of a match stay, as in dive (reference §5.4);
-* sizes are computed on that *view* (dive's ``GetSize`` on the view tree, §2.6): a directory
+  the filter, or if any child shows — ancestors of a match stay, as in dive
+  (``docs/dive-compat.md``, *The explorer*);
+* sizes are computed on that *view* (dive's ``GetSize`` on the view tree;
+  ``docs/dive-compat.md``, *Sizes in the file tree*): a directory
   counts only its visible descendants, skipping Removed ones unless it is Removed itself —
   lazily, for the rows drawn (all of them only for the size order);
 * rows are the visible nodes minus the insides of collapsed directories, in name order or by
@@ -27,6 +29,7 @@ from itertools import accumulate, compress
 from operator import gt, mul, sub
 
 from ..image import TYPE_LINK, TYPE_SYMLINK
+from ..regex import PathRegex, compile_path_regex
 from ..tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from .flat_tree import FlatTree
 
@@ -34,15 +37,16 @@ SORT_NAME, SORT_SIZE = "name", "size"
 MAX_FILTER = 200  # dive compiles at most 200 characters of the filter
 
 
-def compile_filter(text: str) -> re.Pattern[str] | None:
-    """dive's filter: the trimmed text as an unanchored, case-sensitive regex (≤ 200 chars).
+def compile_filter(text: str) -> PathRegex | None:
+    """dive's filter: the trimmed text as an unanchored, case-sensitive RE2 regex (≤ 200 chars;
+    RE2, not ``re``, so no pattern can hang the UI: :mod:`layerscope.regex`).
 
     Returns None for an empty filter; raises ``re.error`` for an invalid one.
     """
     text = text.strip()[:MAX_FILTER]
     if not text:
         return None
-    return re.compile(text)
+    return compile_path_regex(text)
 
 
 class Sizes:
@@ -124,7 +128,7 @@ class TreeView:
                  collapse_default: bool = False, expanded: dict[str, bool] | None = None) -> None:
         self.flat = flat
         self.hidden: set[int] = set(hidden)
-        self.filter: re.Pattern[str] | None = None
+        self.filter: PathRegex | re.Pattern[str] | None = None
         self.sort = sort
         self.collapse_default = collapse_default
         # Explicit per-path collapse state (True = collapsed); other nodes use the default.
@@ -298,7 +302,7 @@ class TreeView:
     def toggle_hidden(self, mark: int) -> None:
         self.set_hidden(mark, mark not in self.hidden)
 
-    def set_filter(self, pattern: re.Pattern[str] | None) -> None:
+    def set_filter(self, pattern: PathRegex | re.Pattern[str] | None) -> None:
         self.filter = pattern
         self._refresh_visibility()
 
@@ -376,7 +380,7 @@ class TreeView:
                 self._order = _sorted_preorder(self._sorted_kids, None)
         return self._order
 
-    def search(self, pattern: re.Pattern[str], forward: bool = True) -> bool:
+    def search(self, pattern: PathRegex | re.Pattern[str], forward: bool = True) -> bool:
         """Jump to the next (or previous) visible node whose path matches, wrapping around.
 
         Collapsed ancestors of the match are expanded.  Returns False when nothing matches.
@@ -394,11 +398,14 @@ class TreeView:
             except ValueError:
                 pos = -1 if forward else 0
         n = len(order)
-        path = self.flat.path
+        # one C-speed scan per pattern (cached), not a path built per row: paths are made on
+        # demand (tests/hardening/test_deep_path_memory.py), so building them one by one here
+        # would be the slow part
+        hit = self.flat.shared.matches(pattern)
         step = 1 if forward else -1
         for k in range(1, n + 1):
             i = order[(pos + step * k) % n]
-            if pattern.search(path[i]) is not None:
+            if hit[i]:
                 self.reveal(i)
                 return True
         return False

@@ -107,7 +107,7 @@ def _load(path) -> object:
     return load_image(*pick_source(str(path), None), ReadOptions())
 
 
-# every waste case, and every dive-reference case whose names a POSIX filesystem can hold
+# every waste case, and every dive case of the catalog whose names a POSIX filesystem can hold
 _CATALOG = [n for n in catalog.CASES if n not in ("non_utf8_name", "devices_fifo", "empty_layer_tar")]
 _ALL = [("waste", n) for n in waste_cases.CASES] + [("catalog", n) for n in _CATALOG]
 

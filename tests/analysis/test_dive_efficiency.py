@@ -1,4 +1,4 @@
-"""dive's efficiency walk, checked against the numbers the reference (§3.2) records from the
+"""dive's efficiency walk, checked against the numbers recorded from the
 real binary — no binary needed here, so these run everywhere."""
 
 from __future__ import annotations

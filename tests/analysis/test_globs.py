@@ -73,7 +73,7 @@ print("ok")
 
 
 def test_pathological_glob_finishes_quickly():
-    """The issue's `*a*a*a*…b`: a backtracking matcher runs for minutes; ours is linear.  Run
+    """The pathological `*a*a*a*…b`: a backtracking matcher runs for minutes; ours is linear.  Run
     in a subprocess so a regression is a 10 s timeout, not a hung suite."""
     r = subprocess.run([sys.executable, "-c", _PATHOLOGICAL], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

@@ -1,5 +1,5 @@
 """Bad input: every malformed archive gives one line on stderr naming the problem, exit 2,
-no traceback, and nothing written (issue 3's list)."""
+no traceback, and nothing written."""
 
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def test_unsafe_member_names(tmp_path, bad):
 
 
 def test_absolute_member_names_are_read_under_the_root(tmp_path):
-    # issue 3: kaniko writes "/" and "/etc/passwd"; Docker, containerd and dive read them
+    # kaniko writes "/" and "/etc/passwd"; Docker, containerd and dive read them
     layer = _tar_bytes([_file("ok", b"1"), _file("/etc/passwd", b"root::0:0")], fmt=tarfile.GNU_FORMAT)
     _save_with_layer(tmp_path / "x.tar", layer)
     r = run_cli(tmp_path, "x.tar")
@@ -294,6 +294,6 @@ def test_unknown_source(tmp_path):
 
 
 def test_engine_source_without_daemon(tmp_path, monkeypatch):
-    # the engine source exists now (issue 6); with no daemon it is one clean line, exit 2
+    # the engine source exists now; with no daemon it is one clean line, exit 2
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
     assert_clean_failure(tmp_path, "docker://alpine:3", "cannot connect to the Docker daemon")

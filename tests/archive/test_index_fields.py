@@ -1,4 +1,4 @@
-"""OCI index and manifest fields (issue 19): error lines stay short however big the index, and
+"""OCI index and manifest fields: error lines stay short however big the index, and
 a field of the wrong type is a located one-line error (the corpus in ``tests/hardening`` has one
 case per field; these pin the shape of the line)."""
 

@@ -1,5 +1,5 @@
-"""How member names are read: absolute names resolve under the root (issue 3), ``..`` escapes
-are refused, and path depth and total name bytes are bounded (issue 17).
+"""How member names are read: absolute names resolve under the root, ``..`` escapes
+are refused, and path depth and total name bytes are bounded.
 
 The dive-facing behaviour (what dive 0.13.1 prints and exports for such names) is checked
 against the real dive in ``tests/dive/test_other_tools_layouts.py``; these tests pin the

@@ -82,3 +82,30 @@ def test_stdout_full_is_an_error(images):
                            stderr=subprocess.PIPE, timeout=120)
     assert r.returncode == 2 and b"layerscope: cannot write to standard output" in r.stderr, r.stderr
     assert _quiet(r.stderr)
+
+
+@pytest.mark.parametrize("argv", [("clean.tar", "--json", "-"), ("report", "clean.tar", "-o", "/dev/stdout"),
+                                  ("explain", "clean.tar", "-o", "-")])
+def test_output_named_as_stdout_and_lost_is_an_error(images, argv):
+    """When the user names stdout as *the* output (``--json -``, ``-o /dev/stdout``), losing it
+    is not a pass: exit 2 with one line."""
+    r = _run_closed(images, *argv)
+    lines = r.stderr.decode().strip().splitlines()
+    assert r.returncode == 2, r.stderr
+    assert lines[-1].startswith("layerscope: cannot write ") and b"Traceback" not in r.stderr
+
+
+def test_json_to_stdout_is_the_document_alone(images):
+    """dive's status lines go to stderr when the JSON goes to stdout, so the output parses."""
+    import json
+
+    r = subprocess.run([sys.executable, "-m", "layerscope", "clean.tar", "--json", "-"], cwd=images,
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert set(json.loads(r.stdout)) == {"layer", "image"}
+    assert b"Exporting image to '-'" in r.stderr
+
+
+def test_version_to_a_closed_pipe_is_quiet(images):
+    r = _run_closed(images, "version")
+    assert r.returncode == 0 and _quiet(r.stderr) and not r.stderr, r.stderr

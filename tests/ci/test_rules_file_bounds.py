@@ -112,8 +112,8 @@ def test_pathological_forbid_glob_finishes(ci, tmp_path):
 
 
 def test_malformed_rules_file_exits_1_as_dive(ci):
-    """dive: `ci configuration error: While parsing config: yaml: line 2: …`, exit 1 (reference
-    §4.2); we name the file as well."""
+    """dive: `ci configuration error: While parsing config: yaml: line 2: …`, exit 1 (dive's
+    ``cmd/ci.go``); we name the file as well."""
     r = ci("--ci", "img.tar", dive_ci="rules:\n  lowestEfficiency: [1,\n")
     line = _one_line(r.err)
     assert r.code == 1 and line.startswith("layerscope: ci configuration error: .dive-ci: yaml: line ")

@@ -1,10 +1,11 @@
-"""dive's rule value parsing (reference §4.2): go-humanize ParseBytes, Go ParseFloat, ranges."""
+"""dive's rule value parsing (``docs/dive-compat.md``, *CI rules and text*): go-humanize ParseBytes, Go ParseFloat, ranges."""
 
 from __future__ import annotations
 
 import pytest
 
-from layerscope.ci.rules import RuleValueError, go_parse_bytes, load_rules, parse_ratio
+from layerscope.ci.rules import RuleValueError, load_rules, parse_ratio
+from layerscope.golang.humanize import go_parse_bytes
 
 
 @pytest.mark.parametrize("text, value", [("20Mb", 20_000_000), ("20MB", 20_000_000), ("31.3KiB", 32051),

@@ -125,7 +125,7 @@ def test_docker_build_through_engine_api(docker_config, podman_service, podman, 
 
 
 def test_build_source_podman_real(docker_config, podman, context, tmp_path, monkeypatch, capsys):
-    """The issue's command line, with a real podman: ``--source podman`` picks the engine and
+    """``layerscope build --source podman …``, with a real podman: ``--source podman`` picks the engine and
     never reaches ``podman build`` (which would refuse it)."""
     for k, v in podman.env.items():
         monkeypatch.setenv(k, v)

@@ -11,6 +11,8 @@ import pytest
 
 from tests.report import pairs as P
 
+DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "demo.tar")
+
 
 @pytest.fixture
 def grown(tmp_path):
@@ -203,3 +205,33 @@ def test_through_the_real_cli(grown):
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1
     assert bad.stderr.startswith("layerscope: base: ")
+
+
+def test_output_named_json_is_a_baseline_diff_reads(run, tmp_path):
+    """The README's workflow as written: ``report IMAGE -o base.json`` then ``diff base.json IMAGE``."""
+    from layerscope.report.model import load_baseline
+
+    base = tmp_path / "base.json"
+    assert run("report", str(DEMO), "-o", str(base)).code == 0
+    snap = load_baseline(str(base), "base")
+    assert snap.layers and snap.size > 0
+    assert run("diff", str(base), str(DEMO)).code == 0
+
+
+def test_explicit_text_format_wins_over_the_suffix(run, tmp_path):
+    out = tmp_path / "table.json"
+    assert run("report", str(DEMO), "--format", "text", "-o", str(out)).code == 0
+    assert not out.read_text().lstrip().startswith("{")
+
+
+def test_image_picks_one_of_a_multi_image_archive(run):
+    """``--image`` as the main command and ``explain`` take it; both tags of the fixture differ."""
+    multi = os.path.join(os.path.dirname(DEMO), "multi-image.tar")
+    first = run("report", multi, "--format", "json", "--image", "layerscope/demo:latest")
+    second = run("report", multi, "--format", "json", "--image", "layerscope/demo:second")
+    assert first.code == second.code == 0
+    assert first.json()["image"]["tags"] == ["layerscope/demo:latest"]
+    assert second.json()["image"]["tags"] == ["layerscope/demo:second"]
+    assert first.json()["layers"] != second.json()["layers"]
+    missing = run("report", multi, "--image", "nope:x")
+    assert missing.code == 2 and "nope:x" in missing.err

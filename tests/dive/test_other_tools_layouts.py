@@ -3,7 +3,7 @@ deterministically (they all carry a manifest.json):
 
 * kaniko's ``--tar-path`` tarball: layers ``<hex>.tar.gz`` at the top level, config named
   ``sha256:<hex>`` (no ``.json``), written by our generator (``write_kaniko_tarball``); its
-  layers start with a ``/`` member and may name files ``/bin/x`` (issue 3: refused before);
+  layers start with a ``/`` member and may name files ``/bin/x`` (once refused);
 * podman's ``docker-archive``: layers ``<hex>.tar`` at the top level, config ``<hex>.json``,
   re-packed here from a generated ``docker save``, byte-exact layer contents.
 """
@@ -83,7 +83,7 @@ def test_kaniko_tarball_matches_dive(case, tmp_path):
 
 @pytest.mark.parametrize("command", [("explain",), ("report", "-o", "base.json"), ("diff", "img.tar")])
 def test_kaniko_absolute_names_read_by_every_command(command, tmp_path):
-    """The other commands read the same image (before issue 3's fix: exit 2, name refused)."""
+    """The other commands read the same image (before absolute names were read: exit 2, name refused)."""
     tmp = str(tmp_path)
     write_layout("kaniko_absolute_names", "kaniko", os.path.join(tmp, "img.tar"))
     o = run([*LS, command[0], "img.tar", *command[1:]], tmp, ci=False)

@@ -148,6 +148,11 @@ def test_explorer_keys_change_the_screen(layerscope_bin: Path, terminal: Termina
     assert "status" in tree_pane(filtered)  # /var/lib/dpkg/status matches
     terminal.keys("Escape")  # closes and clears the filter
     terminal.wait(lambda s: "filter /" not in s and "curl" in tree_pane(s), "the unfiltered tree")
+    terminal.keys("C-f")  # a pattern Python's re backtracks on for minutes: RE2 answers at once
+    terminal.type("(.*.*)*(.*.*)*Q")
+    terminal.wait(lambda s: "filter /(.*.*)*(.*.*)*Q/" in s and "curl" not in tree_pane(s), "the RE2 filter")
+    terminal.keys("Escape")
+    terminal.wait(lambda s: "filter /" not in s and "curl" in tree_pane(s), "the unfiltered tree again")
 
     terminal.keys("/")  # search opens its own line, Enter closes it
     searching = "Type a path regex"  # the status bar's hint while the search line has focus

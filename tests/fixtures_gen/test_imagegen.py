@@ -658,7 +658,7 @@ def test_dive_committed_with_manifest(tmp_path, name):
 @needs_dive
 @pytest.mark.parametrize("name", list(EXPECTED_DIVE))
 def test_dive_reference_rows(tmp_path, name):
-    """The catalog reproduces dive-reference.md §3.2 row by row."""
+    """The catalog reproduces the figures dive 0.13.1 gives for each case, row by row."""
     p = tmp_path / f"{name}.tar"
     write_docker_save(p, CASES[name])
     j = run_dive(p, tmp_path / "out.json")

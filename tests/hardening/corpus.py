@@ -1,4 +1,4 @@
-"""The adversarial corpus: every hostile or odd archive layerscope must survive (issue 8).
+"""The adversarial corpus: every hostile or odd archive layerscope must survive.
 
 Each :class:`Case` writes one archive and says what must happen:
 
@@ -381,7 +381,7 @@ def cases() -> list[Case]:
     # ---------------------------------------------------------------- sizes and shapes
     add(Case("wide_dir_10k_and_4_levels", _data(lambda: docker_save([L0, _wide_dir()])), "ok", dive=True, timeout=120))
     add(Case("deep_path_2000_levels", _data(_layer_case(pax([("path", "/".join(["d"] * 2000) + "/f")]), reg("x", b"1"))), "ok", dive=True))
-    # memory bombs --max-bytes misses: a few KB of gzip naming paths 32,000 levels deep (issue 17)
+    # memory bombs --max-bytes misses: a few KB of gzip naming paths 32,000 levels deep
     add(Case("deep_path_32000_levels_gzip", _data(lambda: docker25_save([L0, gzip.compress(_deep_paths(32_000, 16), mtime=0)])),
              contains=("blobs/sha256/", "32001 directories deep", "limit 2048")))
     add(Case("deep_path_2049_levels", _data(_layer_case(pax([("path", "/".join(["d"] * 2048) + "/f")]), reg("x", b"1"))),
@@ -518,7 +518,7 @@ def _set(path: str, value):  # noqa: ANN001, ANN202 - a tiny JSON editor for the
 
 
 def _descriptor_field_cases() -> list[Case]:
-    """Every malformed descriptor field gives a located one-line error (issue 19)."""
+    """Every malformed descriptor field gives a located one-line error."""
     m = "image manifest blobs/sha256/"
     rows = [
         ("platform_os_int", "index", "manifests.0.platform", {"os": 5, "architecture": "amd64"}, "index.json: manifests[0].platform.os: expected a string"),

@@ -1,4 +1,4 @@
-"""Deep paths *below* the reader's limits (issue 17, second half): 16 paths 2,041 directories
+"""Deep paths *below* the reader's limits (the second half of the memory-bomb cases, after tests/hardening/test_path_bounds.py): 16 paths 2,041 directories
 deep, in a 12 KB archive, are valid input, so every command must finish — but the accurate
 waste engine and the report's final-filesystem map kept every ancestor of every entry as a
 string of its own (O(depth × length) bytes a path) and peaked at about 1 GB.  The bound here
@@ -20,6 +20,12 @@ import pytest
 from . import tarbuild as tb
 
 RSS_LIMIT_MB = 250  # after the fix: ~165 MB (16-long), ~66 MB (64-short); before: 300 MB–1 GB
+# dive's efficiency walk (``--ci``, ``--json``) held one growing prefix per directory of a deep
+# path: 162 MB (16-long) before, ~37 MB after; 64-short is ~60 MB either way
+CI_RSS_LIMIT_MB = 120
+# the explorer's model (``LayerViews`` + ``FlatTree`` + a filter scan) stored every node's full
+# path: 1.1 GB (16-long) / 390 MB (64-short) before, ~55 / ~120 MB after
+UI_RSS_LIMIT_MB = 250
 DEPTH = 2040  # components under the top directory: below max_path_depth (2048)
 
 _MEASURE = """
@@ -55,6 +61,11 @@ COMMANDS = {
     "report": ("report", "{a}", "-o", "report.txt"),
     "report-json": ("report", "{a}", "--format", "json", "-o", "base.json"),
     "diff": ("diff", "{a}", "{a}"),
+}
+
+CI_COMMANDS = {
+    "ci": ("--ci", "{a}"),
+    "dive-json": ("{a}", "--json", "dive.json"),
 }
 
 SHAPES = {
@@ -95,3 +106,53 @@ def test_deep_paths_are_all_counted(deep: tuple[Path, int], tmp_path: Path) -> N
     files = json.loads((tmp_path / "base.json").read_text())["files"]
     deep_files = [p for p in files if p.count("/") == DEPTH + 2 and p.endswith("/f")]
     assert len(deep_files) == count
+
+
+@pytest.mark.parametrize("command", sorted(CI_COMMANDS))
+def test_dive_efficiency_walk_of_deep_paths_stays_small(command: str, deep: tuple[Path, int],
+                                                         tmp_path: Path) -> None:
+    """The CI hot path: dive's leaf walk must not hold a prefix string per directory level."""
+    args = [a.format(a=deep[0]) for a in CI_COMMANDS[command]]
+    r = _measured(tmp_path, *args)
+    assert r["rc"] == 0, r["stderr"]
+    assert r["rss_mb"] < CI_RSS_LIMIT_MB, r
+    if command == "dive-json":
+        doc = json.loads((tmp_path / "dive.json").read_text())
+        # what dive 0.13.1 writes for these archives: every deep path occurs once
+        assert doc["image"] == {"sizeBytes": deep[1], "inefficientBytes": 0, "efficiencyScore": 1,
+                                "fileReference": []}
+
+
+_UI_MODEL = """
+import json, re, resource, sys
+from layerscope.sources import load_image
+from layerscope.sources.archive import ReadOptions
+from layerscope.tree.marks import LayerTrees
+from layerscope.tree.views import LayerViews
+from layerscope.ui.flat_tree import FlatTree
+
+image = load_image("docker-archive", sys.argv[1], ReadOptions())
+deepest = max((e.path for layer in image.layers for e in layer.dive_entries), key=len)
+out = {}
+for accurate in (True, False):
+    views = LayerViews(LayerTrees(image, accurate))
+    for k in range(len(image.layers)):
+        for aggregated in (False, True):
+            flat = FlatTree.from_state(views.universe, views.view(k, aggregated))
+            hits = flat.shared.matches(re.compile("/f$"))
+            i = flat.find("/" + deepest)
+            out[f"{accurate}-{k}-{aggregated}"] = [sum(hits), i > 0 and flat.path[i] == "/" + deepest]
+print(json.dumps({"views": out, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def test_explorer_model_of_deep_paths_stays_small(deep: tuple[Path, int], tmp_path: Path) -> None:
+    """The explorer's model of every layer in both compare modes (and both semantics), with a
+    filter scan over every path: memory linear in the names, and the paths still right."""
+    archive, count = deep
+    proc = subprocess.run([sys.executable, "-c", _UI_MODEL, str(archive)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["views"] and all(v == [count, True] for v in r["views"].values()), r["views"]
+    assert r["rss_mb"] < UI_RSS_LIMIT_MB, r

@@ -1,4 +1,4 @@
-"""Memory bombs that ``--max-bytes`` / ``--max-entries`` miss (issue 17): a few KB of gzip
+"""Memory bombs that ``--max-bytes`` / ``--max-entries`` miss: a few KB of gzip
 naming 16 paths 32,000 directories deep drove ``explain`` and ``report`` past 4–8 GB.  Every
 command must now stop at the reader with exit 2, one line, and bounded memory.
 

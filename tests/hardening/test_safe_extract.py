@@ -1,6 +1,6 @@
 """The TUI's extract (layerscope/ui/content.py) writes exactly one regular file, inside the
 directory the user confirmed, never through a symlink and never over an existing file without
-consent, whatever names and links the image holds (issue 8)."""
+consent, whatever names and links the image holds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Benchmark: diffing two ≥ 1 GB images vs analysing both (issue 5: diff ≤ 1.2× analysis).
+"""Benchmark: diffing two ≥ 1 GB images vs analysing both (target: diff ≤ 1.2× analysis).
 
 Not collected by pytest (no ``test_`` prefix); run it directly:
 

@@ -2,7 +2,7 @@
 
 The expected numbers in the report tests come from here: a few lines that apply the fixture
 *inputs* (members, sizes, whiteouts) the way the OCI spec and dive's documented rules
-(dive-reference §3.1) say, without any layerscope code.  If layerscope and this model
+(``dive/filetree/efficiency.go``) say, without any layerscope code.  If layerscope and this model
 disagree, one of them is wrong, and the test says so.
 """
 
@@ -124,7 +124,7 @@ class DiveNumbers:
 
 
 def dive_numbers(spec: ImageSpec) -> DiveNumbers:
-    """dive's efficiency and waste from the inputs (reference §3.1), for these fixtures' shapes:
+    """dive's efficiency and waste from the inputs (dive's ``efficiency.go``), for these fixtures' shapes:
     leaves are non-dir members, empty dirs and whiteouts; a whiteout counts the stacked subtree of
     an explicit directory, 0 for a file or an implicit dir."""
     occ: dict[str, list[int]] = {}

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from layerscope.cli import main
-from layerscope.export.gofmt import humanize_bytes
+from layerscope.golang.humanize import humanize_bytes
 from tests.hardening import tarbuild as tb
 
 CLAIM = (1 << 63) - 1  # the largest size a tar header can state

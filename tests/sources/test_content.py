@@ -1,4 +1,4 @@
-"""File content for every source (issue 10): the viewer's and extract's bytes come from the one
+"""File content for every source: the viewer's and extract's bytes come from the one
 layer that holds the file, streamed again from the archive, the layout directory, the
 registry (cached blob or a fresh fetch) or podman — and equal what an independent reader
 (:mod:`tarfile`, on the docker-save archive the image was made from) finds."""

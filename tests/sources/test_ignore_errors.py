@@ -1,4 +1,4 @@
-"""``ignore-errors`` (``-i``, the ``.dive.yaml`` key, ``DIVE_IGNORE_ERRORS``), issue 9.
+"""``ignore-errors`` (``-i``, the ``.dive.yaml`` key, ``DIVE_IGNORE_ERRORS``).
 
 What it covers: a layer blob that cannot be parsed — a malformed tar member header, a layer
 truncated inside a complete outer member, a member name that escapes the layer root, a blob that

@@ -1,4 +1,4 @@
-"""Diff marks and compare modes, from the reference's rules (§2.3–2.5) and dive's unit-test
+"""Diff marks and compare modes, from dive's rules (``docs/dive-compat.md``) and dive's unit-test
 truths (``TestCompareWithAdds``, ``TestCompareWithRemoves``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stacking under copy-on-write rules (reference §2.1–2.2)."""
+"""Stacking under copy-on-write rules (``docs/dive-compat.md``, *Layer trees* and *Stacking*)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from layerscope.ui.widgets.file_viewer import FileViewer
 from layerscope.ui.widgets.image_details import ImageDetails
 from layerscope.ui.widgets.layers import LayersPane
 from layerscope.analysis.dive_efficiency import dive_efficiency
-from layerscope.export.gofmt import humanize_bytes
+from layerscope.golang.humanize import humanize_bytes
 from conftest import make_app, settle, wait_loaded
 
 

@@ -1,4 +1,4 @@
-"""Under ignore-errors the explorer says which layers could not be parsed (issue 9): a
+"""Under ignore-errors the explorer says which layers could not be parsed: a
 notification at start naming them, and a ``Skipped:`` line with the reason in Layer Details."""
 
 from __future__ import annotations

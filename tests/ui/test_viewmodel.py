@@ -45,7 +45,7 @@ def test_marks_of_each_kind(marks_image):
     assert r2["/opt"] == REMOVED and r2["/opt/big.bin"] == REMOVED
     assert r2["/etc/b.conf"] == MODIFIED  # chmod only
     assert r2["/deep"] == ADDED and r2["/deep/x/y/z.txt"] == ADDED
-    # aggregated: deleted (L1) then re-added (L3) stays Removed (dive §2.4)
+    # aggregated: deleted (L1) then re-added (L3) stays Removed (dive's file_node.go; docs/dive-compat.md)
     agg = {p: m for p, m, _ in rows(TreeView(FlatTree(marked(marks_image, 3, True))))}
     assert agg["/srv/gone"] == REMOVED and agg["/etc/new.conf"] == ADDED
 

@@ -12,7 +12,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
-from ...export.gofmt import humanize_bytes
+from ...golang.humanize import humanize_bytes
 from ..progress import LoadProgress, Sample
 
 

@@ -4,10 +4,10 @@ A Textual ``Tree`` with 100k nodes would build 100k widgets' worth of state; her
 from :class:`~layerscope.ui.viewmodel.TreeView` (plain lists) and :meth:`render_line` turns the
 few visible ones into text.  Line 0 is a sticky header (dive's attribute header).
 
-Row format (reference §5.1): ``<perm> %11s(uid:gid) %10s(size)  `` then the tree guide and the
-name (`` → target`` for links).  Added rows are green, Removed red, Modified yellow; the cursor
-row is reverse + bold with its colour dropped.  Attributes are hidden when the pane is narrower
-than 60 columns, as dive does.  With wrap on, long rows continue on the next lines.
+Row format (dive's ``runtime/ui/view/filetree.go``): ``<perm> %11s(uid:gid) %10s(size)  `` then the
+tree guide and the name (`` → target`` for links).  Added rows are green, Removed red, Modified
+yellow; the cursor row is reverse + bold with its colour dropped.  Attributes are hidden when the
+pane is narrower than 60 columns, as dive does.  With wrap on, long rows continue on the next lines.
 """
 
 from __future__ import annotations

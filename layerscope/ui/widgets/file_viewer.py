@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
-from ...export.gofmt import humanize_bytes
+from ...golang.humanize import humanize_bytes
 from ..content import FileContent, as_text, hexdump
 
 

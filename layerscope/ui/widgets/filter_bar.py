@@ -1,8 +1,8 @@
 """The filter line: a regex on each node's full path, applied as you type (dive's filter).
 
-dive compiles the trimmed text on every keystroke; an invalid regex is ignored and the last
-tree stays (reference §5.4).  We do the same, and also say why in the line itself, which dive
-only writes to its log.
+dive compiles the trimmed text on every keystroke; an invalid regex is ignored and the last tree
+stays (``docs/dive-compat.md``, *The explorer*).  We do the same, and also say why in the line
+itself, which dive only writes to its log.
 """
 
 from __future__ import annotations

@@ -1,39 +1,33 @@
 """Image Details: dive's totals and inefficient-files table, and the .dive-ci verdict.
 
-The first lines are dive's (reference §5.1): name, total size, potential wasted space, the
-efficiency score truncated to an integer, then the ``%5s  %12s  %-s`` table in CI order.
-Below them the CI rules are evaluated on the same analysis, so what ``--ci`` will say (PASS /
+The first lines are dive's (``runtime/ui/view/image_details.go``): name, total size, potential
+wasted space, the efficiency score truncated to an integer, then the ``%5s  %12s  %-s`` table in CI
+order. Below them the CI rules are evaluated on the same analysis, so what ``--ci`` will say (PASS /
 FAIL / SKIP with value and threshold) is visible while exploring.
 """
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 
 from ...analysis.dive_efficiency import DiveEfficiency
-from ...ci.evaluate import FAIL, MISCONFIGURED, PASS, SKIP, Verdict
-from ...export.gofmt import go_g, humanize_bytes
+from ...ci.evaluate import DIVE_RULES
+from ...ci.rule import RuleResult, Status, Verdict
+from ...golang.humanize import humanize_bytes
+from ...golang.strconv import go_g
 from ...image import Image
 from .lines_pane import LinesPane
 
-_STATUS_STYLE = {PASS: "bold green", FAIL: "bold red", SKIP: "blue", MISCONFIGURED: "bold red"}
+_STATUS_STYLE = {Status.PASS: "bold green", Status.FAIL: "bold red", Status.SKIP: "blue",
+                 Status.MISCONFIGURED: "bold red"}
 
 
-def _rule_value(key: str, a: DiveEfficiency) -> str:
-    if key == "lowestEfficiency":
-        return f"efficiency {go_g(a.efficiency)}"
-    if key == "highestWastedBytes":
-        return f"wasted {humanize_bytes(a.wasted_bytes)}"
-    p = a.user_wasted_percent
-    return f"user wasted {'NaN' if math.isnan(p) else go_g(p)}"
-
-
-def _threshold(key: str, value: str) -> str:
-    if key == "lowestEfficiency":
-        return f"≥ {value}"
-    return f"≤ {value}"
+def _measured(r: RuleResult, a: DiveEfficiency) -> str:
+    """The rule's figure next to its threshold, e.g. ``efficiency 0.95 (threshold ≥ 0.9)``."""
+    rule = DIVE_RULES[r.key](r.threshold)
+    x = rule.measure(a)
+    shown = humanize_bytes(int(x)) if rule.in_bytes else go_g(x)
+    return f"{rule.label} {shown} (threshold {rule.bound} {r.threshold})"
 
 
 def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
@@ -60,13 +54,13 @@ def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
     elif verdict is not None:
         for r in verdict.results:
             t.append("  ")
-            t.append(f"{r.status:<4}", style=_STATUS_STYLE.get(r.status, ""))
-            if r.status == SKIP:
+            t.append(f"{r.status.label:<4}", style=_STATUS_STYLE.get(r.status, ""))
+            if r.status == Status.SKIP:
                 t.append(f" {r.key}: disabled\n")
-            elif r.status == MISCONFIGURED:
+            elif r.status == Status.MISCONFIGURED:
                 t.append(f" {r.key}: {r.message}\n")
             else:
-                t.append(f" {r.key}: {_rule_value(r.key, a)} (threshold {_threshold(r.key, r.value)})\n")
+                t.append(f" {r.key}: {_measured(r, a)}\n")
         if verdict.misconfigured:
             t.append("  CI misconfigured\n", style="bold red")
         else:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from ...analysis.explanation import Explanation
 from ...analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED
-from ...export.gofmt import humanize_bytes
+from ...golang.humanize import humanize_bytes
 
 
 def render_insights(ex: Explanation, top: int = 20) -> RichGroup:

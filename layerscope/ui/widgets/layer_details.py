@@ -1,7 +1,7 @@
 """Layer Details: what dive shows for the selected layer, plus what the archive told us.
 
-dive's lines (reference §5.1) come first — Tags, Id, Size, Digest, Command — so a dive user
-finds them where they expect; the tags are the image's real tags (dive always says
+dive's lines (``runtime/ui/view/layer_details.go``) come first — Tags, Id, Size, Digest, Command —
+so a dive user finds them where they expect; the tags are the image's real tags (dive always says
 ``(unavailable)``), and blob digest, compression and creation time follow when known.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ...export.gofmt import humanize_bytes
+from ...golang.humanize import humanize_bytes
 from ...image import Image
 from .lines_pane import LinesPane
 

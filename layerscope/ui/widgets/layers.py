@@ -1,9 +1,9 @@
 """The Layers pane: one row per layer with dive's compare bar, size and command.
 
-Row format (reference §5.1): a 2-column compare bar, a space, ``%7s  %s`` of the humanized size
-and the command (``FROM <id>`` for layer 0).  The bar is green for the layers stacked below the
-shown tree and magenta for the layers whose changes are marked.  Below 90 columns only the
-index is shown, as dive does.
+Row format (dive's ``runtime/ui/view/layer.go``): a 2-column compare bar, a space, ``%7s  %s`` of
+the humanized size and the command (``FROM <id>`` for layer 0).  The bar is green for the layers
+stacked below the shown tree and magenta for the layers whose changes are marked.  Below 90 columns
+only the index is shown, as dive does.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...export.gofmt import humanize_bytes
+from ...golang.humanize import humanize_bytes
 from ...image import Image
 from ...tree.marks import TreeKey
 from ..format import one_line

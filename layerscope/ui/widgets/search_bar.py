@@ -1,6 +1,6 @@
 """The search line (``/``): find a path in the tree and jump to it, then ``n`` / ``N``.
 
-dive can only filter (its issue #63 asks for search).  Search keeps the tree as it is and moves
+dive can only filter (wagoodman/dive#63 asks for search).  Search keeps the tree as it is and moves
 the cursor, expanding collapsed parents of the match.  The pattern is a regex on the full path;
 all lower-case means case-insensitive ("smart case", as in less and vim).
 """
@@ -11,15 +11,17 @@ import re
 
 from textual.widgets import Input
 
+from ...regex import PathRegex, compile_path_regex
 from ..messages import SearchSubmitted
 
 
-def compile_search(text: str) -> re.Pattern[str] | None:
-    """Smart-case regex; None for empty text; raises ``re.error`` when invalid."""
-    text = text.strip()
+def compile_search(text: str) -> PathRegex | None:
+    """Smart-case RE2 regex (:mod:`layerscope.regex`: no pattern can hang the UI); None for
+    empty text; raises ``re.error`` when invalid."""
+    text = text.strip()  # RE2's max_mem (8 MiB) bounds what a long one can compile to
     if not text:
         return None
-    return re.compile(text, 0 if any(c.isupper() for c in text) else re.IGNORECASE)
+    return compile_path_regex(text, ignore_case=not any(c.isupper() for c in text))
 
 
 class SearchBar(Input):

@@ -1,8 +1,9 @@
 """The status bar: the keys of the focused pane, with active toggles highlighted (dive's help).
 
-dive prints ``▏<key> <label>`` for the global keys then the focused pane's; a toggle that is on
-is magenta, one that is off is in reverse video (reference §5.2).  The sort order is shown as
-part of its label, since layerscope can sort by size.
+dive prints ``▏<key> <label>`` for the global keys then the focused pane's; a toggle that is on is
+magenta, one that is off is in reverse video (dive's ``runtime/ui/view/status.go``,
+``runtime/ui/format/format.go``).  The sort order is shown as part of its label, since layerscope
+can sort by size.
 """
 
 from __future__ import annotations

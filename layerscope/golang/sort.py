@@ -40,7 +40,8 @@ Go 1.19 and Go 1.24.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 __all__ = ["Interface", "ListInterface", "XorShift", "go_sort", "sort"]
 
@@ -219,7 +220,7 @@ def pdqsort(data: Interface, a: int, b: int, limit: int) -> None:
             hint = INCREASING_HINT
 
         # The slice is likely already sorted.
-        if was_balanced and was_partitioned and hint == INCREASING_HINT:
+        if was_balanced and was_partitioned and hint == INCREASING_HINT:  # noqa: SIM102 - Go's shape
             if partial_insertion_sort(data, a, b):
                 return
 
@@ -254,7 +255,10 @@ def partition(data: Interface, a: int, b: int, pivot: int) -> tuple[int, bool]:
     """
     less, swap = data.less, data.swap
     swap(a, pivot)
-    i, j = a + 1, b - 1  # i and j are inclusive of the elements remaining to be partitioned
+    i, j = (
+        a + 1,
+        b - 1,
+    )  # i and j are inclusive of the elements remaining to be partitioned
 
     while i <= j and less(i, a):
         i += 1
@@ -290,7 +294,10 @@ def partition_equal(data: Interface, a: int, b: int, pivot: int) -> int:
     """
     less, swap = data.less, data.swap
     swap(a, pivot)
-    i, j = a + 1, b - 1  # i and j are inclusive of the elements remaining to be partitioned
+    i, j = (
+        a + 1,
+        b - 1,
+    )  # i and j are inclusive of the elements remaining to be partitioned
 
     while True:
         while i <= j and not less(a, i):
@@ -372,7 +379,7 @@ def choose_pivot(data: Interface, a: int, b: int) -> tuple[int, int]:
     shortest_ninther = 50
     max_swaps = 4 * 3
 
-    l = b - a  # noqa: E741 - Go's name
+    l = b - a  # Go's name
 
     # Go passes &swaps down; a one-element list plays the pointer here.
     swaps = [0]
