@@ -50,14 +50,20 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
                    help="cap on the uncompressed bytes of each image read (default 64GiB)")
     p.add_argument("--max-entries", type=_count_arg, default=None, help="cap on the tar entries of each image read (default 10M)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display on stderr while reading")
+    p.add_argument("-i", "--ignore-errors", action="store_true",
+                   help="show a layer that cannot be parsed as empty (with a warning) instead of stopping; "
+                        "also the ignore-errors key of .dive.yaml and DIVE_IGNORE_ERRORS")
 
 
 def read_options(args: argparse.Namespace, **overrides: object) -> ReadOptions:
     """The immutable options of every read of this command (each read has its own budget)."""
     from ..cli import limits_from_args
 
+    from ..config import load_run_settings
+
+    ignore = bool(getattr(args, "ignore_errors", False)) or load_run_settings(None).ignore_errors
     return ReadOptions(platform=args.platform, verify=not args.no_verify, limits=limits_from_args(args),
-                       **overrides)  # type: ignore[arg-type]
+                       ignore_errors=ignore, **overrides)  # type: ignore[arg-type]
 
 
 def load_watched(arg: str, side: str, args: argparse.Namespace,

@@ -24,12 +24,13 @@ from ..analysis.explanation import Explanation, build_explanation, to_json
 from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
 from ..errors import ConfigError
-from ..log import log_read
+from ..escape import terminal as term
+from ..escape import terminal as terminal_text
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
-from ..escape import terminal as term
-from ..report.output import emit, guard_stdout
+from ..log import log_read, skipped_warnings
 from ..progress import read_display
+from ..report.output import emit, guard_stdout
 from ..sources import pick_source, source_for
 from ..sources.archive import ReadState
 from .diff import _Parser, _top, add_read_options, parse, read_options
@@ -165,6 +166,8 @@ def _main(argv: list[str]) -> int:
     with read_display(f"Reading {args.image}", state, quiet=args.quiet):
         image = src.read(opts, state)
     log_read(image, time.perf_counter() - started)
+    for warning in skipped_warnings(image):  # ignore-errors: say which layers were shown empty
+        print(f"layerscope: {terminal_text(warning)}", file=sys.stderr)
     for note in image.notes:
         print(f"note: {term(note)}", file=sys.stderr)
     ex = build_explanation(image, ignore)

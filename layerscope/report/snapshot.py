@@ -12,13 +12,15 @@ Two views of the image are used on purpose:
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from ..analysis.dive_efficiency import dive_efficiency
 from ..analysis.pathids import ROOT, PathIds
 from ..errors import LayerscopeError
-from ..log import log_read
+from ..escape import terminal as terminal_text
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
+from ..log import log_read, skipped_warnings
 from ..sources import open_source
 from ..sources.archive import ReadOptions, ReadState, split_archive_arg
 from .model import LayerSummary, Snapshot, load_baseline
@@ -174,6 +176,8 @@ def load_side_with_image(arg: str, side: str, source_flag: str | None, opts: Rea
         started = time.perf_counter()
         image = src.read(opts, state)
         log_read(image, time.perf_counter() - started)
+        for warning in skipped_warnings(image):  # ignore-errors: say which layers were shown empty
+            print(f"layerscope: {terminal_text(warning)}", file=sys.stderr)
     except LayerscopeError as e:
         raise LayerscopeError(f"{side}: {e}") from None
     return snapshot_image(image), image

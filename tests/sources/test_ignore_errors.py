@@ -115,3 +115,15 @@ def test_what_stays_fatal_with_it(make, extra, match, tmp_path, capsys):
     assert main(["-i", "--ci", *extra, archive]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("layerscope: ") and match in err[0]
+
+
+@pytest.mark.parametrize("command", ["report", "explain", "diff"])
+def test_sub_commands_take_it_too(command, tmp_path, capsys):
+    """``diff`` / ``report`` / ``explain`` stop on a bad layer, or with ``-i`` show it empty and say so."""
+    img = write(tmp_path, SKIPPABLE["not-a-tar"])
+    argv = [command, img] + ([img] if command == "diff" else [])
+    assert main(argv) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert main([*argv, "-i"]) == 0
+    err = capsys.readouterr().err
+    assert "layer 1 skipped (ignore-errors)" in err
