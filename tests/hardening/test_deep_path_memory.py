@@ -10,12 +10,13 @@ child and reads ``getrusage(RUSAGE_CHILDREN)``, so pytest's own memory is not co
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .rss import measured
 
 from . import tarbuild as tb
 
@@ -27,13 +28,6 @@ CI_RSS_LIMIT_MB = 120
 # path: 1.1 GB (16-long) / 390 MB (64-short) before, ~55 / ~120 MB after
 UI_RSS_LIMIT_MB = 250
 DEPTH = 2040  # components under the top directory: below max_path_depth (2048)
-
-_MEASURE = """
-import resource, subprocess, sys, json
-p = subprocess.run(sys.argv[1:], capture_output=True, timeout=300)
-print(json.dumps({"rc": p.returncode, "stderr": p.stderr.decode("utf-8", "replace"),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
 
 
 def _deep_image(paths: int, component: str) -> bytes:
@@ -47,12 +41,7 @@ def _deep_image(paths: int, component: str) -> bytes:
 
 
 def _measured(cwd: Path, *args: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["HOME"] = str(cwd)
-    out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "layerscope", *args],
-                         cwd=cwd, capture_output=True, text=True, env=env, timeout=360)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return measured(cwd, *args, timeout=300)
 
 
 COMMANDS = {

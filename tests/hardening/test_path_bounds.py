@@ -7,33 +7,19 @@ The peak RSS is measured in a child Python process that runs the CLI as *its* ch
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .rss import measured
 
 from .corpus import CASES
 
 RSS_LIMIT_MB = 500  # generous: the read stops at the first deep member (about 30 MB here)
 
-_MEASURE = """
-import resource, subprocess, sys, json
-p = subprocess.run(sys.argv[1:], capture_output=True, timeout=120)
-print(json.dumps({"rc": p.returncode, "stderr": p.stderr.decode("utf-8", "replace"),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
-
 
 def _measured(cwd: Path, *args: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["HOME"] = str(cwd)
-    out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "layerscope", *args],
-                         cwd=cwd, capture_output=True, text=True, env=env, timeout=180)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return measured(cwd, *args, timeout=120)
 
 
 COMMANDS = {
