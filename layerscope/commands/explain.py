@@ -25,7 +25,6 @@ from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
 from ..errors import ConfigError
 from ..escape import terminal as term
-from ..escape import terminal as terminal_text
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
 from ..log import log_read, skipped_warnings
@@ -167,7 +166,7 @@ def _main(argv: list[str]) -> int:
         image = src.read(opts, state)
     log_read(image, time.perf_counter() - started)
     for warning in skipped_warnings(image):  # ignore-errors: say which layers were shown empty
-        print(f"layerscope: {terminal_text(warning)}", file=sys.stderr)
+        print(f"layerscope: {term(warning)}", file=sys.stderr)
     for note in image.notes:
         print(f"note: {term(note)}", file=sys.stderr)
     ex = build_explanation(image, ignore)

@@ -18,7 +18,7 @@ import time
 from ..analysis.dive_efficiency import dive_efficiency
 from ..analysis.pathids import ROOT, PathIds
 from ..errors import LayerscopeError
-from ..escape import terminal as terminal_text
+from ..escape import terminal as term
 from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
 from ..log import log_read, skipped_warnings
 from ..sources import open_source
@@ -177,7 +177,7 @@ def load_side_with_image(arg: str, side: str, source_flag: str | None, opts: Rea
         image = src.read(opts, state)
         log_read(image, time.perf_counter() - started)
         for warning in skipped_warnings(image):  # ignore-errors: say which layers were shown empty
-            print(f"layerscope: {terminal_text(warning)}", file=sys.stderr)
+            print(f"layerscope: {term(warning)}", file=sys.stderr)
     except LayerscopeError as e:
         raise LayerscopeError(f"{side}: {e}") from None
     return snapshot_image(image), image

@@ -14,28 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..archive.decompress import Budget, Limits, open_decompressed
-from ..archive.tarstream import ChunkStream, go_clean, iter_headers, read_data
+from ..archive.layer_reader import resolve_member_name
+from ..archive.tarstream import ChunkStream, iter_headers, read_data
 from ..errors import ArchiveError, LayerscopeError
 from ..image import TYPE_REG, Layer
-from .archive import ReadOptions
-from .base import Chunks, LayerSource, Source
-from .kinds import (
-    ArchiveFile,
-    DockerEngineImage,
-    LayoutDir,
-    PodmanImage,
-    RegistryImage,
-    source_for,
-)
+from .base import Chunks, LayerSource
 
-__all__ = ["ArchiveFile", "Chunks", "DockerEngineImage", "LayerSource", "LayoutDir", "PodmanImage",
-           "RegistryImage", "Source", "entry_path", "layer_source", "open_layer_stream", "open_member"]
-
-
-def layer_source(source: str, arg: str, opts: ReadOptions | None = None) -> Source:
-    """The source of an image loaded by :func:`layerscope.sources.load_image` (``source`` as
-    :func:`layerscope.sources.pick_source` names it): every source can reopen its layers."""
-    return source_for(source, arg, opts)
+__all__ = ["Chunks", "LayerSource", "open_layer_stream", "open_member"]
 
 
 @contextmanager
@@ -45,11 +30,6 @@ def open_layer_stream(src: LayerSource, layer: Layer, limits: Limits | None = No
     with src.open_blob(layer) as raw:
         _kind, inner, _counted = open_decompressed(raw, Budget(limits or Limits()), label)
         yield inner
-
-
-def entry_path(name: str) -> str:
-    """A member name as the analysis records it (cleaned, no leading ``/``)."""
-    return go_clean(name).lstrip("/") or "."
 
 
 @contextmanager
@@ -63,7 +43,8 @@ def open_member(src: LayerSource, layer: Layer, path: str, occurrence: int = 0,
         seen = 0
         try:
             for h in iter_headers(stream):
-                if entry_path(h.name) == path and h.typeflag == TYPE_REG:
+                # the name as the analysis recorded it: the reader's own rule, not a copy of it
+                if h.typeflag == TYPE_REG and resolve_member_name(h.name, label)[0] == path:
                     if seen == occurrence:
                         yield stream, h.data_size
                         return

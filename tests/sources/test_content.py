@@ -16,7 +16,8 @@ import pytest
 from layerscope.errors import LayerscopeError
 from layerscope.sources import load_image
 from layerscope.sources.archive import ReadOptions
-from layerscope.sources.content import ArchiveFile, LayoutDir, RegistryImage, layer_source
+from layerscope.sources.kinds import ArchiveFile, LayoutDir, RegistryImage
+from layerscope.sources.kinds import source_for as layer_source
 from layerscope.ui.content import extract, read_content
 
 # (path, layer index) of regular files of the demo image, one per interesting case: a small
