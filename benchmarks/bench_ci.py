@@ -47,8 +47,10 @@ def main() -> int:
         return 2
     t0 = time.perf_counter()
     paths = images.write_all(args.out, args.scale)
-    print(f"images ready in {time.perf_counter() - t0:.1f}s: " + ", ".join(
-        f"{k}={os.path.getsize(v) / 1e6:.0f}MB" for k, v in paths.items()))
+    print(
+        f"images ready in {time.perf_counter() - t0:.1f}s: "
+        + ", ".join(f"{k}={os.path.getsize(v) / 1e6:.0f}MB" for k, v in paths.items())
+    )
     ours_cmd = [sys.executable, "-m", "layerscope", "--ci"]
     cases = [
         ("big (legacy save)", paths["big-save"], paths["big-save"]),
@@ -65,8 +67,10 @@ def main() -> int:
         ot = statistics.median(r[0] for r in o_runs)
         dm = statistics.median(r[1] for r in d_runs)
         om = statistics.median(r[1] for r in o_runs)
-        print(f"{label:26} {dt:8.2f} {ot:8.2f} {ot / dt:6.2f} {dm:9.1f} {om:9.1f} {om / dm:6.2f}  "
-              f"{d_runs[0][2]}/{o_runs[0][2]}")
+        print(
+            f"{label:26} {dt:8.2f} {ot:8.2f} {ot / dt:6.2f} {dm:9.1f} {om:9.1f} {om / dm:6.2f}  "
+            f"{d_runs[0][2]}/{o_runs[0][2]}"
+        )
     return 0
 
 

@@ -62,6 +62,7 @@ def main() -> int:
     if args.child:
         return child_ci_hash(args.child[1])
     import images
+
     from fixtures.imagegen import write_docker_save
 
     os.makedirs(args.out, exist_ok=True)
@@ -85,8 +86,10 @@ def main() -> int:
     for _ in range(args.runs):
         for m, cmd in modes.items():
             results[m].append(measure(cmd, args.out))
-    med = {m: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs), rs[0][2])
-           for m, rs in results.items()}
+    med = {
+        m: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs), rs[0][2])
+        for m, rs in results.items()
+    }
     print(f"{'mode':10} {'wall s':>8} {'MiB':>8}  rc")
     for m, (t, mem, rc) in med.items():
         print(f"{m:10} {t:8.2f} {mem:8.1f}  {rc}")

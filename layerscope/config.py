@@ -40,27 +40,65 @@ _ENV_PREFIXES = ("DIVE_", "LAYERSCOPE_")
 
 # dive's ``keybinding.*`` names (``cmd/root.go``), plus layerscope's additions at the end.
 ACTION_NAMES = (
-    "quit", "toggle-view", "filter-files", "close-filter-files", "up", "down", "left", "right",
-    "page-up", "page-down", "compare-layer", "compare-all", "toggle-collapse-dir",
-    "toggle-collapse-all-dir", "toggle-sort-order", "extract-file", "toggle-added-files",
-    "toggle-removed-files", "toggle-modified-files", "toggle-unmodified-files",
-    "toggle-filetree-attributes", "toggle-wrap-tree",
-    "search", "search-next", "search-prev", "view-file", "insights",
+    "quit",
+    "toggle-view",
+    "filter-files",
+    "close-filter-files",
+    "up",
+    "down",
+    "left",
+    "right",
+    "page-up",
+    "page-down",
+    "compare-layer",
+    "compare-all",
+    "toggle-collapse-dir",
+    "toggle-collapse-all-dir",
+    "toggle-sort-order",
+    "extract-file",
+    "toggle-added-files",
+    "toggle-removed-files",
+    "toggle-modified-files",
+    "toggle-unmodified-files",
+    "toggle-filetree-attributes",
+    "toggle-wrap-tree",
+    "search",
+    "search-next",
+    "search-prev",
+    "view-file",
+    "insights",
 )
 LEGACY_NAMES = {"toggle-unchanged-files": "toggle-unmodified-files"}
 
 # dive (gocui) key names → Textual key names.  ctrl+slash arrives as ctrl+underscore (0x1f).
 _NAMED_KEYS = {
-    "esc": ["escape"], "escape": ["escape"], "enter": ["enter"], "tab": ["tab"],
-    "backtab": ["shift+tab"], "space": ["space"], "backspace": ["backspace"],
-    "delete": ["delete"], "insert": ["insert"], "home": ["home"], "end": ["end"],
-    "pgup": ["pageup"], "pgdn": ["pagedown"], "pageup": ["pageup"], "pagedown": ["pagedown"],
-    "up": ["up"], "down": ["down"], "left": ["left"], "right": ["right"],
+    "esc": ["escape"],
+    "escape": ["escape"],
+    "enter": ["enter"],
+    "tab": ["tab"],
+    "backtab": ["shift+tab"],
+    "space": ["space"],
+    "backspace": ["backspace"],
+    "delete": ["delete"],
+    "insert": ["insert"],
+    "home": ["home"],
+    "end": ["end"],
+    "pgup": ["pageup"],
+    "pgdn": ["pagedown"],
+    "pageup": ["pageup"],
+    "pagedown": ["pagedown"],
+    "up": ["up"],
+    "down": ["down"],
+    "left": ["left"],
+    "right": ["right"],
     **{f"f{i}": [f"f{i}"] for i in range(1, 13)},
 }
 _CTRL_SPECIAL = {
-    "slash": ["ctrl+slash", "ctrl+underscore"], "/": ["ctrl+slash", "ctrl+underscore"],
-    "space": ["ctrl+space"], "backslash": ["ctrl+backslash"], "underscore": ["ctrl+underscore"],
+    "slash": ["ctrl+slash", "ctrl+underscore"],
+    "/": ["ctrl+slash", "ctrl+underscore"],
+    "space": ["ctrl+space"],
+    "backslash": ["ctrl+backslash"],
+    "underscore": ["ctrl+underscore"],
     "m": ["ctrl+m", "enter"],
 }
 
@@ -81,7 +119,7 @@ def parse_key(token: str) -> list[str]:
         return list(_NAMED_KEYS[low])
     for mod in ("ctrl+", "alt+", "shift+"):
         if low.startswith(mod):
-            rest = t[len(mod):]
+            rest = t[len(mod) :]
             rest_low = rest.lower()
             if mod == "ctrl+" and rest_low in _CTRL_SPECIAL:
                 return list(_CTRL_SPECIAL[rest_low])
@@ -118,8 +156,7 @@ class UISettings:
     keybindings: dict[str, str] = field(default_factory=dict)  # action -> dive key string
 
 
-def find_config(explicit: str | None, env: Mapping[str, str] | None = None,
-                home: str | None = None) -> str | None:
+def find_config(explicit: str | None, env: Mapping[str, str] | None = None, home: str | None = None) -> str | None:
     """The config file to use, in dive's order (a layerscope name before the dive one)."""
     env = os.environ if env is None else env
     if explicit:
@@ -226,15 +263,27 @@ def _pane_width(value: Any) -> float:
     return w
 
 
-def load_settings(explicit: str | None = None, *, sort_flag: str | None = None,
-                  env: Mapping[str, str] | None = None, home: str | None = None) -> UISettings:
+def load_settings(
+    explicit: str | None = None,
+    *,
+    sort_flag: str | None = None,
+    env: Mapping[str, str] | None = None,
+    home: str | None = None,
+) -> UISettings:
     """Find, read and validate the UI settings; raise ConfigError naming a bad key."""
     env = os.environ if env is None else env
     path = find_config(explicit, env, home)
     values = _read_yaml(path) if path else {}
     key_names = [f"keybinding.{n}" for n in ACTION_NAMES + tuple(LEGACY_NAMES)]
-    known = ["diff.hide", "filetree.collapse-dir", "filetree.pane-width", "filetree.show-attributes",
-             "filetree.sort", "layer.show-aggregated-changes", *key_names]
+    known = [
+        "diff.hide",
+        "filetree.collapse-dir",
+        "filetree.pane-width",
+        "filetree.show-attributes",
+        "filetree.sort",
+        "layer.show-aggregated-changes",
+        *key_names,
+    ]
     values.update(_env_values(env, known))
     s = UISettings(path=path)
     if "diff.hide" in values:
@@ -261,7 +310,7 @@ def load_settings(explicit: str | None = None, *, sort_flag: str | None = None,
         name = key.split(".", 1)[1]
         name = LEGACY_NAMES.get(name, name)
         if not isinstance(raw, (str, int)) or not str(raw).strip():
-            raise ConfigError(f"invalid value for {key}: {raw!r} (want keys such as \"ctrl+x,y\")")
+            raise ConfigError(f'invalid value for {key}: {raw!r} (want keys such as "ctrl+x,y")')
         try:
             parse_key_list(str(raw))
         except ValueError as e:
@@ -302,8 +351,9 @@ def _dive_env_values(env: Mapping[str, str], keys: tuple[str, ...]) -> dict[str,
     return out
 
 
-def load_run_settings(explicit: str | None = None, *, env: Mapping[str, str] | None = None,
-                      home: str | None = None) -> RunSettings:
+def load_run_settings(
+    explicit: str | None = None, *, env: Mapping[str, str] | None = None, home: str | None = None
+) -> RunSettings:
     """``ignore-errors`` and ``log.*`` from the config file dive would use and the environment."""
     from .log import DEFAULT_PATH, parse_level
 
@@ -317,5 +367,8 @@ def load_run_settings(explicit: str | None = None, *, env: Mapping[str, str] | N
     if not isinstance(log_path, str) or not log_path.strip():
         raise ConfigError(f"invalid value for log.path: {log_path!r} (want a file path)")
     level = parse_level("log.level", values["log.level"]) if "log.level" in values else "info"
-    return RunSettings(path=path, ignore_errors=ignore,
-                       log=_log_settings(enabled=enabled, path=os.path.expanduser(log_path), level=level))
+    return RunSettings(
+        path=path,
+        ignore_errors=ignore,
+        log=_log_settings(enabled=enabled, path=os.path.expanduser(log_path), level=level),
+    )

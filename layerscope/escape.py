@@ -68,8 +68,9 @@ def terminal(s: str, *, keep_bytes: bool = False) -> str:
 # else cannot appear even as a character reference, so it is shown as visible text.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_XML_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
 
 
 def _xml_visible(m: re.Match[str]) -> str:

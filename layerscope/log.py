@@ -31,9 +31,14 @@ DEFAULT_PATH = "./dive.log"
 DEFAULT_LEVEL = "info"
 # logrus level names (what dive accepts, case-insensitively) → logging levels
 LEVELS = {
-    "panic": logging.CRITICAL, "fatal": logging.CRITICAL, "error": logging.ERROR,
-    "warn": logging.WARNING, "warning": logging.WARNING, "info": logging.INFO,
-    "debug": logging.DEBUG, "trace": logging.DEBUG,
+    "panic": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+    "trace": logging.DEBUG,
 }
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"
 
@@ -109,12 +114,26 @@ def log_read(image: Image, seconds: float) -> None:
     warning per layer skipped under ignore-errors."""
     logger = logging.getLogger(f"{ROOT}.read")
     entries = sum(len(layer.entries) for layer in image.layers)
-    logger.info("read %s image %r (%s, %s): %d layers, %d entries, %d bytes in %.3fs",
-                image.source, image.name, image.layout or "?", image.platform or "?",
-                len(image.layers), entries, image.accurate_size, seconds)
+    logger.info(
+        "read %s image %r (%s, %s): %d layers, %d entries, %d bytes in %.3fs",
+        image.source,
+        image.name,
+        image.layout or "?",
+        image.platform or "?",
+        len(image.layers),
+        entries,
+        image.accurate_size,
+        seconds,
+    )
     for layer in image.layers:
-        logger.debug("layer %d %s: %d entries, %d bytes, %s", layer.index, layer.member,
-                     len(layer.entries), layer.size, layer.compression)
+        logger.debug(
+            "layer %d %s: %d entries, %d bytes, %s",
+            layer.index,
+            layer.member,
+            len(layer.entries),
+            layer.size,
+            layer.compression,
+        )
     for note in image.notes:
         logger.info("note: %s", note)
     for layer in image.skipped_layers:
@@ -123,5 +142,4 @@ def log_read(image: Image, seconds: float) -> None:
 
 def skipped_warnings(image: Image) -> list[str]:
     """The one-line warnings for layers skipped under ignore-errors (stderr in CI / --json)."""
-    return [f"warning: layer {layer.index} skipped (ignore-errors): {layer.skipped}"
-            for layer in image.skipped_layers]
+    return [f"warning: layer {layer.index} skipped (ignore-errors): {layer.skipped}" for layer in image.skipped_layers]

@@ -66,8 +66,15 @@ class LoadProgress:
 
     def sample(self) -> Sample:
         read, budget = self.state.progress, self.state.budget
-        return Sample(self.stage, budget.used_entries, budget.used_bytes, read.bytes_read or None,
-                      read.bytes_total, time.monotonic() - self.start, read.layers_read)
+        return Sample(
+            self.stage,
+            budget.used_entries,
+            budget.used_bytes,
+            read.bytes_read or None,
+            read.bytes_total,
+            time.monotonic() - self.start,
+            read.layers_read,
+        )
 
 
 def display_wanted(stream: TextIO, quiet: bool) -> bool:
@@ -81,12 +88,24 @@ def display_wanted(stream: TextIO, quiet: bool) -> bool:
 
 
 def _columns() -> tuple:
-    from rich.progress import (BarColumn, DownloadColumn, SpinnerColumn, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
-    return (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-            TransferSpeedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[layers]} layers · {task.fields[entries]:,} entries"))
+    return (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[layers]} layers · {task.fields[entries]:,} entries"),
+    )
 
 
 def _poll(load: LoadProgress, bar, task, stop: threading.Event) -> None:  # noqa: ANN001 - rich types
@@ -100,8 +119,9 @@ def _poll(load: LoadProgress, bar, task, stop: threading.Event) -> None:  # noqa
 
 
 @contextmanager
-def read_display(label: str, state: ReadState, *, quiet: bool = False,
-                 stream: TextIO | None = None) -> Iterator[LoadProgress]:
+def read_display(
+    label: str, state: ReadState, *, quiet: bool = False, stream: TextIO | None = None
+) -> Iterator[LoadProgress]:
     """Show the read of ``state`` on ``stream`` (stderr) while the body runs, when wanted."""
     stream = sys.stderr if stream is None else stream
     load = LoadProgress(state)
@@ -113,8 +133,9 @@ def read_display(label: str, state: ReadState, *, quiet: bool = False,
     from rich.progress import Progress
 
     console = Console(file=stream, stderr=stream is sys.stderr, highlight=False)
-    bar = Progress(*_columns(), console=console, transient=True, auto_refresh=False,
-                   redirect_stdout=False, redirect_stderr=False)
+    bar = Progress(
+        *_columns(), console=console, transient=True, auto_refresh=False, redirect_stdout=False, redirect_stderr=False
+    )
     task = bar.add_task(escape(label), total=None, layers=0, entries=0)
     stop = threading.Event()
     poller = threading.Thread(target=_poll, args=(load, bar, task, stop), name="layerscope-progress", daemon=True)

@@ -143,7 +143,7 @@ def _runs(rx, buf: bytes, n: int) -> bytearray:  # noqa: ANN001
         start, end = m.start(), m.end()
         line += buf.count(b"\n", pos, start)
         count = buf.count(b"\n", start, end)
-        hit[line:line + count] = b"\x01" * count
+        hit[line : line + count] = b"\x01" * count
         line += count
         pos = end
     return hit

@@ -96,14 +96,20 @@ def bounded_loader(base: type) -> type:
         def _compose_alias(self, parent: Any, index: Any) -> Any:
             event = self.peek_event()
             if event.anchor in self._open_anchors:
-                raise ComposerError(None, None, f"alias *{event.anchor} refers to a node that contains it",
-                                    event.start_mark)
+                raise ComposerError(
+                    None, None, f"alias *{event.anchor} refers to a node that contains it", event.start_mark
+                )
             node = self.anchors.get(event.anchor)
             if node is not None:
                 self._alias_nodes += _node_size(node, self._sizes)
                 if self._alias_nodes > MAX_ALIAS_NODES:
-                    raise ComposerError(None, None, "document contains excessive aliasing (more than "
-                                        f"{MAX_ALIAS_NODES} nodes after expanding aliases)", event.start_mark)
+                    raise ComposerError(
+                        None,
+                        None,
+                        "document contains excessive aliasing (more than "
+                        f"{MAX_ALIAS_NODES} nodes after expanding aliases)",
+                        event.start_mark,
+                    )
             return super().compose_node(parent, index)
 
         def construct_yaml_int(self, node: Any) -> Any:

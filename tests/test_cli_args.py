@@ -47,8 +47,9 @@ def test_usage_error_is_one_line_exit_2(argv, command, fragment, capsys, tmp_pat
 
 def test_console_entry_point_prints_one_line():
     """The installed entry point, not only main(): no usage block reaches stderr."""
-    r = subprocess.run([sys.executable, "-m", "layerscope", "--max-bytes", "x", "img.tar"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "layerscope", "--max-bytes", "x", "img.tar"], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "usage:" not in r.stderr
 
 

@@ -67,7 +67,9 @@ def test_missing_explicit_config_is_an_error(tmp_path, home):
 
 
 def test_all_keys(tmp_path, home):
-    cfg = write(tmp_path / "c.yaml", """
+    cfg = write(
+        tmp_path / "c.yaml",
+        """
 diff:
   hide: [added, Removed]
 filetree:
@@ -82,7 +84,8 @@ keybinding:
   toggle-unchanged-files: ctrl+x,x
 unknown-key: 1
 log: {enabled: true, path: ./x.log}
-""")
+""",
+    )
     s = load_settings(cfg, env={}, home=str(home))
     assert s.path == cfg and s.hide == {"added", "removed"} and s.collapse_dir is True
     assert s.pane_width == 0.7 and s.show_attributes is False and s.aggregated is True and s.sort == "size"
@@ -91,8 +94,12 @@ log: {enabled: true, path: ./x.log}
 
 def test_env_overrides_file_and_flag_overrides_all(tmp_path, home):
     cfg = write(tmp_path / "c.yaml", "filetree: {show-attributes: true, sort: size}\n")
-    env = {"DIVE_FILETREE_SHOW_ATTRIBUTES": "false", "DIVE_DIFF_HIDE": "unmodified,modified",
-           "DIVE_LAYER_SHOW_AGGREGATED_CHANGES": "1", "DIVE_KEYBINDING_QUIT": "ctrl+q"}
+    env = {
+        "DIVE_FILETREE_SHOW_ATTRIBUTES": "false",
+        "DIVE_DIFF_HIDE": "unmodified,modified",
+        "DIVE_LAYER_SHOW_AGGREGATED_CHANGES": "1",
+        "DIVE_KEYBINDING_QUIT": "ctrl+q",
+    }
     s = load_settings(cfg, env=env, home=str(home), sort_flag="name")
     assert s.show_attributes is False and s.hide == {"unmodified", "modified"} and s.aggregated is True
     assert s.sort == "name" and s.keybindings["quit"] == "ctrl+q"
@@ -100,17 +107,20 @@ def test_env_overrides_file_and_flag_overrides_all(tmp_path, home):
     assert s2.sort == "name"
 
 
-@pytest.mark.parametrize("text,key", [
-    ("diff: {hide: [added, sideways]}", "diff.hide"),
-    ("filetree: {collapse-dir: maybe}", "filetree.collapse-dir"),
-    ("filetree: {pane-width: 1.5}", "filetree.pane-width"),
-    ("filetree: {pane-width: wide}", "filetree.pane-width"),
-    ("filetree: {show-attributes: 2}", "filetree.show-attributes"),
-    ("filetree: {sort: random}", "filetree.sort"),
-    ("layer: {show-aggregated-changes: yes please}", "layer.show-aggregated-changes"),
-    ("keybinding: {quit: 'hyper+q'}", "keybinding.quit"),
-    ("keybinding: {quit: ''}", "keybinding.quit"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("diff: {hide: [added, sideways]}", "diff.hide"),
+        ("filetree: {collapse-dir: maybe}", "filetree.collapse-dir"),
+        ("filetree: {pane-width: 1.5}", "filetree.pane-width"),
+        ("filetree: {pane-width: wide}", "filetree.pane-width"),
+        ("filetree: {show-attributes: 2}", "filetree.show-attributes"),
+        ("filetree: {sort: random}", "filetree.sort"),
+        ("layer: {show-aggregated-changes: yes please}", "layer.show-aggregated-changes"),
+        ("keybinding: {quit: 'hyper+q'}", "keybinding.quit"),
+        ("keybinding: {quit: ''}", "keybinding.quit"),
+    ],
+)
 def test_bad_values_name_the_key(tmp_path, home, text, key):
     cfg = write(tmp_path / "c.yaml", text)
     with pytest.raises(ConfigError) as e:
@@ -165,11 +175,15 @@ def _mapping_bomb(levels: int = 6, width: int = 9) -> str:
     return "\n".join(lines) + "\nfiletree: {sort: size}\n"
 
 
-@pytest.mark.parametrize("text, needle", [
-    (_mapping_bomb(), "line 4: document contains excessive aliasing"),
-    ("filetree: " + "[" * 100_000 + "\n", "line 1: nested deeper than 64 levels"),
-    ("filetree: {sort: size}\n" + "# padding\n" * 200_000, "larger than 1024 KiB"),
-], ids=["alias-bomb", "deep", "big"])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        (_mapping_bomb(), "line 4: document contains excessive aliasing"),
+        ("filetree: " + "[" * 100_000 + "\n", "line 1: nested deeper than 64 levels"),
+        ("filetree: {sort: size}\n" + "# padding\n" * 200_000, "larger than 1024 KiB"),
+    ],
+    ids=["alias-bomb", "deep", "big"],
+)
 def test_hostile_yaml_is_one_located_line(tmp_path, home, text, needle):
     cfg = write(tmp_path / "c.yaml", text)
     with pytest.raises(ConfigError) as e:

@@ -77,7 +77,7 @@ def test_md_code_cannot_be_broken_out_of(text):
     span = escape.md_code(text)
     assert "\n" not in span
     fence = re.match("`+", span).group()
-    inner = span[len(fence):-len(fence)]
+    inner = span[len(fence) : -len(fence)]
     assert fence not in inner  # no run inside as long as the fence
     assert _code_span_content(span).replace("\\|", "|") == " ".join(text.split())
     assert re.search(r"(?<!\\)\|", span) is None  # every pipe escaped: the table cell holds

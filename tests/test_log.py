@@ -83,7 +83,9 @@ def test_unopenable_path_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DIVE_LOG_PATH", str(tmp_path / "no" / "such" / "dir.log"))
     assert main(["--ci", DEMO]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"layerscope: cannot open log file {tmp_path / 'no' / 'such' / 'dir.log'}: No such file or directory"]
+    assert err == [
+        f"layerscope: cannot open log file {tmp_path / 'no' / 'such' / 'dir.log'}: No such file or directory"
+    ]
 
 
 def test_internal_error_traceback_goes_to_the_log(tmp_path, monkeypatch, capsys):
@@ -118,13 +120,23 @@ def test_dive_writes_its_log_at_the_same_default_path(tmp_path):
         pytest.skip("dive is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIVE_")}
     env.update({"HOME": str(tmp_path / "home"), "DIVE_LOG.ENABLED": "true"})
-    subprocess.run([dive, "--source", "docker-archive", DEMO, "--json", str(tmp_path / "d.json")],
-                   cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    subprocess.run(
+        [dive, "--source", "docker-archive", DEMO, "--json", str(tmp_path / "d.json")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     assert (tmp_path / "dive.log").exists()
     os.unlink(tmp_path / "dive.log")
     env = {**{k: v for k, v in env.items() if k != "DIVE_LOG.ENABLED"}, "DIVE_LOG_ENABLED": "true"}
-    subprocess.run([dive, "--source", "docker-archive", DEMO, "--json", str(tmp_path / "d.json")],
-                   cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    subprocess.run(
+        [dive, "--source", "docker-archive", DEMO, "--json", str(tmp_path / "d.json")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     assert not (tmp_path / "dive.log").exists()  # dive ignores this spelling; layerscope accepts both
 
 

@@ -12,13 +12,49 @@ import pytest
 from layerscope import regex
 from layerscope.regex import PatternError, compile_path_regex
 
-PATHS = ["", "/a", "/a/b", "/xa-b", "/acb", "/qq", "/etc/conf", "/x", "/etc/conf1", "/we\nird",
-         "/raw\udcff", "/é/ü", "/raw\udcff\nnl", "/usr/lib/libz.so.1", "/A/B"]
+PATHS = [
+    "",
+    "/a",
+    "/a/b",
+    "/xa-b",
+    "/acb",
+    "/qq",
+    "/etc/conf",
+    "/x",
+    "/etc/conf1",
+    "/we\nird",
+    "/raw\udcff",
+    "/é/ü",
+    "/raw\udcff\nnl",
+    "/usr/lib/libz.so.1",
+    "/A/B",
+]
 
 # patterns on which Python's re and Go's RE2 agree: re is the oracle for their meaning
-SAME_IN_RE = [r"a[^x]b", r"conf[^/]", "a", "^/x", "b$", "^/q+$", ".", "^$", r"[^/]*\.", "x|a",
-              r"^/etc/[^/]*$", r"\bx", r"so\.\d$", "é", "(?i)a/b", r"\n", "^/.$", r"[^a]", r"\Ax", r"b\z",
-              "(?s)e.i", "(?m)^ird"]
+SAME_IN_RE = [
+    r"a[^x]b",
+    r"conf[^/]",
+    "a",
+    "^/x",
+    "b$",
+    "^/q+$",
+    ".",
+    "^$",
+    r"[^/]*\.",
+    "x|a",
+    r"^/etc/[^/]*$",
+    r"\bx",
+    r"so\.\d$",
+    "é",
+    "(?i)a/b",
+    r"\n",
+    "^/.$",
+    r"[^a]",
+    r"\Ax",
+    r"b\z",
+    "(?s)e.i",
+    "(?m)^ird",
+]
 # patterns that go through the path-at-a-time path (whole-text anchors, flags, quoting)
 PER_PATH = [r"\Ax", r"b\z", r"(?-m)^/a", r"\Qa)\E", r"\C"]
 

@@ -129,8 +129,7 @@ def _hidden(ids: PathIds, subtree: dict[int, tuple[int, int]], parent: str) -> t
 
 
 def _same_content(a: Entry, b: Entry) -> bool:
-    return (b.typeflag == a.typeflag and b.size == a.size and b.hash == a.hash
-            and (a.hash != 0 or a.size == 0))
+    return b.typeflag == a.typeflag and b.size == a.size and b.hash == a.hash and (a.hash != 0 or a.size == 0)
 
 
 def _link_target(e: Entry) -> str:
@@ -244,12 +243,12 @@ def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own:
                 subtree[ids.add(path[:cut]) if cut >= 0 else ROOT] = (i, _OPAQUE)
             continue
         if leaf.startswith(WHITEOUT_PREFIX):
-            target = (path[: cut + 1] if cut >= 0 else "") + leaf[len(WHITEOUT_PREFIX):]
+            target = (path[: cut + 1] if cut >= 0 else "") + leaf[len(WHITEOUT_PREFIX) :]
             if target:
                 node = ids.add(target)
                 own[node] = (i, _WHITEOUT, None)
                 subtree[node] = (i, _WHITEOUT)
-    for e, node in zip(entries, nodes):
+    for e, node in zip(entries, nodes, strict=False):
         path = e.path
         cut = path.rfind("/")
         leaf = path[cut + 1 :]

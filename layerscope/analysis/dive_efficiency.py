@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..golang.sort import go_sort
 from ..image import Image, Layer
 from ..tree.build import build_layer_tree
 from ..tree.node import Node, get_node, sorted_names, subtree_info_size
 from ..tree.stack import stack_dive
-from ..golang.sort import go_sort
 
 
 @dataclass(slots=True)

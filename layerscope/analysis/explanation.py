@@ -47,8 +47,17 @@ def build_explanation(image: Image, ignore: PathGlobs | None = None) -> Explanat
     ignore = ignore or PathGlobs()
     acc = accurate_waste(image, ignore)
     ins = explain_waste(image, acc)
-    layers = [LayerFacts(lw.index, command_of(image, lw.index), lw.size, layer_compressed(image.layers[lw.index]),
-                         lw.dead_bytes, lw.killed_bytes) for lw in acc.layers]
+    layers = [
+        LayerFacts(
+            lw.index,
+            command_of(image, lw.index),
+            lw.size,
+            layer_compressed(image.layers[lw.index]),
+            lw.dead_bytes,
+            lw.killed_bytes,
+        )
+        for lw in acc.layers
+    ]
     return Explanation(image, dive_efficiency(image), acc, ins, image_compressed(image), layers, list(ignore.patterns))
 
 
@@ -71,21 +80,54 @@ def to_json(ex: Explanation, top: int = 0) -> dict:
         "final_files": ex.final_files,
         "content_hashes": ins.hashed,
         "ignore": ex.ignore,
-        "dive": {"wasted_bytes": ex.dive.wasted_bytes, "efficiency": _num(ex.dive.efficiency),
-                 "user_wasted_percent": _num(ex.dive.user_wasted_percent)},
-        "accurate": {"wasted_bytes": ex.accurate.wasted_bytes, "efficiency": ex.accurate.efficiency,
-                     "ignored_bytes": ex.accurate.ignored_bytes, "removable_bytes": ins.removable_bytes},
-        "kinds": [{"kind": k, "title": KIND_TITLES[k], "bytes": ins.totals[k][0], "files": ins.totals[k][1],
-                   "dead": k in DEAD_KINDS, "hint": k == UNNEEDED} for k in KINDS],
-        "groups": [{
-            "kind": g.kind, "rule": g.rule, "bytes": g.bytes, "files": g.files,
-            "layer": g.layer, "layer_command": command_of(ex.image, g.layer),
-            "dead_in_layer": g.killer,
-            "dead_in_command": command_of(ex.image, g.killer) if g.killer is not None else None,
-            "paths": [{"path": a, "bytes": b, "files": n} for a, b, n in g.top_anchors(10)],
-            "details": sorted(g.details), "fix": g.fix,
-        } for g in groups],
-        "layers": [{"index": lf.index, "command": lf.command, "size": lf.size,
-                    "compressed_size": lf.compressed.size, "compressed_exact": lf.compressed.exact,
-                    "dead_bytes": lf.dead_bytes, "killed_bytes": lf.killed_bytes} for lf in ex.layers],
+        "dive": {
+            "wasted_bytes": ex.dive.wasted_bytes,
+            "efficiency": _num(ex.dive.efficiency),
+            "user_wasted_percent": _num(ex.dive.user_wasted_percent),
+        },
+        "accurate": {
+            "wasted_bytes": ex.accurate.wasted_bytes,
+            "efficiency": ex.accurate.efficiency,
+            "ignored_bytes": ex.accurate.ignored_bytes,
+            "removable_bytes": ins.removable_bytes,
+        },
+        "kinds": [
+            {
+                "kind": k,
+                "title": KIND_TITLES[k],
+                "bytes": ins.totals[k][0],
+                "files": ins.totals[k][1],
+                "dead": k in DEAD_KINDS,
+                "hint": k == UNNEEDED,
+            }
+            for k in KINDS
+        ],
+        "groups": [
+            {
+                "kind": g.kind,
+                "rule": g.rule,
+                "bytes": g.bytes,
+                "files": g.files,
+                "layer": g.layer,
+                "layer_command": command_of(ex.image, g.layer),
+                "dead_in_layer": g.killer,
+                "dead_in_command": command_of(ex.image, g.killer) if g.killer is not None else None,
+                "paths": [{"path": a, "bytes": b, "files": n} for a, b, n in g.top_anchors(10)],
+                "details": sorted(g.details),
+                "fix": g.fix,
+            }
+            for g in groups
+        ],
+        "layers": [
+            {
+                "index": lf.index,
+                "command": lf.command,
+                "size": lf.size,
+                "compressed_size": lf.compressed.size,
+                "compressed_exact": lf.compressed.exact,
+                "dead_bytes": lf.dead_bytes,
+                "killed_bytes": lf.killed_bytes,
+            }
+            for lf in ex.layers
+        ],
     }

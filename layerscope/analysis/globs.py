@@ -41,7 +41,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-
 MAX_PATTERN_CHARS = 1024
 
 
@@ -120,8 +119,10 @@ class _Component:
             i += 1
         self.chunks = [tuple(ch) for ch in chunks]
         # a chunk of plain characters is searched with str.find / startswith (C speed)
-        self.literals = ["".join(ch) if all(isinstance(a, str) for a in ch) else None  # type: ignore[arg-type]
-                         for ch in self.chunks]
+        self.literals = [
+            "".join(ch) if all(isinstance(a, str) for a in ch) else None  # type: ignore[arg-type]
+            for ch in self.chunks
+        ]
         self.starred = len(self.chunks) > 1
         self.min_len = sum(len(ch) for ch in self.chunks)
         self.exact = self.literals[0] if not self.starred else None
@@ -130,7 +131,7 @@ class _Component:
         lit = self.literals[k]
         if lit is not None:
             return name.startswith(lit, i)
-        for a, c in zip(self.chunks[k], name[i:i + len(self.chunks[k])]):
+        for a, c in zip(self.chunks[k], name[i : i + len(self.chunks[k])], strict=False):
             if a is None:
                 continue
             if isinstance(a, str):
@@ -264,7 +265,8 @@ def _translate(pattern: str) -> str:
         elif c == "[":
             (negated, singles, ranges), j = _parse_class(p, i, pattern)
             body = "".join(re.escape(ch) for ch in singles) + "".join(
-                f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges)
+                f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges
+            )
             out.append(f"[^/{body}]" if negated else f"(?!/)[{body}]")
             i = j - 1
         else:

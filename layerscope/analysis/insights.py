@@ -55,62 +55,172 @@ class Rule:
 
 
 _RULES: tuple[Rule, ...] = (
-    Rule(CACHE, "apt lists", ("/var/lib/apt/lists/**",), r"^/var/lib/apt/lists",
-         "Add `&& rm -rf /var/lib/apt/lists/*` to the same RUN as `apt-get update` / `apt-get install`."),
-    Rule(CACHE, "apt archives", ("/var/cache/apt/**",), r"^/var/cache/apt",
-         "Run `apt-get clean` in the same RUN as `apt-get install` (or `RUN --mount=type=cache,target=/var/cache/apt`)."),
-    Rule(CACHE, "apk cache", ("/var/cache/apk/**", "/etc/apk/cache/**"), r"^/(var|etc/apk)/cache(/apk)?",
-         "Use `apk add --no-cache`."),
-    Rule(CACHE, "dnf/yum cache", ("/var/cache/dnf/**", "/var/cache/yum/**"), r"^/var/cache/(dnf|yum)",
-         "Run `dnf clean all` (or `yum clean all`) in the same RUN as the install."),
-    Rule(CACHE, "pip cache", ("**/.cache/pip/**",), r"/\.cache/pip",
-         "Use `pip install --no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`)."),
-    Rule(CACHE, "npm cache", ("**/.npm/**",), r"/\.npm",
-         "Run `npm cache clean --force` in the same RUN as `npm ci` (or `RUN --mount=type=cache,target=/root/.npm`)."),
-    Rule(CACHE, "yarn cache", ("**/.cache/yarn/**", "**/.yarn/cache/**", "**/.yarn-cache/**"),
-         r"/(\.cache/yarn|\.yarn/cache|\.yarn-cache)",
-         "Run `yarn cache clean` in the same RUN as `yarn install` (or use a cache mount)."),
-    Rule(CACHE, "go build cache", ("**/.cache/go-build/**", "**/go/pkg/mod/cache/**"),
-         r"/(\.cache/go-build|go/pkg/mod/cache)",
-         "Build Go in a builder stage of a multi-stage build and COPY only the binary "
-         "(or `RUN --mount=type=cache,target=/root/.cache/go-build`)."),
-    Rule(CACHE, "cargo/maven/gradle cache", ("**/.cargo/registry/**", "**/.m2/repository/**", "**/.gradle/caches/**"),
-         r"/(\.cargo/registry|\.m2/repository|\.gradle/caches)",
-         "Build in a builder stage of a multi-stage build and COPY only the artifacts (or use a cache mount)."),
-    Rule(CACHE, "python bytecode", ("**/__pycache__/**", "*.pyc"), r"/__pycache__|[^/]*\.pyc$",
-         "Nothing in this image runs Python: set `ENV PYTHONDONTWRITEBYTECODE=1` for the build "
-         "or delete `__pycache__` in the same RUN."),
-    Rule(TOOLCHAIN, "C/C++ compilers", (
-        "/usr/bin/gcc*", "/usr/bin/g++*", "/usr/bin/cc", "/usr/bin/c++", "/usr/bin/cpp*", "/usr/bin/*-linux-gnu*-gcc*",
-        "/usr/bin/*-linux-gnu*-g++*", "/usr/bin/*-linux-gnu*-cpp*", "/usr/lib/gcc/**", "/usr/libexec/gcc/**",
-        "/usr/lib/gcc-cross/**", "/usr/bin/clang*", "/usr/lib/llvm-*/**", "/usr/bin/ld", "/usr/bin/ld.*",
-        "/usr/bin/*-linux-gnu*-ld*", "/usr/bin/as", "/usr/bin/*-linux-gnu*-as", "/usr/bin/make",
-        "/usr/lib/x86_64-linux-gnu/libbfd*", "/usr/lib/x86_64-linux-gnu/libctf*"),
+    Rule(
+        CACHE,
+        "apt lists",
+        ("/var/lib/apt/lists/**",),
+        r"^/var/lib/apt/lists",
+        "Add `&& rm -rf /var/lib/apt/lists/*` to the same RUN as `apt-get update` / `apt-get install`.",
+    ),
+    Rule(
+        CACHE,
+        "apt archives",
+        ("/var/cache/apt/**",),
+        r"^/var/cache/apt",
+        "Run `apt-get clean` in the same RUN as `apt-get install` (or `RUN --mount=type=cache,target=/var/cache/apt`).",
+    ),
+    Rule(
+        CACHE,
+        "apk cache",
+        ("/var/cache/apk/**", "/etc/apk/cache/**"),
+        r"^/(var|etc/apk)/cache(/apk)?",
+        "Use `apk add --no-cache`.",
+    ),
+    Rule(
+        CACHE,
+        "dnf/yum cache",
+        ("/var/cache/dnf/**", "/var/cache/yum/**"),
+        r"^/var/cache/(dnf|yum)",
+        "Run `dnf clean all` (or `yum clean all`) in the same RUN as the install.",
+    ),
+    Rule(
+        CACHE,
+        "pip cache",
+        ("**/.cache/pip/**",),
+        r"/\.cache/pip",
+        "Use `pip install --no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`).",
+    ),
+    Rule(
+        CACHE,
+        "npm cache",
+        ("**/.npm/**",),
+        r"/\.npm",
+        "Run `npm cache clean --force` in the same RUN as `npm ci` (or `RUN --mount=type=cache,target=/root/.npm`).",
+    ),
+    Rule(
+        CACHE,
+        "yarn cache",
+        ("**/.cache/yarn/**", "**/.yarn/cache/**", "**/.yarn-cache/**"),
+        r"/(\.cache/yarn|\.yarn/cache|\.yarn-cache)",
+        "Run `yarn cache clean` in the same RUN as `yarn install` (or use a cache mount).",
+    ),
+    Rule(
+        CACHE,
+        "go build cache",
+        ("**/.cache/go-build/**", "**/go/pkg/mod/cache/**"),
+        r"/(\.cache/go-build|go/pkg/mod/cache)",
+        "Build Go in a builder stage of a multi-stage build and COPY only the binary "
+        "(or `RUN --mount=type=cache,target=/root/.cache/go-build`).",
+    ),
+    Rule(
+        CACHE,
+        "cargo/maven/gradle cache",
+        ("**/.cargo/registry/**", "**/.m2/repository/**", "**/.gradle/caches/**"),
+        r"/(\.cargo/registry|\.m2/repository|\.gradle/caches)",
+        "Build in a builder stage of a multi-stage build and COPY only the artifacts (or use a cache mount).",
+    ),
+    Rule(
+        CACHE,
+        "python bytecode",
+        ("**/__pycache__/**", "*.pyc"),
+        r"/__pycache__|[^/]*\.pyc$",
+        "Nothing in this image runs Python: set `ENV PYTHONDONTWRITEBYTECODE=1` for the build "
+        "or delete `__pycache__` in the same RUN.",
+    ),
+    Rule(
+        TOOLCHAIN,
+        "C/C++ compilers",
+        (
+            "/usr/bin/gcc*",
+            "/usr/bin/g++*",
+            "/usr/bin/cc",
+            "/usr/bin/c++",
+            "/usr/bin/cpp*",
+            "/usr/bin/*-linux-gnu*-gcc*",
+            "/usr/bin/*-linux-gnu*-g++*",
+            "/usr/bin/*-linux-gnu*-cpp*",
+            "/usr/lib/gcc/**",
+            "/usr/libexec/gcc/**",
+            "/usr/lib/gcc-cross/**",
+            "/usr/bin/clang*",
+            "/usr/lib/llvm-*/**",
+            "/usr/bin/ld",
+            "/usr/bin/ld.*",
+            "/usr/bin/*-linux-gnu*-ld*",
+            "/usr/bin/as",
+            "/usr/bin/*-linux-gnu*-as",
+            "/usr/bin/make",
+            "/usr/lib/x86_64-linux-gnu/libbfd*",
+            "/usr/lib/x86_64-linux-gnu/libctf*",
+        ),
         r"^/usr/(lib/gcc(-cross)?|libexec/gcc|lib/llvm-[^/]*|bin)",
-        "Use a multi-stage build: compile in a builder stage and `COPY --from=builder` only the artifacts."),
-    Rule(TOOLCHAIN, "headers", ("/usr/include/**", "/usr/local/include/**"), r"^/usr/(local/)?include",
-         "Headers are only needed to compile: use a multi-stage build and leave `-dev` packages in the builder stage."),
-    Rule(TOOLCHAIN, "static libraries", ("/usr/lib/**/*.a", "/usr/local/lib/**/*.a", "/lib/**/*.a"),
-         r"^/(usr/(local/)?)?lib",
-         "Static libraries are only needed to link: use a multi-stage build."),
-    Rule(TOOLCHAIN, "language SDKs", ("/usr/local/go/**", "/usr/lib/go-*/**", "**/.rustup/**", "/usr/lib/jvm/*-jdk*/**"),
-         r"^/usr/local/go|^/usr/lib/go-[^/]*|/\.rustup|^/usr/lib/jvm/[^/]*",
-         "Use a multi-stage build: build with the SDK image, run on a slim or distroless runtime image."),
-    Rule(UNNEEDED, "documentation", ("/usr/share/doc/**", "/usr/share/info/**", "/usr/share/gtk-doc/**",
-                                      "/usr/local/share/doc/**"), r"^/usr/(local/)?share/(doc|info|gtk-doc)",
-         "Install with `--no-install-recommends` and a dpkg `path-exclude=/usr/share/doc/*` rule, "
-         "or delete docs in the same RUN."),
-    Rule(UNNEEDED, "man pages", ("/usr/share/man/**", "/usr/local/share/man/**"), r"^/usr/(local/)?share/man",
-         "Add a dpkg `path-exclude=/usr/share/man/*` rule (or delete them in the same RUN)."),
+        "Use a multi-stage build: compile in a builder stage and `COPY --from=builder` only the artifacts.",
+    ),
+    Rule(
+        TOOLCHAIN,
+        "headers",
+        ("/usr/include/**", "/usr/local/include/**"),
+        r"^/usr/(local/)?include",
+        "Headers are only needed to compile: use a multi-stage build and leave `-dev` packages in the builder stage.",
+    ),
+    Rule(
+        TOOLCHAIN,
+        "static libraries",
+        ("/usr/lib/**/*.a", "/usr/local/lib/**/*.a", "/lib/**/*.a"),
+        r"^/(usr/(local/)?)?lib",
+        "Static libraries are only needed to link: use a multi-stage build.",
+    ),
+    Rule(
+        TOOLCHAIN,
+        "language SDKs",
+        ("/usr/local/go/**", "/usr/lib/go-*/**", "**/.rustup/**", "/usr/lib/jvm/*-jdk*/**"),
+        r"^/usr/local/go|^/usr/lib/go-[^/]*|/\.rustup|^/usr/lib/jvm/[^/]*",
+        "Use a multi-stage build: build with the SDK image, run on a slim or distroless runtime image.",
+    ),
+    Rule(
+        UNNEEDED,
+        "documentation",
+        ("/usr/share/doc/**", "/usr/share/info/**", "/usr/share/gtk-doc/**", "/usr/local/share/doc/**"),
+        r"^/usr/(local/)?share/(doc|info|gtk-doc)",
+        "Install with `--no-install-recommends` and a dpkg `path-exclude=/usr/share/doc/*` rule, "
+        "or delete docs in the same RUN.",
+    ),
+    Rule(
+        UNNEEDED,
+        "man pages",
+        ("/usr/share/man/**", "/usr/local/share/man/**"),
+        r"^/usr/(local/)?share/man",
+        "Add a dpkg `path-exclude=/usr/share/man/*` rule (or delete them in the same RUN).",
+    ),
     Rule(UNNEEDED, "git metadata", ("**/.git/**",), r"/\.git", "Add `.git` to `.dockerignore`."),
-    Rule(UNNEEDED, "tests", ("**/tests/**", "**/test/**", "**/__tests__/**"), r"/(tests|test|__tests__)(?=/)",
-         "Keep tests out of the image: `.dockerignore` them, or install packages without their test suites."),
-    Rule(UNNEEDED, "temporary files", ("/tmp/**", "/var/tmp/**"), r"^/(var/)?tmp",
-         "Delete temporary files in the RUN that made them (or `RUN --mount=type=tmpfs,target=/tmp`)."),
-    Rule(UNNEEDED, "logs", ("/var/log/**",), r"^/var/log",
-         "Delete package-manager logs (`/var/log/apt`, `dpkg.log`) in the same RUN as the install."),
-    Rule(UNNEEDED, "other caches", ("**/.cache/**", "/var/cache/**"), r"/\.cache|^/var/cache",
-         "Delete caches in the RUN that filled them, or use `RUN --mount=type=cache`."),
+    Rule(
+        UNNEEDED,
+        "tests",
+        ("**/tests/**", "**/test/**", "**/__tests__/**"),
+        r"/(tests|test|__tests__)(?=/)",
+        "Keep tests out of the image: `.dockerignore` them, or install packages without their test suites.",
+    ),
+    Rule(
+        UNNEEDED,
+        "temporary files",
+        ("/tmp/**", "/var/tmp/**"),
+        r"^/(var/)?tmp",
+        "Delete temporary files in the RUN that made them (or `RUN --mount=type=tmpfs,target=/tmp`).",
+    ),
+    Rule(
+        UNNEEDED,
+        "logs",
+        ("/var/log/**",),
+        r"^/var/log",
+        "Delete package-manager logs (`/var/log/apt`, `dpkg.log`) in the same RUN as the install.",
+    ),
+    Rule(
+        UNNEEDED,
+        "other caches",
+        ("**/.cache/**", "/var/cache/**"),
+        r"/\.cache|^/var/cache",
+        "Delete caches in the RUN that filled them, or use `RUN --mount=type=cache`.",
+    ),
 )
 _RULE_BY_NAME = {r.name: r for r in _RULES}
 _CLASSIFIER = GlobClassifier((r.name, r.patterns) for r in _RULES)
@@ -220,8 +330,18 @@ def explain_waste(image: Image, acc: AccurateWaste) -> Insights:
         oi, orig = copies[0]
         for i, e in copies[1:]:
             duplicated.add(id(e))
-            findings.append(Finding(DUPLICATE, "", "/" + e.path, e.size, i, None, "/" + orig.path,
-                                    f"same content as /{orig.path} (layer {oi})"))
+            findings.append(
+                Finding(
+                    DUPLICATE,
+                    "",
+                    "/" + e.path,
+                    e.size,
+                    i,
+                    None,
+                    "/" + orig.path,
+                    f"same content as /{orig.path} (layer {oi})",
+                )
+            )
     for i, e, rule in soft:
         if id(e) not in duplicated:
             path = "/" + e.path
@@ -229,8 +349,9 @@ def explain_waste(image: Image, acc: AccurateWaste) -> Insights:
     return _summarise(image, findings, acc.hashed, dev_packages, python_present)
 
 
-def _summarise(image: Image, findings: list[Finding], hashed: bool, dev_packages: list[str],
-               python_present: bool) -> Insights:
+def _summarise(
+    image: Image, findings: list[Finding], hashed: bool, dev_packages: list[str], python_present: bool
+) -> Insights:
     groups: dict[tuple, Group] = {}
     totals = {k: (0, 0) for k in KINDS}
     for f in findings:
@@ -276,11 +397,14 @@ def fix_for(image: Image, g: Group, dev_packages: list[str] | None = None) -> st
     if g.kind == DELETED:
         killed = f"layer {g.killer} (`{_short(command_of(image, g.killer))}`)"
         anchors = [a for a, _b, _n in g.top_anchors(3)]
-        cache = next((r for a in anchors if (r := _CLASSIFIER.classify(a + "/x")) and
-                      _RULE_BY_NAME[r].kind == CACHE), None)
+        cache = next(
+            (r for a in anchors if (r := _CLASSIFIER.classify(a + "/x")) and _RULE_BY_NAME[r].kind == CACHE), None
+        )
         if _is_copy(made):
-            return (f"Written by {made_s} and deleted by {killed}: keep it out of the image instead — "
-                    "exclude it in `.dockerignore`, or use `RUN --mount=type=bind` / a multi-stage build.")
+            return (
+                f"Written by {made_s} and deleted by {killed}: keep it out of the image instead — "
+                "exclude it in `.dockerignore`, or use `RUN --mount=type=bind` / a multi-stage build."
+            )
         text = f"Delete it in the same RUN that created it: {made_s}, not {killed}."
         if cache:
             text += " " + _RULE_BY_NAME[cache].fix
@@ -290,15 +414,21 @@ def fix_for(image: Image, g: Group, dev_packages: list[str] | None = None) -> st
     if g.kind == OVERWRITTEN:
         if g.killer == g.layer:
             return f"{made_s} writes the same path twice; only the last copy is kept: write it once."
-        return (f"Rewritten by layer {g.killer} (`{_short(command_of(image, g.killer))}`): produce the final "
-                f"version in {made_s} (or merge the steps), so only one copy is stored.")
+        return (
+            f"Rewritten by layer {g.killer} (`{_short(command_of(image, g.killer))}`): produce the final "
+            f"version in {made_s} (or merge the steps), so only one copy is stored."
+        )
     if g.kind == COPY_UP:
-        return (f"Layer {g.killer} (`{_short(command_of(image, g.killer))}`) only changed metadata but stored a "
-                f"whole new copy: set mode and owner when the file is created — `COPY --chmod=… --chown=…`, "
-                f"or chmod/chown in the same RUN as {made_s}.")
+        return (
+            f"Layer {g.killer} (`{_short(command_of(image, g.killer))}`) only changed metadata but stored a "
+            f"whole new copy: set mode and owner when the file is created — `COPY --chmod=… --chown=…`, "
+            f"or chmod/chown in the same RUN as {made_s}."
+        )
     if g.kind == DUPLICATE:
-        return ("The same bytes are stored at another path: keep one copy (a symlink or hardlink, "
-                "`mv` instead of `cp`, or COPY only the needed location).")
+        return (
+            "The same bytes are stored at another path: keep one copy (a symlink or hardlink, "
+            "`mv` instead of `cp`, or COPY only the needed location)."
+        )
     rule = _RULE_BY_NAME.get(g.rule)
     text = rule.fix if rule else ""
     if g.kind == TOOLCHAIN and dev_packages:
@@ -307,5 +437,20 @@ def fix_for(image: Image, g: Group, dev_packages: list[str] | None = None) -> st
     return text
 
 
-__all__ = ["KINDS", "KIND_TITLES", "DEAD_KINDS", "Finding", "Group", "Insights", "explain_waste", "fix_for",
-           "CACHE", "TOOLCHAIN", "DUPLICATE", "UNNEEDED", "DELETED", "OVERWRITTEN", "COPY_UP"]
+__all__ = [
+    "KINDS",
+    "KIND_TITLES",
+    "DEAD_KINDS",
+    "Finding",
+    "Group",
+    "Insights",
+    "explain_waste",
+    "fix_for",
+    "CACHE",
+    "TOOLCHAIN",
+    "DUPLICATE",
+    "UNNEEDED",
+    "DELETED",
+    "OVERWRITTEN",
+    "COPY_UP",
+]

@@ -97,13 +97,9 @@ def _bounded(chunks: Iterator[bytes], counted: _Counted, budget: Budget, label: 
         produced += len(c)
         budget.used_bytes += len(c)
         if budget.used_bytes > limits.max_bytes:
-            raise LimitError(
-                f"{label}: image expands past the --max-bytes limit of {limits.max_bytes} bytes"
-            )
+            raise LimitError(f"{label}: image expands past the --max-bytes limit of {limits.max_bytes} bytes")
         if produced > limits.ratio_floor and produced > limits.max_ratio * max(counted.n, 1):
-            raise LimitError(
-                f"{label}: decompression bomb suspected ({produced} bytes from {counted.n} compressed)"
-            )
+            raise LimitError(f"{label}: decompression bomb suspected ({produced} bytes from {counted.n} compressed)")
         yield c
 
 

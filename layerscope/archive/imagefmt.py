@@ -22,18 +22,32 @@ from typing import Any, Protocol
 
 from ..errors import ArchiveError
 
-INDEX_TYPES = frozenset({
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-})
-MANIFEST_TYPES = frozenset({
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-})
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
 MAX_SIZE = (1 << 63) - 1  # a descriptor's size is an int64 in the spec (and in Go)
-_GO_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
-            "armv7l": "arm/v7", "armv6l": "arm/v6", "i386": "386", "i686": "386",
-            "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}  # uname -m → GOARCH[/variant]
+_GO_ARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armv7l": "arm/v7",
+    "armv6l": "arm/v6",
+    "i386": "386",
+    "i686": "386",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}  # uname -m → GOARCH[/variant]
 ATTESTATION_OS = "unknown"  # buildx attestation manifests carry platform unknown/unknown
 
 
@@ -179,6 +193,7 @@ class Platform:
     def of_config(cls, config: Mapping[str, Any]) -> Platform:
         """The platform an image config declares (non-string fields are ignored: the config's
         own parse is lenient, as the engines' is)."""
+
         def text(key: str) -> str:
             value = config.get(key)
             return value if isinstance(value, str) else ""
@@ -190,8 +205,9 @@ class Platform:
         """A descriptor's ``platform`` object, every field type-checked (``path`` locates it)."""
         if not isinstance(value, dict):
             raise ArchiveError(rules.wording.not_object(where, path, value))
-        fields = [check_str(value, key, where, rules, path) or ""
-                  for key in ("os", "architecture", "variant", "os.version")]
+        fields = [
+            check_str(value, key, where, rules, path) or "" for key in ("os", "architecture", "variant", "os.version")
+        ]
         features = value.get("os.features")
         if features is not None and (not isinstance(features, list) or not all(isinstance(f, str) for f in features)):
             raise ArchiveError(rules.wording.not_string_list(where, _join(path, "os.features")))
@@ -200,8 +216,11 @@ class Platform:
     def matches(self, want: Platform) -> bool:
         """Whether this platform satisfies ``want``: os and architecture equal, and the
         variant too when ``want`` names one (``linux/arm64`` takes ``linux/arm64/v8``)."""
-        return (self.os == want.os and self.architecture == want.architecture
-                and (not want.variant or self.variant == want.variant))
+        return (
+            self.os == want.os
+            and self.architecture == want.architecture
+            and (not want.variant or self.variant == want.variant)
+        )
 
     @property
     def is_attestation(self) -> bool:
@@ -238,11 +257,13 @@ class Descriptor:
             raise ArchiveError(rules.wording.not_string(where, "digest", digest))
         size = value.get("size")
         if (size is None and rules.size_required) or (
-                size is not None and (type(size) is not int or not 0 <= size <= MAX_SIZE)):  # bool is no int in JSON
+            size is not None and (type(size) is not int or not 0 <= size <= MAX_SIZE)
+        ):  # bool is no int in JSON
             raise ArchiveError(rules.wording.bad_size(where, "size", size))
         annotations = value.get("annotations")
-        if annotations is not None and (not isinstance(annotations, dict)
-                                        or not all(isinstance(v, str) for v in annotations.values())):
+        if annotations is not None and (
+            not isinstance(annotations, dict) or not all(isinstance(v, str) for v in annotations.values())
+        ):
             raise ArchiveError(rules.wording.not_string_map(where, "annotations"))
         plat = value.get("platform")
         return cls(
@@ -278,8 +299,10 @@ class Manifest:
         if not isinstance(doc, dict) or "layers" not in doc or "config" not in doc:
             raise ArchiveError(f"{where.doc}: missing config or layers")
         media_type = check_str(doc, "mediaType", where, rules)
-        layers = tuple(Descriptor.from_json(d, where.at(f"layers[{i}]"), rules)
-                       for i, d in enumerate(check_list(doc, "layers", where, rules)))
+        layers = tuple(
+            Descriptor.from_json(d, where.at(f"layers[{i}]"), rules)
+            for i, d in enumerate(check_list(doc, "layers", where, rules))
+        )
         return cls(Descriptor.from_json(doc["config"], where.at("config"), rules), layers, media_type or "")
 
 
@@ -297,8 +320,10 @@ class Index:
         has never refused an odd one."""
         entries = check_list(doc, "manifests", where, rules)
         mt = doc.get("mediaType")
-        return cls(tuple(Descriptor.from_json(d, where.at(f"manifests[{i}]"), rules)
-                         for i, d in enumerate(entries)), mt if isinstance(mt, str) else "")
+        return cls(
+            tuple(Descriptor.from_json(d, where.at(f"manifests[{i}]"), rules) for i, d in enumerate(entries)),
+            mt if isinstance(mt, str) else "",
+        )
 
 
 def is_index_doc(doc: Any) -> bool:

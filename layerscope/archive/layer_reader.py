@@ -104,14 +104,17 @@ def _path_bound_error(h: TarHeader, path: str, limits: Limits, tally: PathTally,
             f"bytes (limit max_path_bytes), at member {_short(h.name)!r}"
         )
     return LimitError(
-        f"{label}: member {_short(h.name)!r} is {path.count('/') + 1} directories deep "
-        f"(limit {limits.max_path_depth})"
+        f"{label}: member {_short(h.name)!r} is {path.count('/') + 1} directories deep (limit {limits.max_path_depth})"
     )
 
 
 def read_layer(
-    read_chunk: Callable[[], bytes], label: str, budget: Budget, *,
-    hash_content: bool = True, skip: Callable[[int], int] | None = None,
+    read_chunk: Callable[[], bytes],
+    label: str,
+    budget: Budget,
+    *,
+    hash_content: bool = True,
+    skip: Callable[[int], int] | None = None,
     paths: PathTally | None = None,
 ) -> tuple[list[Entry], int]:
     """Parse a layer tar stream; return (entries in tar order, dive's layer size).

@@ -143,9 +143,16 @@ def _read_all(read: Callable[[], bytes], limit: int) -> bytes | None:
             return None
 
 
-def scan(read_chunk: Callable[[], bytes], label: str, budget: Budget, verify: bool = True, *,
-         skip: Callable[[int], int] | None = None, hash_content: bool = True,
-         progress: object | None = None) -> OuterContents:
+def scan(
+    read_chunk: Callable[[], bytes],
+    label: str,
+    budget: Budget,
+    verify: bool = True,
+    *,
+    skip: Callable[[int], int] | None = None,
+    hash_content: bool = True,
+    progress: object | None = None,
+) -> OuterContents:
     """Read the whole outer archive once and return what it holds.
 
     ``skip`` (a seek on a file source) lets uncompressed, unverified layer content be passed
@@ -192,8 +199,9 @@ def scan(read_chunk: Callable[[], bytes], label: str, budget: Budget, verify: bo
                 out.failures[name] = f"JSON document larger than {MAX_JSON >> 20} MiB"
             else:
                 out.jsons[name] = data
-        elif want_layer and (kind != "none" or _looks_like_tar(head.head)
-                             or (_is_layer_name(name) and len(head.head) < BLOCK)):
+        elif want_layer and (
+            kind != "none" or _looks_like_tar(head.head) or (_is_layer_name(name) and len(head.head) < BLOCK)
+        ):
             # (a ``.tar`` member shorter than one header is a truncated tar: say so)
             member_label = f"layer {name}"
             paths_mark = paths.used
@@ -205,9 +213,9 @@ def scan(read_chunk: Callable[[], bytes], label: str, budget: Budget, verify: bo
                 if kind == "none" and not head.head:
                     entries, size = [], 0  # zero-length member: an empty layer, as in Go
                 else:
-                    entries, size = read_layer(inner, member_label, budget,
-                                               hash_content=hash_content, skip=inner_skip,
-                                               paths=paths)
+                    entries, size = read_layer(
+                        inner, member_label, budget, hash_content=hash_content, skip=inner_skip, paths=paths
+                    )
                 out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
                 if progress is not None:
                     progress.layers_read += 1  # type: ignore[attr-defined]
@@ -230,9 +238,7 @@ def scan(read_chunk: Callable[[], bytes], label: str, budget: Budget, verify: bo
         while reader():
             pass
         if raw.remaining:
-            raise ArchiveError(
-                f"{label}: truncated archive: member {name!r} ends {raw.remaining} bytes early"
-            )
+            raise ArchiveError(f"{label}: truncated archive: member {name!r} ends {raw.remaining} bytes early")
         pad = (-h.data_size) % BLOCK
         if pad and stream.feed(pad, None) < pad:
             raise ArchiveError(f"{label}: truncated archive after member {name!r}")

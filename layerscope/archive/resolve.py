@@ -62,9 +62,7 @@ def _load_json(contents: OuterContents, name: str, what: str) -> Any:
     if data is None:
         raise ArchiveError(f"could not find {what} {name!r} in the archive")
     if name in contents.digest_mismatch:
-        raise ArchiveError(
-            f"{what} {name}: content digest {contents.digest_mismatch[name]} does not match its name"
-        )
+        raise ArchiveError(f"{what} {name}: content digest {contents.digest_mismatch[name]} does not match its name")
     return decode_json(data, f"{what} {name}")
 
 
@@ -141,8 +139,9 @@ def _from_docker_manifest(contents: OuterContents, selector: str | None) -> Reso
     notes: list[str] = []
     chosen = manifest[0]
     if selector:
-        matches = [m for m in manifest
-                   if _tag_matches(_str_list(m.get("RepoTags"), "manifest.json RepoTags"), selector)]
+        matches = [
+            m for m in manifest if _tag_matches(_str_list(m.get("RepoTags"), "manifest.json RepoTags"), selector)
+        ]
         if not matches:
             tags = [t for m in manifest for t in (m.get("RepoTags") or [])]
             raise ArchiveError(f"image {selector!r} not in the archive (it has: {_listed(tags) or 'no tags'})")
@@ -160,8 +159,9 @@ def _from_docker_manifest(contents: OuterContents, selector: str | None) -> Reso
     tags = _str_list(chosen.get("RepoTags"), "manifest.json RepoTags")
     config = _load_json(contents, _clean(config_name), "image config")
     layout = "docker-oci" if any(n.startswith("blobs/") for n in layers) else "docker-save"
-    return ResolvedImage(config=config, layers=[ResolvedLayer(n) for n in layers], layout=layout,
-                         tags=tags, notes=notes)
+    return ResolvedImage(
+        config=config, layers=[ResolvedLayer(n) for n in layers], layout=layout, tags=tags, notes=notes
+    )
 
 
 # --------------------------------------------------------------------------- OCI index
@@ -183,8 +183,9 @@ class _Candidate:
         return self.entry.ref_name
 
 
-def _collect_manifests(contents: OuterContents, doc: Any, where: str, depth: int,
-                       out: list[tuple[Descriptor, Any, str]]) -> None:
+def _collect_manifests(
+    contents: OuterContents, doc: Any, where: str, depth: int, out: list[tuple[Descriptor, Any, str]]
+) -> None:
     """Every (index entry, manifest document, blob name) below the index ``doc``."""
     if depth > MAX_DEPTH:
         raise ArchiveError(f"{where}: image indexes nested more than {MAX_DEPTH} levels")
@@ -217,8 +218,9 @@ def _candidate(contents: OuterContents, entry: Descriptor, doc: Any, name: str) 
 
 def _by_selector(candidates: list[_Candidate], selector: str) -> list[_Candidate]:
     def named(ref: str) -> bool:
-        return bool(ref) and (ref == selector or _tag_matches([ref], selector)
-                              or ref.endswith(":" + selector) or selector.endswith(ref))
+        return bool(ref) and (
+            ref == selector or _tag_matches([ref], selector) or ref.endswith(":" + selector) or selector.endswith(ref)
+        )
 
     chosen = [c for c in candidates if named(c.ref)]
     if not chosen:
@@ -264,10 +266,19 @@ def _from_oci_index(contents: OuterContents, selector: str | None, want_platform
         notes.append(f"archive holds {len(chosen)} images; analyzing the first ({chosen[0].ref or chosen[0].name})")
     c = chosen[0]
     config = c.config if c.config is not None else _load_json(contents, c.config_name, "image config")
-    layers = [ResolvedLayer(_blob_name(d.digest, f"image manifest {c.name} layer {i}"), d)
-              for i, d in enumerate(c.manifest.layers)]
-    return ResolvedImage(config=config, layers=layers, layout="oci", tags=[c.ref] if c.ref else [],
-                         notes=notes, platform=c.platform, config_digest=c.config_name)
+    layers = [
+        ResolvedLayer(_blob_name(d.digest, f"image manifest {c.name} layer {i}"), d)
+        for i, d in enumerate(c.manifest.layers)
+    ]
+    return ResolvedImage(
+        config=config,
+        layers=layers,
+        layout="oci",
+        tags=[c.ref] if c.ref else [],
+        notes=notes,
+        platform=c.platform,
+        config_digest=c.config_name,
+    )
 
 
 # --------------------------------------------------------------------------- skopeo dir: layout
@@ -301,8 +312,10 @@ def _dir_blob(contents: OuterContents, desc: Descriptor, where: str) -> str:
     blob or a symlink (which could point anywhere) is a located one-line error."""
     name = _dir_blob_name(desc.digest, where)
     if name in contents.symlinks or (name in contents.members and name not in contents.raw_sizes):
-        raise ArchiveError(f"manifest.json: {where}: blob {desc.digest} is not a regular file "
-                           "(a dir: layout holds its blobs as plain files)")
+        raise ArchiveError(
+            f"manifest.json: {where}: blob {desc.digest} is not a regular file "
+            "(a dir: layout holds its blobs as plain files)"
+        )
     if name not in contents.members:
         raise ArchiveError(f"manifest.json: {where}: blob {desc.digest} is missing from the layout")
     return name
@@ -315,16 +328,20 @@ def _check_dir_manifest(manifest: Any) -> Manifest:
         raise ArchiveError(f"manifest.json: expected an image manifest object, got {shown(manifest)}")
     media_type = check_str(manifest, "mediaType", where, ARCHIVE_RULES)
     if "manifests" in manifest or media_type in INDEX_TYPES:
-        raise ArchiveError("manifest.json: an image index (skopeo copy --all); copy a single platform "
-                           "to the dir: layout instead")
+        raise ArchiveError(
+            "manifest.json: an image index (skopeo copy --all); copy a single platform to the dir: layout instead"
+        )
     version = manifest.get("schemaVersion")
     if type(version) is not int or version != 2:
         if version is None and "layers" not in manifest:  # likely a damaged docker save, not a dir: layout
-            raise ArchiveError("manifest.json: neither docker save's non-empty list of images nor an image "
-                               "manifest (no schemaVersion)")
+            raise ArchiveError(
+                "manifest.json: neither docker save's non-empty list of images nor an image manifest (no schemaVersion)"
+            )
         raise ArchiveError(f"manifest.json: schemaVersion: expected 2, got {shown(version)}")
-    layers = tuple(Descriptor.from_json(d, where.at(f"layers[{i}]"))
-                   for i, d in enumerate(check_list(manifest, "layers", where, ARCHIVE_RULES)))
+    layers = tuple(
+        Descriptor.from_json(d, where.at(f"layers[{i}]"))
+        for i, d in enumerate(check_list(manifest, "layers", where, ARCHIVE_RULES))
+    )
     if "config" not in manifest:
         raise ArchiveError("manifest.json: config: missing")
     return Manifest(Descriptor.from_json(manifest["config"], where.at("config")), layers, media_type or "")
@@ -335,8 +352,13 @@ def _from_dir_manifest(contents: OuterContents) -> ResolvedImage:
     layers = [ResolvedLayer(_dir_blob(contents, d, f"layers[{i}]"), d) for i, d in enumerate(manifest.layers)]
     config_name = _dir_blob(contents, manifest.config, "config")
     config = _load_json(contents, config_name, "image config")
-    return ResolvedImage(config=config, layers=layers, layout="dir", config_digest=manifest.config.digest,
-                         blob_digests_from_descriptors=True)
+    return ResolvedImage(
+        config=config,
+        layers=layers,
+        layout="dir",
+        config_digest=manifest.config.digest,
+        blob_digests_from_descriptors=True,
+    )
 
 
 # --------------------------------------------------------------------------- pair history
@@ -379,13 +401,15 @@ def pair_history(config: Any, layer_count: int) -> list[LayerHistory]:
             continue
         h = non_empty[i]
         created_by = h.get("created_by", "")
-        out.append(LayerHistory(
-            command=_command(created_by if isinstance(created_by, str) else str(created_by)),
-            digest=diff_ids[i],
-            diff_id=diff_ids[i],
-            created=str(h.get("created", "")),
-            comment=str(h.get("comment", "")),
-        ))
+        out.append(
+            LayerHistory(
+                command=_command(created_by if isinstance(created_by, str) else str(created_by)),
+                digest=diff_ids[i],
+                diff_id=diff_ids[i],
+                created=str(h.get("created", "")),
+                comment=str(h.get("comment", "")),
+            )
+        )
     return out
 
 
@@ -408,16 +432,17 @@ def _parsed_layer(contents: OuterContents, member: str, verify: bool) -> tuple[P
     if parsed is None:
         if target not in contents.failures:
             raise ArchiveError(f"could not find layer {member!r} in the archive")
-        reason = (contents.failures[target] if contents.failures[target].startswith("layer ")
-                  else f"layer {target}: {contents.failures[target]}")
+        reason = (
+            contents.failures[target]
+            if contents.failures[target].startswith("layer ")
+            else f"layer {target}: {contents.failures[target]}"
+        )
         if not contents.ignore_errors:
             raise ArchiveError(reason)
         skipped = reason  # ignore-errors: the layer is shown empty, and why
         parsed = ParsedLayer([], 0, "none", contents.raw_sizes.get(target, 0))
     if verify and target in contents.digest_mismatch:
-        raise ArchiveError(
-            f"layer {target}: content digest {contents.digest_mismatch[target]} does not match its name"
-        )
+        raise ArchiveError(f"layer {target}: content digest {contents.digest_mismatch[target]} does not match its name")
     return parsed, dive_empty, skipped
 
 
@@ -429,8 +454,9 @@ def _blob_digest(layer: ResolvedLayer, from_descriptor: bool) -> str:
     return digest
 
 
-def make_layers(contents: OuterContents, resolved: ResolvedImage, history: list[LayerHistory],
-                verify: bool) -> list[Layer]:
+def make_layers(
+    contents: OuterContents, resolved: ResolvedImage, history: list[LayerHistory], verify: bool
+) -> list[Layer]:
     """The :class:`~layerscope.image.Layer` of each resolved layer, in order."""
     layers: list[Layer] = []
     for i, (rl, h) in enumerate(zip(resolved.layers, history, strict=True)):
@@ -442,45 +468,54 @@ def make_layers(contents: OuterContents, resolved: ResolvedImage, history: list[
         if parsed.compression == "gzip" and (is_estargz or any(e.path == "stargz.index.json" for e in entries)):
             dive_all = entries
             entries = [e for e in entries if e.path not in ESTARGZ_META]
-        layers.append(Layer(
-            index=i,
-            id=rl.member.split("/", 1)[0],
-            member=rl.member,
-            digest=h.digest,
-            command=h.command,
-            size=parsed.size,
-            entries=entries,
-            dive_all_entries=dive_all,
-            dive_empty=dive_empty,
-            diff_id=h.diff_id,
-            blob_digest=_blob_digest(rl, resolved.blob_digests_from_descriptors),
-            compressed_size=parsed.raw_size if parsed.compression != "none" else None,
-            media_type=desc.media_type if desc is not None else "",
-            compression=parsed.compression,
-            created=h.created,
-            comment=h.comment,
-            skipped=skipped,
-        ))
+        layers.append(
+            Layer(
+                index=i,
+                id=rl.member.split("/", 1)[0],
+                member=rl.member,
+                digest=h.digest,
+                command=h.command,
+                size=parsed.size,
+                entries=entries,
+                dive_all_entries=dive_all,
+                dive_empty=dive_empty,
+                diff_id=h.diff_id,
+                blob_digest=_blob_digest(rl, resolved.blob_digests_from_descriptors),
+                compressed_size=parsed.raw_size if parsed.compression != "none" else None,
+                media_type=desc.media_type if desc is not None else "",
+                compression=parsed.compression,
+                created=h.created,
+                comment=h.comment,
+                skipped=skipped,
+            )
+        )
     return layers
 
 
 # --------------------------------------------------------------------------- image
 
 
-def make_image(contents: OuterContents, resolved: ResolvedImage, *, name: str, source: str,
-               verify: bool) -> Image:
+def make_image(contents: OuterContents, resolved: ResolvedImage, *, name: str, source: str, verify: bool) -> Image:
     """The image of a resolved manifest whose layers ``contents`` holds parsed."""
     history = pair_history(resolved.config, len(resolved.layers))
     config: dict[str, Any] = resolved.config
     platform = resolved.platform if resolved.platform is not None else Platform.of_config(config)
     layers = make_layers(contents, resolved, history, verify)
-    return Image(name=name, source=source, layers=layers, tags=resolved.tags,
-                 config_digest=resolved.config_digest, layout=resolved.layout, platform=str(platform),
-                 config=config, notes=resolved.notes)
+    return Image(
+        name=name,
+        source=source,
+        layers=layers,
+        tags=resolved.tags,
+        config_digest=resolved.config_digest,
+        layout=resolved.layout,
+        platform=str(platform),
+        config=config,
+        notes=resolved.notes,
+    )
 
 
-def build_image(contents: OuterContents, *, name: str, source: str, selector: str | None,
-                want_platform: str | None, verify: bool) -> Image:
+def build_image(
+    contents: OuterContents, *, name: str, source: str, selector: str | None, want_platform: str | None, verify: bool
+) -> Image:
     """select → pair history → make layers, for an archive, a layout directory or a stream."""
-    return make_image(contents, select(contents, selector, want_platform), name=name, source=source,
-                      verify=verify)
+    return make_image(contents, select(contents, selector, want_platform), name=name, source=source, verify=verify)

@@ -40,8 +40,7 @@ class ChunkStream:
 
     __slots__ = ("_read_chunk", "_skip", "_buf", "_pos", "label", "consumed")
 
-    def __init__(self, read_chunk: Callable[[], bytes], label: str,
-                 skip: Callable[[int], int] | None = None) -> None:
+    def __init__(self, read_chunk: Callable[[], bytes], label: str, skip: Callable[[int], int] | None = None) -> None:
         self._read_chunk = read_chunk
         # ``skip(n)`` passes over up to n bytes of the source without reading them (a seek);
         # it lets content nobody needs (CI mode hashes nothing) cost nothing.
@@ -125,7 +124,6 @@ class ChunkStream:
         """A chunk source for the next ``n`` bytes (an outer member), so a nested stream (a
         layer tar, a decompressor) can read it without this stream copying it first."""
         return SubReader(self, n)
-
 
 
 class SubReader:
@@ -299,9 +297,7 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
             if second and second != _ZERO_BLOCK:
                 if len(second) < BLOCK:
                     raise ArchiveError(f"{label}: truncated end-of-archive block at offset {offset + BLOCK}")
-                raise ArchiveError(
-                    f"{label}: corrupt tar: a zero block at offset {offset} is followed by data"
-                )
+                raise ArchiveError(f"{label}: corrupt tar: a zero block at offset {offset} is followed by data")
             return
         if not _checksum_ok(block, label):
             if not saw_any:
@@ -314,9 +310,7 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
             raise ArchiveError(f"{label}: negative size in tar header at offset {offset}")
         if tf in (0x4C, 0x4B, 0x78, 0x67):  # 'L', 'K', 'x', 'g'
             if size > MAX_SPECIAL:
-                raise ArchiveError(
-                    f"{label}: tar {chr(tf)!r} record of {size} bytes at offset {offset} exceeds 1 MiB"
-                )
+                raise ArchiveError(f"{label}: tar {chr(tf)!r} record of {size} bytes at offset {offset} exceeds 1 MiB")
             data = stream.take(size)
             if len(data) < size:
                 raise ArchiveError(f"{label}: truncated tar record at offset {offset}")
@@ -329,9 +323,7 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
                 pax.update(_parse_pax(data, label))
             else:
                 if not allow_global:
-                    raise ArchiveError(
-                        f"{label}: unsupported PAX global header at offset {offset}"
-                    )
+                    raise ArchiveError(f"{label}: unsupported PAX global header at offset {offset}")
                 _parse_pax(data, label)  # validated, then ignored (as Go's reader does)
             continue
         magic = block[257:263]
@@ -403,9 +395,7 @@ def read_data(stream: ChunkStream, header: TarHeader, sink: Callable[[memoryview
     """Consume the member's content (feeding ``sink``) and its block padding."""
     n = header.data_size
     if n and stream.feed(n, sink) < n:
-        raise ArchiveError(
-            f"{stream.label}: truncated data for member {header.name!r} ({n} bytes expected)"
-        )
+        raise ArchiveError(f"{stream.label}: truncated data for member {header.name!r} ({n} bytes expected)")
     _skip_padding(stream, n, stream.label)
 
 

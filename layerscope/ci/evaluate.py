@@ -18,8 +18,17 @@ from .rule import RuleResult, Status, Verdict, evaluate_rules
 from .rules import RULE_KEYS, RuleSet, parse_ratio, parse_size
 
 __all__ = [
-    "CONFIGURED", "DIVE_RULES", "FAIL", "MISCONFIGURED", "PASS", "SKIP", "DiveRule", "RuleResult",
-    "Verdict", "dive_rules", "evaluate",
+    "CONFIGURED",
+    "DIVE_RULES",
+    "FAIL",
+    "MISCONFIGURED",
+    "PASS",
+    "SKIP",
+    "DiveRule",
+    "RuleResult",
+    "Verdict",
+    "dive_rules",
+    "evaluate",
 ]
 
 # The statuses under the names the CI code has always used.
@@ -105,8 +114,10 @@ class HighestUserWastedPercent(DiveRule):
     def failure(self, a: DiveEfficiency) -> str:
         t = self.threshold()
         if t < a.user_wasted_percent:
-            return ("too many bytes wasted, relative to the user bytes added "
-                    f"(%-user-wasted-bytes={go_g(a.user_wasted_percent)} > threshold={go_g(t)})")
+            return (
+                "too many bytes wasted, relative to the user bytes added "
+                f"(%-user-wasted-bytes={go_g(a.user_wasted_percent)} > threshold={go_g(t)})"
+            )
         return ""
 
 

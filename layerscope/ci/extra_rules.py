@@ -58,8 +58,9 @@ def _glob_list(key: str, value: object, section: ExtraSection) -> list[str]:
     if value is None:
         return []
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                              for v in items):
+    if not isinstance(items, list) or not all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in items
+    ):
         section.problems[key] = "expected a glob or a list of globs"
         return []
     pats = [str(v) for v in items]

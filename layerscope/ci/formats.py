@@ -27,10 +27,10 @@ from typing import TextIO
 from ..analysis.accurate import accurate_waste
 from ..analysis.dive_efficiency import DiveEfficiency
 from ..analysis.globs import PathGlobs
+from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
 from ..image import Image
-from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..report.output import append_step_summary
 from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
 from .render import rule_line
@@ -67,8 +67,10 @@ def render_extra(ev: ExtraVerdict) -> str:
     else:
         status = "PASS" if ev.passed else "FAIL"
         colour = "\x1b[32m" if ev.passed else "\x1b[31m"
-        lines.append(f"{colour}Result:{status} [Total:{len(ev.results)}] [Passed:{ev.n_pass}] "
-                     f"[Failed:{ev.n_fail}] [Skipped:{ev.n_skip}]\x1b[0m\n")
+        lines.append(
+            f"{colour}Result:{status} [Total:{len(ev.results)}] [Passed:{ev.n_pass}] "
+            f"[Failed:{ev.n_fail}] [Skipped:{ev.n_skip}]\x1b[0m\n"
+        )
     return "".join(lines)
 
 
@@ -105,17 +107,24 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
     total = sum(len(rs) for _s, rs in suites)
     fails = sum(r.status == Status.FAIL for _s, rs in suites for r in rs)
     errors = sum(r.status == Status.MISCONFIGURED for _s, rs in suites for r in rs)
-    out.append(f'<testsuites name={xml_attr("layerscope CI: " + image_name)} tests="{total}" '
-               f'failures="{fails}" errors="{errors}">\n')
+    out.append(
+        f'<testsuites name={xml_attr("layerscope CI: " + image_name)} tests="{total}" '
+        f'failures="{fails}" errors="{errors}">\n'
+    )
     for name, rs in suites:
         skipped = sum(r.status in (Status.SKIP, Status.CONFIGURED) for r in rs)
         n_fail = sum(r.status == Status.FAIL for r in rs)
         n_error = sum(r.status == Status.MISCONFIGURED for r in rs)
-        out.append(f'  <testsuite name="{name}" tests="{len(rs)}" failures="{n_fail}" '
-                   f'errors="{n_error}" skipped="{skipped}">\n')
+        out.append(
+            f'  <testsuite name="{name}" tests="{len(rs)}" failures="{n_fail}" '
+            f'errors="{n_error}" skipped="{skipped}">\n'
+        )
         if name == "dive":
-            props = {"efficiency": repr(a.efficiency), "wastedBytes": str(a.wasted_bytes),
-                     "userWastedPercent": repr(a.user_wasted_percent)}
+            props = {
+                "efficiency": repr(a.efficiency),
+                "wastedBytes": str(a.wasted_bytes),
+                "userWastedPercent": repr(a.user_wasted_percent),
+            }
             if ev is not None and ev.accurate is not None:
                 props["wastedBytesAccurate"] = str(ev.accurate.wasted_bytes)
             out.append("    <properties>\n")
@@ -126,11 +135,15 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
             if r.status == Status.PASS:
                 out.append(head + "/>\n")
             elif r.status == Status.FAIL:
-                out.append(head + f">\n      <failure message={xml_attr(r.message)}>{xml_text(r.message)}"
-                                  "</failure>\n    </testcase>\n")
+                out.append(
+                    head + f">\n      <failure message={xml_attr(r.message)}>{xml_text(r.message)}"
+                    "</failure>\n    </testcase>\n"
+                )
             elif r.status == Status.MISCONFIGURED:
-                out.append(head + f">\n      <error message={xml_attr(r.message)}>{xml_text(r.message)}"
-                                  "</error>\n    </testcase>\n")
+                out.append(
+                    head + f">\n      <error message={xml_attr(r.message)}>{xml_text(r.message)}"
+                    "</error>\n    </testcase>\n"
+                )
             else:  # SKIP, or CONFIGURED: not evaluated because a rule is misconfigured
                 why = r.message if r.status == Status.SKIP else "not evaluated: CI misconfigured"
                 out.append(head + f">\n      <skipped message={xml_attr(why)}/>\n    </testcase>\n")
@@ -158,8 +171,13 @@ def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: Dive
         lines.append(f"| {md_code(r.key)} | {suite} | {r.status.label} | {md_text(r.message)} |")
     rows = [] if verdict.misconfigured else a.inefficient_files[:top]
     if rows:
-        lines += ["", "<details><summary>Inefficient files (dive)</summary>", "",
-                  "| Count | Wasted | Path |", "|---:|---:|---|"]
+        lines += [
+            "",
+            "<details><summary>Inefficient files (dive)</summary>",
+            "",
+            "| Count | Wasted | Path |",
+            "|---:|---:|---|",
+        ]
         lines += [f"| {r.count} | {humanize_bytes(r.size)} | {md_code(r.path)} |" for r in rows]
         more = len(a.inefficient_files) - len(rows)
         if more > 0:
@@ -170,8 +188,16 @@ def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: Dive
 
 
 # ---------------------------------------------------------------- the CI tail
-def finish_ci(fmt: str, image: Image, analysis: DiveEfficiency, verdict: Verdict, rules: RuleSet,
-              out: TextIO | None = None, err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
+def finish_ci(
+    fmt: str,
+    image: Image,
+    analysis: DiveEfficiency,
+    verdict: Verdict,
+    rules: RuleSet,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
     """Everything CI mode prints after dive's results; returns the combined exit code.
 
     ``out`` is the real stdout (dive's text was written to it already in the dive and github

@@ -72,8 +72,9 @@ def report(a: DiveEfficiency, v: Verdict) -> str:
         lines.append("\x1b[31mCI Misconfigured\x1b[0m\n")
     else:
         status = "PASS" if v.n_fail == 0 else "FAIL"
-        summary = (f"Result:{status} [Total:{v.total}] [Passed:{v.n_pass}] [Failed:{v.n_fail}] "
-                   f"[Warn:0] [Skipped:{v.n_skip}]")
+        summary = (
+            f"Result:{status} [Total:{v.total}] [Passed:{v.n_pass}] [Failed:{v.n_fail}] [Warn:0] [Skipped:{v.n_skip}]"
+        )
         colour = "\x1b[32m" if v.passed else "\x1b[31m"
         lines.append(f"{colour}{summary}\x1b[0m\n")
     return "".join(lines) + "\n"

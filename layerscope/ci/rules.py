@@ -70,8 +70,11 @@ def _yaml12_loader():  # noqa: ANN202
                         continue
                     if first != key_node.start_mark.line + 1:
                         raise yaml.constructor.ConstructorError(
-                            None, None, f"mapping key {_show_key(key)} already defined at line {first}",
-                            key_node.start_mark)
+                            None,
+                            None,
+                            f"mapping key {_show_key(key)} already defined at line {first}",
+                            key_node.start_mark,
+                        )
                 return super().construct_mapping(node, deep=deep)
 
         Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yaml_int)
@@ -81,12 +84,16 @@ def _yaml12_loader():  # noqa: ANN202
             for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
         }
         Yaml12Loader.add_implicit_resolver(
-            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+        )
         Yaml12Loader.add_implicit_resolver(
             "tag:yaml.org,2002:float",
-            re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-                       r"|\.(?:nan|NaN|NAN))$"),
-            list("-+0123456789."))
+            re.compile(
+                r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                r"|\.(?:nan|NaN|NAN))$"
+            ),
+            list("-+0123456789."),
+        )
         _LOADER = Yaml12Loader
     return _LOADER
 
@@ -160,7 +167,9 @@ def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
         doc = _read_rules_file(path)
         if doc is not None and not isinstance(doc, dict):  # viper unmarshals into a map
             kind = "!!seq" if isinstance(doc, list) else "!!str" if isinstance(doc, str) else "a scalar"
-            raise RulesFileError(f"ci configuration error: {path}: yaml: line 1: cannot unmarshal {kind} into a mapping")
+            raise RulesFileError(
+                f"ci configuration error: {path}: yaml: line 1: cannot unmarshal {kind} into a mapping"
+            )
         if isinstance(doc, dict):
             extra = doc
             rules = None

@@ -35,11 +35,14 @@ HELP_FLAGS = ("-h", "--help")
 DESCRIPTION = (
     "Build an image with docker or podman, then analyze it as 'layerscope ENGINE://IMAGE' would.\n"
     "The options below are layerscope's; every other argument (tags, -f, --build-arg, the build\n"
-    "context, and anything after the context or after --) goes to 'ENGINE build' unchanged.")
-EPILOG = ("examples:\n"
-          "  layerscope build --ci -t app:1 .\n"
-          "  layerscope build --source podman -t app:1 .\n"
-          "  layerscope build -- --help          the engine's own help")
+    "context, and anything after the context or after --) goes to 'ENGINE build' unchanged."
+)
+EPILOG = (
+    "examples:\n"
+    "  layerscope build --ci -t app:1 .\n"
+    "  layerscope build --source podman -t app:1 .\n"
+    "  layerscope build -- --help          the engine's own help"
+)
 
 
 class BuildError(LayerscopeError):
@@ -53,18 +56,30 @@ def build_parser() -> ArgumentParser:
     only what was given overrides the analysis's defaults (:func:`analysis_args`)."""
     from ..cli import FORMATS
 
-    p = ArgumentParser(prog="layerscope build", description=DESCRIPTION, epilog=EPILOG,
-                       argument_default=argparse.SUPPRESS,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)  # keep the examples' lines
-    p.add_argument("--source", "--engine", "--container-engine", dest="engine", choices=ENGINES, metavar="ENGINE",
-                   help="docker or podman: the engine that builds the image and is then read (default: "
-                        "$DIVE_CONTAINER_ENGINE, else container-engine in the config, else docker)")
+    p = ArgumentParser(
+        prog="layerscope build",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        argument_default=argparse.SUPPRESS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # keep the examples' lines
+    p.add_argument(
+        "--source",
+        "--engine",
+        "--container-engine",
+        dest="engine",
+        choices=ENGINES,
+        metavar="ENGINE",
+        help="docker or podman: the engine that builds the image and is then read (default: "
+        "$DIVE_CONTAINER_ENGINE, else container-engine in the config, else docker)",
+    )
     p.add_argument("--ci", action="store_true", help="no UI: evaluate the CI rules (also CI=true)")
     p.add_argument("--ci-config", metavar="FILE", help="rules file (default: .dive-ci in the cwd)")
     p.add_argument("--lowestEfficiency", "--lowest-efficiency", dest="lowestEfficiency", metavar="RATIO")
     p.add_argument("--highestWastedBytes", "--highest-wasted-bytes", dest="highestWastedBytes", metavar="SIZE")
-    p.add_argument("--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent",
-                   metavar="RATIO")
+    p.add_argument(
+        "--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent", metavar="RATIO"
+    )
     p.add_argument("-j", "--json", dest="json_path", metavar="FILE", help="write dive's JSON export to FILE")
     p.add_argument("--format", choices=FORMATS, help="CI output format (see layerscope --help)")
     p.add_argument("-i", "--ignore-errors", action="store_true", help="skip layers that cannot be parsed")
@@ -86,7 +101,7 @@ def split_args(argv: list[str], parser: ArgumentParser | None = None) -> tuple[a
     tail: list[str] = []
     if "--" in argv:
         i = argv.index("--")
-        argv, tail = argv[:i], argv[i + 1:]
+        argv, tail = argv[:i], argv[i + 1 :]
     cut = next((i for i, a in enumerate(argv) if _is_context(a)), len(argv))
     own, engine_args = parser.parse_known_args(argv[:cut])
     return own, [*engine_args, *argv[cut:], *tail]

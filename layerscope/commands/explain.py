@@ -36,19 +36,32 @@ from .diff import _Parser, _top, add_read_options, parse, read_options
 
 
 def build_parser() -> _Parser:
-    p = _Parser(prog="layerscope explain", description=(
-        "Explain an image's wasted bytes: kind, layers and a concrete fix for each. "
-        "Exit 0, or 2 when the input cannot be read."))
+    p = _Parser(
+        prog="layerscope explain",
+        description=(
+            "Explain an image's wasted bytes: kind, layers and a concrete fix for each. "
+            "Exit 0, or 2 when the input cannot be read."
+        ),
+    )
     p.add_argument("image", help="image archive or SOURCE://IMAGE")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--json", action="store_true", help="same as --format json")
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
-    p.add_argument("--top", type=_top, default=None,
-                   help="offender groups to list (default 10 in text, all in JSON; 0 = all)")
-    p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
-                   help="exclude paths from the waste figures (repeatable; .gitignore-style globs)")
-    p.add_argument("--ci-config", default=None,
-                   help="read `layerscope: ignore:` globs from this .dive-ci (default: .dive-ci if present)")
+    p.add_argument(
+        "--top", type=_top, default=None, help="offender groups to list (default 10 in text, all in JSON; 0 = all)"
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="exclude paths from the waste figures (repeatable; .gitignore-style globs)",
+    )
+    p.add_argument(
+        "--ci-config",
+        default=None,
+        help="read `layerscope: ignore:` globs from this .dive-ci (default: .dive-ci if present)",
+    )
     p.add_argument("--image", dest="image_select", default=None, help="pick an image of a multi-image archive")
     add_read_options(p)
     return p
@@ -98,19 +111,29 @@ def render_text(ex: Explanation, top: int = 10) -> str:
     acc, ins = ex.accurate, ex.insights
     lines = [f"layerscope explain: {term(ex.image.name)}"]
     dl = f"{humanize_bytes(ex.download.size)}" + ("" if ex.download.exact else " (estimated)")
-    lines.append(f"  {humanize_bytes(acc.total_bytes)} stored in {len(ex.layers)} layers · download {dl} · "
-                 f"{ex.final_files} files in the final image")
+    lines.append(
+        f"  {humanize_bytes(acc.total_bytes)} stored in {len(ex.layers)} layers · download {dl} · "
+        f"{ex.final_files} files in the final image"
+    )
     lines.append("")
-    lines.append(f"  dive 0.13.1 figures (used by CI):  wasted {humanize_bytes(ex.dive.wasted_bytes)} "
-                 f"({ex.dive.wasted_bytes} bytes) · efficiency {go_percent(ex.dive.efficiency * 100)} %")
-    lines.append(f"  layerscope accurate figures:       dead {humanize_bytes(acc.wasted_bytes)} "
-                 f"({acc.wasted_bytes} bytes, {_pct(acc.wasted_bytes, acc.total_bytes)} of stored bytes) · "
-                 f"efficiency {go_percent(acc.efficiency * 100)} %")
+    lines.append(
+        f"  dive 0.13.1 figures (used by CI):  wasted {humanize_bytes(ex.dive.wasted_bytes)} "
+        f"({ex.dive.wasted_bytes} bytes) · efficiency {go_percent(ex.dive.efficiency * 100)} %"
+    )
+    lines.append(
+        f"  layerscope accurate figures:       dead {humanize_bytes(acc.wasted_bytes)} "
+        f"({acc.wasted_bytes} bytes, {_pct(acc.wasted_bytes, acc.total_bytes)} of stored bytes) · "
+        f"efficiency {go_percent(acc.efficiency * 100)} %"
+    )
     lines.append("    dead = stored bytes no file of the final image needs (the kept copy is not waste;")
     lines.append("    directory deletes and opaque directories count). dive counts the kept copy too.")
-    lines.append(f"  removable in total (dead + caches + toolchain + duplicates): {humanize_bytes(ins.removable_bytes)}")
+    lines.append(
+        f"  removable in total (dead + caches + toolchain + duplicates): {humanize_bytes(ins.removable_bytes)}"
+    )
     if acc.ignored_bytes:
-        lines.append(f"  ignored by globs ({term(', '.join(ex.ignore))}): {humanize_bytes(acc.ignored_bytes)} dead bytes")
+        lines.append(
+            f"  ignored by globs ({term(', '.join(ex.ignore))}): {humanize_bytes(acc.ignored_bytes)} dead bytes"
+        )
     if not ins.hashed:
         lines.append("  note: no content hashes; copy-ups count as overwrites and duplicates are not searched")
     lines.append("")

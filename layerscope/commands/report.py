@@ -24,14 +24,24 @@ from .diff import _Parser, add_read_options, load_watched, parse, read_options
 
 
 def build_parser() -> _Parser:
-    p = _Parser(prog="layerscope report", description=(
-        "Summarise one image; --format json writes a baseline for 'layerscope diff BASELINE HEAD'."))
+    p = _Parser(
+        prog="layerscope report",
+        description=("Summarise one image; --format json writes a baseline for 'layerscope diff BASELINE HEAD'."),
+    )
     p.add_argument("image", help="image archive or SOURCE://IMAGE (or a baseline .json, to re-render it)")
-    p.add_argument("--format", choices=["text", "json"], default=None,
-                   help="text or json (the baseline); default: json when -o names a .json file, else text")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default=None,
+        help="text or json (the baseline); default: json when -o names a .json file, else text",
+    )
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
-    p.add_argument("--image", dest="image_select", default=None,
-                   help="pick an image of a multi-image archive (name:tag; also ARCHIVE:NAME:TAG)")
+    p.add_argument(
+        "--image",
+        dest="image_select",
+        default=None,
+        help="pick an image of a multi-image archive (name:tag; also ARCHIVE:NAME:TAG)",
+    )
     add_read_options(p)
     return p
 
@@ -39,14 +49,18 @@ def build_parser() -> _Parser:
 def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width: int | None = None) -> None:
     console = Console(file=out, force_terminal=color, no_color=color is False, width=width, highlight=False)
     console.print(Text(term(snap.name), style="bold"))
-    console.print(f"  size {size(snap.size)} · download {size(snap.compressed_size)} · {len(snap.layers)} layers · "
-                  f"{snap.file_count} files · efficiency {ratio_percent(snap.efficiency)} · "
-                  f"wasted {size(snap.wasted_bytes)}")
+    console.print(
+        f"  size {size(snap.size)} · download {size(snap.compressed_size)} · {len(snap.layers)} layers · "
+        f"{snap.file_count} files · efficiency {ratio_percent(snap.efficiency)} · "
+        f"wasted {size(snap.wasted_bytes)}"
+    )
     tab = Table(title="Layers", title_justify="left")
     for name, just in (("#", "right"), ("Size", "right"), ("Compressed", "right"), ("Command", "left")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
     for layer in snap.layers:
-        tab.add_row(str(layer.index), size(layer.size), size(layer.compressed_size), Text(term(short_command(layer.command))))
+        tab.add_row(
+            str(layer.index), size(layer.size), size(layer.compressed_size), Text(term(short_command(layer.command)))
+        )
     console.print(tab)
 
 

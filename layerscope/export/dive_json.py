@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
+from ..golang.encjson import go_json_float, go_json_string
 from ..image import Image, Layer
 from ..tree.node import Node, walk_post
-from ..golang.encjson import go_json_float, go_json_string
 
 _I2, _I3, _I4, _I5 = " " * 4, " " * 6, " " * 8, " " * 10
 
@@ -22,7 +22,15 @@ def _file_list(tree: Node) -> Iterator[str]:
             path, tf, link, size, mode, uid, gid, is_dir = "", 0, "", 0, 0, 0, 0, False
         else:
             path, tf, link, size, mode, uid, gid, is_dir = (
-                e.dive_path, e.typeflag, e.linkname, e.size, e.mode, e.uid, e.gid, e.is_dir)
+                e.dive_path,
+                e.typeflag,
+                e.linkname,
+                e.size,
+                e.mode,
+                e.uid,
+                e.gid,
+                e.is_dir,
+            )
         yield (
             f"{_I4}{{\n"
             f'{_I5}"path": {go_json_string(path)},\n'
@@ -47,8 +55,7 @@ def _array(items: Iterator[str], indent: str) -> Iterator[str]:
 
 def _layer(layer: Layer, first: bool, tree: Node) -> Iterator[str]:
     yield (
-        ("[\n" if first else ",\n")
-        + f"{_I2}{{\n"
+        ("[\n" if first else ",\n") + f"{_I2}{{\n"
         f'{_I3}"index": {layer.index},\n'
         f'{_I3}"id": {go_json_string(layer.id)},\n'
         f'{_I3}"digestId": {go_json_string(layer.digest)},\n'
@@ -63,8 +70,8 @@ def _layer(layer: Layer, first: bool, tree: Node) -> Iterator[str]:
 
 def _image(analysis: DiveEfficiency) -> Iterator[str]:
     refs = (
-        f"{_I3}{{\n{_I4}\"count\": {r.count},\n{_I4}\"sizeBytes\": {r.size},\n"
-        f"{_I4}\"file\": {go_json_string(r.path)}\n{_I3}}}"
+        f'{_I3}{{\n{_I4}"count": {r.count},\n{_I4}"sizeBytes": {r.size},\n'
+        f'{_I4}"file": {go_json_string(r.path)}\n{_I3}}}'
         for r in analysis.inefficient_files
     )
     yield (

@@ -91,9 +91,7 @@ def _humanize_big(n: int) -> str:
     whole, rest = divmod(tenths, 10)
     if rest > 5 or (rest == 5 and whole % 2):
         whole += 1
-    if (
-        whole >= 10**30
-    ):  # no one reads 31 digits; str() would also fail past 4300 digits
+    if whole >= 10**30:  # no one reads 31 digits; str() would also fail past 4300 digits
         return f"{Decimal(whole):.1e} {_BIG_SIZES[e]}"
     return f"{whole} {_BIG_SIZES[e]}"
 

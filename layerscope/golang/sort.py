@@ -379,7 +379,7 @@ def choose_pivot(data: Interface, a: int, b: int) -> tuple[int, int]:
     shortest_ninther = 50
     max_swaps = 4 * 3
 
-    l = b - a  # Go's name
+    l = b - a  # noqa: E741  (Go's name)
 
     # Go passes &swaps down; a one-element list plays the pointer here.
     swaps = [0]

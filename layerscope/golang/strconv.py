@@ -145,12 +145,7 @@ def go_parse_float(s: str) -> float:
     special = _SPECIAL.get(s.lower())
     if special is not None:
         return special
-    ok = (
-        bool(s)
-        and "_" not in s
-        and _FLOAT_RE.match(s) is not None
-        and any(c.isdigit() for c in s)
-    )
+    ok = bool(s) and "_" not in s and _FLOAT_RE.match(s) is not None and any(c.isdigit() for c in s)
     if ok:
         mant = re.split("[eE]", s)[0].lstrip("+-")
         ok = any(c.isdigit() for c in mant)
@@ -161,7 +156,5 @@ def go_parse_float(s: str) -> float:
     except (ValueError, OverflowError):
         raise _invalid(s) from None
     if math.isinf(value):
-        raise GoValueError(
-            f"strconv.ParseFloat: parsing {go_quote(s)}: value out of range"
-        )
+        raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(s)}: value out of range")
     return value

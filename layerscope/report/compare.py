@@ -131,8 +131,7 @@ class Comparison:
     @property
     def unchanged(self) -> bool:
         """Nothing to report: every layer shared and no file or size differences."""
-        return (not self.files and all(r.status == SHARED for r in self.layers)
-                and self.base.size == self.head.size)
+        return not self.files and all(r.status == SHARED for r in self.layers) and self.base.size == self.head.size
 
 
 # ------------------------------------------------------------------------------- layers
@@ -170,15 +169,16 @@ def match_layers(base: list[LayerSummary], head: list[LayerSummary]) -> list[Lay
             pb, ph = b, h
         return out
 
-    for i, j in _align([l.diff_id for l in base], [l.diff_id for l in head]):
+    for i, j in _align([lay.diff_id for lay in base], [lay.diff_id for lay in head]):
         pairs[j] = (i, SHARED)
     for bs, hs in gaps():
         if bs and hs:
-            for i, j in _align([normalize_command(base[i].command) for i in bs],
-                               [normalize_command(head[j].command) for j in hs]):
+            for i, j in _align(
+                [normalize_command(base[i].command) for i in bs], [normalize_command(head[j].command) for j in hs]
+            ):
                 pairs[hs[j]] = (bs[i], CHANGED)
     for bs, hs in gaps():
-        for i, j in zip(bs, hs):
+        for i, j in zip(bs, hs, strict=False):
             pairs[j] = (i, CHANGED)
     rows: list[LayerRow] = []
     next_base = 0
@@ -257,8 +257,11 @@ def grown_directories(changes: list[FileChange], limit: int = 3, focus: float = 
 
 def new_waste(base: Snapshot, head: Snapshot, limit: int = 5) -> list[WasteChange]:
     before = {r.path: r.size for r in base.inefficient_files}
-    out = [WasteChange(r.path, r.count, before.get(r.path, 0), r.size)
-           for r in head.inefficient_files if r.size > before.get(r.path, 0)]
+    out = [
+        WasteChange(r.path, r.count, before.get(r.path, 0), r.size)
+        for r in head.inefficient_files
+        if r.size > before.get(r.path, 0)
+    ]
     out.sort(key=lambda w: (-w.delta, w.path))
     return out[:limit]
 

@@ -70,7 +70,7 @@ def short_command(cmd: str, width: int = 60) -> str:
         text = text[: -len("# buildkit")].rstrip()
     for prefix, keep in (("RUN /bin/sh -c ", "RUN "), ("/bin/sh -c #(nop) ", ""), ("#(nop) ", "")):
         if text.startswith(prefix):
-            text = keep + text[len(prefix):].lstrip()
+            text = keep + text[len(prefix) :].lstrip()
     if not text:
         return "(no command)"
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -32,8 +32,17 @@ from .compare import Comparison
 GATE_PASS, GATE_FAIL, GATE_SKIP = Status.PASS, Status.FAIL, Status.SKIP
 # A gate's result is a rule result: ``name`` (its key), ``status``, ``threshold`` (as
 # configured), ``value`` (what was measured, human readable), ``message`` (why it failed).
-__all__ = ["GATE_FAIL", "GATE_PASS", "GATE_SKIP", "GateConfig", "Verdict", "build_config", "evaluate_gates",
-           "parse_percent_option", "parse_size_option"]
+__all__ = [
+    "GATE_FAIL",
+    "GATE_PASS",
+    "GATE_SKIP",
+    "GateConfig",
+    "Verdict",
+    "build_config",
+    "evaluate_gates",
+    "parse_percent_option",
+    "parse_size_option",
+]
 
 
 @dataclass(slots=True)
@@ -45,8 +54,12 @@ class GateConfig:
 
     @property
     def any(self) -> bool:
-        return (self.max_increase is not None or self.max_increase_percent is not None
-                or self.max_size is not None or self.rules is not None)
+        return (
+            self.max_increase is not None
+            or self.max_increase_percent is not None
+            or self.max_size is not None
+            or self.rules is not None
+        )
 
 
 def parse_size_option(flag: str, text: str) -> int:
@@ -66,8 +79,13 @@ def parse_percent_option(flag: str, text: str) -> float:
     return value
 
 
-def build_config(max_increase: str | None, max_increase_percent: str | None, max_size: str | None,
-                 ci_config: str | None, rule_flags: dict[str, str | None]) -> GateConfig:
+def build_config(
+    max_increase: str | None,
+    max_increase_percent: str | None,
+    max_size: str | None,
+    ci_config: str | None,
+    rule_flags: dict[str, str | None],
+) -> GateConfig:
     """Parse and validate every gate up front; dive's rules only when asked for."""
     cfg = GateConfig()
     if max_increase is not None:
@@ -117,8 +135,9 @@ class MaxIncrease:
     def evaluate(self, analysis: Comparison) -> RuleResult:
         delta = int(analysis.totals["size"].delta or 0)
         fail = delta > self.limit
-        message = (f"grew {_signed(delta)} ({delta} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)"
-                   if fail else "")
+        message = (
+            f"grew {_signed(delta)} ({delta} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)" if fail else ""
+        )
         return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration, _signed(delta))
 
 
@@ -166,10 +185,12 @@ class MaxSize:
     def evaluate(self, analysis: Comparison) -> RuleResult:
         size = analysis.head.size
         fail = size > self.limit
-        message = (f"head is {humanize_bytes(size)} ({size} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)"
-                   if fail else "")
-        return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration,
-                          humanize_bytes(size))
+        message = (
+            f"head is {humanize_bytes(size)} ({size} bytes) > {humanize_bytes(self.limit)} ({self.limit} bytes)"
+            if fail
+            else ""
+        )
+        return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration, humanize_bytes(size))
 
 
 def growth_gates(cfg: GateConfig) -> list[Rule[Comparison]]:

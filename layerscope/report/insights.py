@@ -19,10 +19,14 @@ def _md(s: str) -> str:
 def markdown_section(ex: Explanation, top: int = 5) -> str:
     """``### 💡 Where the bytes go`` + a table of the top groups; empty-image safe."""
     ins, acc = ex.insights, ex.accurate
-    lines = ["### 💡 Where the bytes go", "",
-             f"dive (CI figure): **{humanize_bytes(ex.dive.wasted_bytes)}** wasted · layerscope: "
-             f"**{humanize_bytes(acc.wasted_bytes)}** dead (no final file needs them) · "
-             f"**{humanize_bytes(ins.removable_bytes)}** removable in total", ""]
+    lines = [
+        "### 💡 Where the bytes go",
+        "",
+        f"dive (CI figure): **{humanize_bytes(ex.dive.wasted_bytes)}** wasted · layerscope: "
+        f"**{humanize_bytes(acc.wasted_bytes)}** dead (no final file needs them) · "
+        f"**{humanize_bytes(ins.removable_bytes)}** removable in total",
+        "",
+    ]
     groups = [g for g in ins.groups if g.kind != UNNEEDED][:top]
     if not groups:
         lines += ["No removable bytes found.", ""]

@@ -25,8 +25,15 @@ def _delta(d: Delta) -> dict[str, Any]:
 
 
 def _image(s: Snapshot) -> dict[str, Any]:
-    return {"name": s.name, "source": s.source, "origin": s.origin, "tags": list(s.tags), "layout": s.layout,
-            "platform": s.platform, "config_digest": s.config_digest}
+    return {
+        "name": s.name,
+        "source": s.source,
+        "origin": s.origin,
+        "tags": list(s.tags),
+        "layout": s.layout,
+        "platform": s.platform,
+        "config_digest": s.config_digest,
+    }
 
 
 def _layer(r: LayerRow) -> dict[str, Any]:
@@ -64,18 +71,37 @@ def to_dict(cmp: Comparison, verdict: Verdict, *, top: int = 20) -> dict[str, An
             "summary": {k: {"count": t.count, "delta": t.delta} for k, t in cmp.tallies.items()},
             "total_changes": len(cmp.files),
             "top_limit": top,
-            "top": [{"path": c.path, "change": c.change, "base_size": c.base_size, "head_size": c.head_size,
-                     "delta": c.delta} for c in shown],
+            "top": [
+                {
+                    "path": c.path,
+                    "change": c.change,
+                    "base_size": c.base_size,
+                    "head_size": c.head_size,
+                    "delta": c.delta,
+                }
+                for c in shown
+            ],
         },
         "insight": {
-            "layers": [{"head_index": r.head.index if r.head else None, "status": r.status, "command": r.command,
-                        "delta": r.size.delta} for r in ins.layers],
+            "layers": [
+                {
+                    "head_index": r.head.index if r.head else None,
+                    "status": r.status,
+                    "command": r.command,
+                    "delta": r.size.delta,
+                }
+                for r in ins.layers
+            ],
             "directories": [{"path": d, "delta": v} for d, v in ins.directories],
-            "new_waste": [{"path": w.path, "count": w.count, "base_size": w.base_size, "head_size": w.head_size,
-                           "delta": w.delta} for w in ins.new_waste],
+            "new_waste": [
+                {"path": w.path, "count": w.count, "base_size": w.base_size, "head_size": w.head_size, "delta": w.delta}
+                for w in ins.new_waste
+            ],
         },
-        "gates": [{"name": r.name, "status": r.status, "threshold": r.threshold, "value": r.value,
-                   "message": r.message} for r in verdict.results],
+        "gates": [
+            {"name": r.name, "status": r.status, "threshold": r.threshold, "value": r.value, "message": r.message}
+            for r in verdict.results
+        ],
     }
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from ..escape import md_code, md_text
 from .compare import SHARED, Comparison, FileChange, LayerRow
-from .fmt import (headline, percent, points, ratio_percent, short_command, side_size, signed_int,
-                  signed_size, size)
+from .fmt import headline, percent, points, ratio_percent, short_command, side_size, signed_int, signed_size, size
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
 MARKER = "<!-- layerscope:report -->"
@@ -35,16 +34,48 @@ def table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
 def _totals(cmp: Comparison) -> list[str]:
     t = cmp.totals
     rows = [
-        ["Size (uncompressed)", size(t["size"].base), size(t["size"].head),  # type: ignore[arg-type]
-         signed_size(t["size"].delta), percent(t["size"].percent)],
-        ["Download size (compressed)", size(t["compressed_size"].base), size(t["compressed_size"].head),  # type: ignore[arg-type]
-         signed_size(t["compressed_size"].delta), percent(t["compressed_size"].percent)],
-        ["Layers", str(t["layers"].base), str(t["layers"].head), signed_int(t["layers"].delta), percent(t["layers"].percent)],
-        ["Files", str(t["files"].base), str(t["files"].head), signed_int(t["files"].delta), percent(t["files"].percent)],
-        ["Efficiency", ratio_percent(t["efficiency"].base), ratio_percent(t["efficiency"].head),  # type: ignore[arg-type]
-         points(t["efficiency"]), ""],
-        ["Wasted bytes", size(t["wasted_bytes"].base), size(t["wasted_bytes"].head),  # type: ignore[arg-type]
-         signed_size(t["wasted_bytes"].delta), percent(t["wasted_bytes"].percent)],
+        [
+            "Size (uncompressed)",
+            size(t["size"].base),
+            size(t["size"].head),  # type: ignore[arg-type]
+            signed_size(t["size"].delta),
+            percent(t["size"].percent),
+        ],
+        [
+            "Download size (compressed)",
+            size(t["compressed_size"].base),
+            size(t["compressed_size"].head),  # type: ignore[arg-type]
+            signed_size(t["compressed_size"].delta),
+            percent(t["compressed_size"].percent),
+        ],
+        [
+            "Layers",
+            str(t["layers"].base),
+            str(t["layers"].head),
+            signed_int(t["layers"].delta),
+            percent(t["layers"].percent),
+        ],
+        [
+            "Files",
+            str(t["files"].base),
+            str(t["files"].head),
+            signed_int(t["files"].delta),
+            percent(t["files"].percent),
+        ],
+        [
+            "Efficiency",
+            ratio_percent(t["efficiency"].base),
+            ratio_percent(t["efficiency"].head),  # type: ignore[arg-type]
+            points(t["efficiency"]),
+            "",
+        ],
+        [
+            "Wasted bytes",
+            size(t["wasted_bytes"].base),
+            size(t["wasted_bytes"].head),  # type: ignore[arg-type]
+            signed_size(t["wasted_bytes"].delta),
+            percent(t["wasted_bytes"].percent),
+        ],
     ]
     return table(["", "Base", "Head", "Δ", "Δ%"], "lrrrr", rows)
 
@@ -52,8 +83,14 @@ def _totals(cmp: Comparison) -> list[str]:
 def _layer_cells(r: LayerRow) -> list[str]:
     idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
     s = r.size
-    return [idx, r.status, code(short_command(r.command)), side_size(r.base is not None, s.base),  # type: ignore[arg-type]
-            side_size(r.head is not None, s.head), signed_size(s.delta)]  # type: ignore[arg-type]
+    return [
+        idx,
+        r.status,
+        code(short_command(r.command)),
+        side_size(r.base is not None, s.base),  # type: ignore[arg-type]
+        side_size(r.head is not None, s.head),
+        signed_size(s.delta),
+    ]  # type: ignore[arg-type]
 
 
 def _layers(cmp: Comparison) -> list[str]:
@@ -67,16 +104,24 @@ def _layers(cmp: Comparison) -> list[str]:
         out.append(f"All {len(shared)} layers are shared with the base.")
     if changed and shared:
         total = sum(r.size.head or 0 for r in shared)
-        out += ["", f"<details><summary>{len(shared)} shared layer{'s' if len(shared) != 1 else ''} "
-                    f"({size(total)})</summary>", ""]
+        out += [
+            "",
+            f"<details><summary>{len(shared)} shared layer{'s' if len(shared) != 1 else ''} ({size(total)})</summary>",
+            "",
+        ]
         out += table(head, "rllrrr", [_layer_cells(r) for r in shared])
         out += ["", "</details>"]
     return out
 
 
 def _file_cells(c: FileChange) -> list[str]:
-    return [c.change, code(c.path), side_size(c.base_size is not None, c.base_size),
-            side_size(c.head_size is not None, c.head_size), signed_size(c.delta)]
+    return [
+        c.change,
+        code(c.path),
+        side_size(c.base_size is not None, c.base_size),
+        side_size(c.head_size is not None, c.head_size),
+        signed_size(c.delta),
+    ]
 
 
 def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:
@@ -84,8 +129,13 @@ def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:
     if not cmp.files:
         return out + ["No files were added, removed or resized."]
     tl = cmp.tallies
-    out.append(" · ".join(f"{k} {tl[k].count} ({signed_size(tl[k].delta)})"
-                          for k in ("added", "removed", "grown", "shrunk") if tl[k].count))
+    out.append(
+        " · ".join(
+            f"{k} {tl[k].count} ({signed_size(tl[k].delta)})"
+            for k in ("added", "removed", "grown", "shrunk")
+            if tl[k].count
+        )
+    )
     out.append("")
     shown = cmp.files if top <= 0 else cmp.files[:top]
     big = [c for c in shown if abs(c.delta) >= fold_below]
@@ -95,8 +145,12 @@ def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:
         out += table(head, "llrrr", [_file_cells(c) for c in big])
     if small:
         net = sum(c.delta for c in small)
-        out += ["", f"<details><summary>{len(small)} small change{'s' if len(small) != 1 else ''} "
-                    f"(each under {size(fold_below)}, {signed_size(net)} in all)</summary>", ""]
+        out += [
+            "",
+            f"<details><summary>{len(small)} small change{'s' if len(small) != 1 else ''} "
+            f"(each under {size(fold_below)}, {signed_size(net)} in all)</summary>",
+            "",
+        ]
         out += table(head, "llrrr", [_file_cells(c) for c in small])
         out += ["", "</details>"]
     rest = len(cmp.files) - len(shown)
@@ -109,14 +163,22 @@ def _insight(cmp: Comparison) -> list[str]:
     ins = cmp.insight
     items = []
     if ins.layers:
-        items.append("- **Layers:** " + "; ".join(
-            f"{code(short_command(r.command, 40))} (#{r.head.index}, {r.status}) {signed_size(r.size.delta)}"  # type: ignore[union-attr]
-            for r in ins.layers))
+        items.append(
+            "- **Layers:** "
+            + "; ".join(
+                f"{code(short_command(r.command, 40))} (#{r.head.index}, {r.status}) {signed_size(r.size.delta)}"  # type: ignore[union-attr]
+                for r in ins.layers
+            )
+        )
     if ins.directories:
         items.append("- **Directories:** " + "; ".join(f"{code(d)} {signed_size(v)}" for d, v in ins.directories))
     if ins.new_waste:
-        items.append("- **New waste:** " + "; ".join(
-            f"{code(w.path)} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})" for w in ins.new_waste))
+        items.append(
+            "- **New waste:** "
+            + "; ".join(
+                f"{code(w.path)} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})" for w in ins.new_waste
+            )
+        )
     return ["### Where it grew", ""] + items if items else []
 
 
@@ -124,8 +186,9 @@ def _gates(verdict: Verdict) -> list[str]:
     if not verdict.results:
         return []
     rows = [[r.name, r.threshold, r.value, RESULT.get(r.status, r.status)] for r in verdict.results]
-    out = ["### Gates", ""] + table(["Gate", "Limit", "HEAD", "Result"], "lrrl",
-                                    [[code(a), code(b) if b else "", c, d] for a, b, c, d in rows])
+    out = ["### Gates", ""] + table(
+        ["Gate", "Limit", "HEAD", "Result"], "lrrl", [[code(a), code(b) if b else "", c, d] for a, b, c, d in rows]
+    )
     notes = [f"- {code(r.name)}: {md_text(r.message)}" for r in verdict.results if r.status == GATE_FAIL and r.message]
     return out + ([""] + notes if notes else [])
 

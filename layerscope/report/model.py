@@ -127,9 +127,15 @@ def to_baseline_dict(snap: Snapshot) -> dict[str, Any]:
             "user_wasted_percent": _finite_or_none(snap.user_wasted_percent),
         },
         "layers": [
-            {"index": l.index, "diff_id": l.diff_id, "command": l.command, "size": l.size,
-             "compressed_size": l.compressed_size, "created": l.created}
-            for l in snap.layers
+            {
+                "index": lay.index,
+                "diff_id": lay.diff_id,
+                "command": lay.command,
+                "size": lay.size,
+                "compressed_size": lay.compressed_size,
+                "created": lay.created,
+            }
+            for lay in snap.layers
         ],
         "inefficient_files": [{"path": r.path, "count": r.count, "size": r.size} for r in snap.inefficient_files],
         "files": dict(sorted(snap.files.items())),
@@ -211,7 +217,7 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
     """Validate and convert a parsed baseline document; ``where`` prefixes every message."""
     v = _V(where)
     if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA:
-        raise BaselineError(f"{where}: not a layerscope baseline (no \"schema\": \"{BASELINE_SCHEMA}\")")
+        raise BaselineError(f'{where}: not a layerscope baseline (no "schema": "{BASELINE_SCHEMA}")')
     version = doc.get("version")
     if isinstance(version, _HugeInt):
         raise BaselineError(f"{where}: version: {_json_type(version)} is no schema version")
@@ -232,23 +238,27 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
         index = v.int_(v.get(raw, "index", p), f"{p}.index")
         if index != i:
             raise v.fail(f"{p}.index", f"must be {i}")
-        layers.append(LayerSummary(
-            index=i,
-            diff_id=v.str_(v.get(raw, "diff_id", p), f"{p}.diff_id"),
-            command=v.str_(v.get(raw, "command", p), f"{p}.command"),
-            size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
-            compressed_size=v.int_(raw.get("compressed_size"), f"{p}.compressed_size", nullable=True),
-            created=v.str_(raw.get("created", ""), f"{p}.created"),
-        ))
+        layers.append(
+            LayerSummary(
+                index=i,
+                diff_id=v.str_(v.get(raw, "diff_id", p), f"{p}.diff_id"),
+                command=v.str_(v.get(raw, "command", p), f"{p}.command"),
+                size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
+                compressed_size=v.int_(raw.get("compressed_size"), f"{p}.compressed_size", nullable=True),
+                created=v.str_(raw.get("created", ""), f"{p}.created"),
+            )
+        )
     ineff = []
     for i, raw in enumerate(v.list_(v.get(doc, "inefficient_files", ""), "inefficient_files")):
         p = f"inefficient_files[{i}]"
         raw = v.obj(raw, p)
-        ineff.append(InefficientFile(
-            path=v.str_(v.get(raw, "path", p), f"{p}.path"),
-            count=v.int_(v.get(raw, "count", p), f"{p}.count"),  # type: ignore[arg-type]
-            size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
-        ))
+        ineff.append(
+            InefficientFile(
+                path=v.str_(v.get(raw, "path", p), f"{p}.path"),
+                count=v.int_(v.get(raw, "count", p), f"{p}.count"),  # type: ignore[arg-type]
+                size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
+            )
+        )
     files_raw = v.obj(v.get(doc, "files", ""), "files")
     files: dict[str, int] = {}
     for path, size in files_raw.items():
@@ -274,8 +284,12 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
         origin="baseline",
     )
     # The redundant totals catch a hand-edited or truncated-and-repaired file.
-    for key, actual in (("size", snap.size), ("layers", len(layers)), ("files", snap.file_count),
-                        ("compressed_size", snap.compressed_size)):
+    for key, actual in (
+        ("size", snap.size),
+        ("layers", len(layers)),
+        ("files", snap.file_count),
+        ("compressed_size", snap.compressed_size),
+    ):
         if key not in totals:
             continue
         given = v.int_(totals[key], f"totals.{key}", nullable=key == "compressed_size")  # true is not 1

@@ -86,7 +86,7 @@ def final_files(image: Image) -> dict[str, int]:
                 opaque.add(d)
             elif b.startswith(WHITEOUT_PREFIX):
                 if not b.startswith(OPAQUE_PREFIX):
-                    gone.add(f"{d}/{b[len(WHITEOUT_PREFIX):]}" if d else b[len(WHITEOUT_PREFIX):])
+                    gone.add(f"{d}/{b[len(WHITEOUT_PREFIX) :]}" if d else b[len(WHITEOUT_PREFIX) :])
             elif e.path:
                 adds.append(e)
         if gone or opaque:
@@ -94,8 +94,7 @@ def final_files(image: Image) -> dict[str, int]:
             gone_ids = _node_ids(ids, gone)
             hiding = gone_ids | _node_ids(ids, opaque)
             memo: dict[int, bool] = {}
-            for node in [n for n in entries if everything or n in gone_ids
-                         or _under(up, n, hiding, memo)]:
+            for node in [n for n in entries if everything or n in gone_ids or _under(up, n, hiding, memo)]:
                 del entries[node]
         for e in adds:
             path = e.path
@@ -117,9 +116,15 @@ def final_files(image: Image) -> dict[str, int]:
 def snapshot_image(image: Image) -> Snapshot:
     analysis = dive_efficiency(image)
     layers = [
-        LayerSummary(index=l.index, diff_id=l.diff_id or l.digest, command=l.command, size=l.size,
-                     compressed_size=l.compressed_size, created=l.created)
-        for l in image.layers
+        LayerSummary(
+            index=lay.index,
+            diff_id=lay.diff_id or lay.digest,
+            command=lay.command,
+            size=lay.size,
+            compressed_size=lay.compressed_size,
+            created=lay.created,
+        )
+        for lay in image.layers
     ]
     return Snapshot(
         name=image.name,
@@ -150,14 +155,16 @@ def _looks_like_baseline(path: str) -> bool:
     return head.lstrip()[:1] == b"{" and head[257:262] != b"ustar"
 
 
-def load_side(arg: str, side: str, source_flag: str | None, opts: ReadOptions,
-              state: ReadState | None = None) -> Snapshot:
+def load_side(
+    arg: str, side: str, source_flag: str | None, opts: ReadOptions, state: ReadState | None = None
+) -> Snapshot:
     """Either side of a diff: a baseline JSON file or any image source; errors name the side."""
     return load_side_with_image(arg, side, source_flag, opts, state)[0]
 
 
-def load_side_with_image(arg: str, side: str, source_flag: str | None, opts: ReadOptions,
-                         state: ReadState | None = None) -> tuple[Snapshot, Image | None]:
+def load_side_with_image(
+    arg: str, side: str, source_flag: str | None, opts: ReadOptions, state: ReadState | None = None
+) -> tuple[Snapshot, Image | None]:
     """:func:`load_side`, also returning the live image (None for a baseline), for analyses
     that need the files themselves (the report's insights section)."""
     if not arg:

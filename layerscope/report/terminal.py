@@ -17,10 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..escape import terminal as term
-
 from .compare import SHARED, Comparison
-from .fmt import (headline, percent, points, ratio_percent, short_command, side_size, signed_int,
-                  signed_size, size)
+from .fmt import headline, percent, points, ratio_percent, short_command, side_size, signed_int, signed_size, size
 from .gates import GATE_FAIL, GATE_PASS, Verdict
 
 _STYLE = {GATE_PASS: "green", GATE_FAIL: "bold red", "skip": "blue"}
@@ -46,13 +44,15 @@ def _totals(cmp: Comparison) -> Table:
     tab = Table(title="Totals", title_justify="left")
     for name, just in (("", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right"), ("Δ%", "right")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
-    for label, key, fmt, dfmt in (("Size (uncompressed)", "size", size, signed_size),
-                                  ("Download size (compressed)", "compressed_size", size, signed_size),
-                                  ("Layers", "layers", str, signed_int), ("Files", "files", str, signed_int),
-                                  ("Wasted bytes", "wasted_bytes", size, signed_size)):
+    for label, key, fmt, dfmt in (
+        ("Size (uncompressed)", "size", size, signed_size),
+        ("Download size (compressed)", "compressed_size", size, signed_size),
+        ("Layers", "layers", str, signed_int),
+        ("Files", "files", str, signed_int),
+        ("Wasted bytes", "wasted_bytes", size, signed_size),
+    ):
         d = t[key]
-        tab.add_row(label, fmt(d.base), fmt(d.head), _styled(dfmt(d.delta), _delta_style(d.delta)),
-                    percent(d.percent))
+        tab.add_row(label, fmt(d.base), fmt(d.head), _styled(dfmt(d.delta), _delta_style(d.delta)), percent(d.percent))
     e = t["efficiency"]
     tab.add_row("Efficiency", ratio_percent(e.base), ratio_percent(e.head), points(e), "")  # type: ignore[arg-type]
     return tab
@@ -60,15 +60,26 @@ def _totals(cmp: Comparison) -> Table:
 
 def _layers(cmp: Comparison) -> Table:
     tab = Table(title="Layers", title_justify="left")
-    for name, just in (("#", "right"), ("Status", "left"), ("Command", "left"), ("Base", "right"),
-                       ("Head", "right"), ("Δ", "right")):
+    for name, just in (
+        ("#", "right"),
+        ("Status", "left"),
+        ("Command", "left"),
+        ("Base", "right"),
+        ("Head", "right"),
+        ("Δ", "right"),
+    ):
         tab.add_column(name, justify=just, overflow="fold" if name == "Command" else "ellipsis")  # type: ignore[arg-type]
     for r in cmp.layers:
         idx = str(r.head.index) if r.head else f"({r.base.index})"  # type: ignore[union-attr]
         s = r.size
-        tab.add_row(idx, _styled(r.status, _STATUS_STYLE.get(r.status, "")), _image_text(short_command(r.command)),
-                    side_size(r.base is not None, s.base), side_size(r.head is not None, s.head),  # type: ignore[arg-type]
-                    signed_size(s.delta))
+        tab.add_row(
+            idx,
+            _styled(r.status, _STATUS_STYLE.get(r.status, "")),
+            _image_text(short_command(r.command)),
+            side_size(r.base is not None, s.base),
+            side_size(r.head is not None, s.head),  # type: ignore[arg-type]
+            signed_size(s.delta),
+        )
     return tab
 
 
@@ -81,9 +92,13 @@ def _files(cmp: Comparison, top: int) -> Table | None:
     for name, just in (("Change", "left"), ("Path", "left"), ("Base", "right"), ("Head", "right"), ("Δ", "right")):
         tab.add_column(name, justify=just, overflow="fold" if name == "Path" else "ellipsis")  # type: ignore[arg-type]
     for c in shown:
-        tab.add_row(c.change, _image_text(c.path), side_size(c.base_size is not None, c.base_size),
-                    side_size(c.head_size is not None, c.head_size),
-                    _styled(signed_size(c.delta), _delta_style(c.delta)))
+        tab.add_row(
+            c.change,
+            _image_text(c.path),
+            side_size(c.base_size is not None, c.base_size),
+            side_size(c.head_size is not None, c.head_size),
+            _styled(signed_size(c.delta), _delta_style(c.delta)),
+        )
     return tab
 
 
@@ -94,15 +109,27 @@ def _gates(verdict: Verdict) -> Table | None:
     for name, just in (("Gate", "left"), ("Limit", "right"), ("HEAD", "right"), ("Result", "left")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
     for r in verdict.results:
-        tab.add_row(Text(r.name), _image_text(r.threshold), _image_text(r.value),
-                    _styled(r.status.upper(), _STYLE.get(r.status, "")))
+        tab.add_row(
+            Text(r.name),
+            _image_text(r.threshold),
+            _image_text(r.value),
+            _styled(r.status.upper(), _STYLE.get(r.status, "")),
+        )
     return tab
 
 
-def render(cmp: Comparison, verdict: Verdict, out: TextIO, *, top: int = 20, color: bool | None = None,
-           width: int | None = None) -> None:
-    console = Console(file=out, force_terminal=color, no_color=color is False, width=width,
-                      highlight=False, soft_wrap=False)
+def render(
+    cmp: Comparison,
+    verdict: Verdict,
+    out: TextIO,
+    *,
+    top: int = 20,
+    color: bool | None = None,
+    width: int | None = None,
+) -> None:
+    console = Console(
+        file=out, force_terminal=color, no_color=color is False, width=width, highlight=False, soft_wrap=False
+    )
     emoji, title, detail = headline(cmp, verdict)
     style = "bold red" if not verdict.passed else "bold"
     console.print(Text.assemble(f"{emoji} ", (term(title), style), f" — {term(detail)}"))
@@ -112,8 +139,12 @@ def render(cmp: Comparison, verdict: Verdict, out: TextIO, *, top: int = 20, col
     if ins.layers or ins.directories or ins.new_waste:
         console.print(Text("Where it grew", style="bold"))
         for r in ins.layers:
-            console.print(Text(f"  layer #{r.head.index} ({r.status}) {signed_size(r.size.delta)}  "  # type: ignore[union-attr]
-                               f"{term(short_command(r.command, 50))}"))
+            console.print(
+                Text(
+                    f"  layer #{r.head.index} ({r.status}) {signed_size(r.size.delta)}  "  # type: ignore[union-attr]
+                    f"{term(short_command(r.command, 50))}"
+                )
+            )
         for d, v in ins.directories:
             console.print(Text(f"  dir   {term(d)} {signed_size(v)}"))
         for w in ins.new_waste:

@@ -24,8 +24,17 @@ from .archive import ReadOptions, ReadState, split_archive_arg
 from .base import LayerSource, Source
 from .kinds import ArchiveFile, DockerEngineImage, resolver_name, source_for
 
-__all__ = ["KNOWN", "PREFIXES", "LayerSource", "Source", "load_image", "open_source", "pick_source",
-           "resolver_name", "source_for"]
+__all__ = [
+    "KNOWN",
+    "PREFIXES",
+    "LayerSource",
+    "Source",
+    "load_image",
+    "open_source",
+    "pick_source",
+    "resolver_name",
+    "source_for",
+]
 
 PREFIXES = {
     "docker-archive://": "docker-archive",
@@ -42,15 +51,16 @@ def pick_source(arg: str, source_flag: str | None) -> tuple[str, str]:
     ``DIVE_SOURCE``, then an existing file is an archive, else the Docker engine."""
     for prefix, source in PREFIXES.items():
         if arg.startswith(prefix):
-            return source, arg[len(prefix):]
+            return source, arg[len(prefix) :]
     if source_flag:
         if source_flag not in KNOWN:
             raise LayerscopeError(f"unable to determine image source: {source_flag}")
         return (ArchiveFile.name if source_flag == "docker-tar" else source_flag), arg
     if "://" in arg:
         scheme = arg.split("://", 1)[0]
-        raise LayerscopeError(f"unknown image source {scheme!r} in {arg!r} (known: "
-                              + ", ".join(p[:-3] for p in PREFIXES) + ")")
+        raise LayerscopeError(
+            f"unknown image source {scheme!r} in {arg!r} (known: " + ", ".join(p[:-3] for p in PREFIXES) + ")"
+        )
     path, _sel = split_archive_arg(arg)
     if os.path.exists(path):
         return ArchiveFile.name, arg

@@ -102,34 +102,55 @@ class _FileSource:
         return k
 
 
-def read_archive(path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive",
-                 state: ReadState | None = None) -> Image:
+def read_archive(
+    path: str, display_name: str, opts: ReadOptions, source: str = "docker-archive", state: ReadState | None = None
+) -> Image:
     state = state_for(opts, state)
     path, selector = split_archive_arg(path)
     selector = opts.image or selector
     from .layout_dir import directory_reader, is_layout_dir
 
     if is_layout_dir(path):
-        contents = scan(directory_reader(path), path, state.budget, verify=opts.verify,
-                        hash_content=opts.hash_content, progress=state.progress)
-        return build_image(contents, name=display_name, source=source, selector=selector,
-                           want_platform=opts.platform, verify=opts.verify)
+        contents = scan(
+            directory_reader(path),
+            path,
+            state.budget,
+            verify=opts.verify,
+            hash_content=opts.hash_content,
+            progress=state.progress,
+        )
+        return build_image(
+            contents,
+            name=display_name,
+            source=source,
+            selector=selector,
+            want_platform=opts.platform,
+            verify=opts.verify,
+        )
     try:
         f = open(path, "rb", buffering=0)
     except FileNotFoundError:
         raise LayerscopeError(f"cannot open image archive {path!r}: no such file") from None
     except IsADirectoryError:
-        raise LayerscopeError(f"{path!r} is a directory but not an image layout (no index.json, oci-layout "
-                              "or manifest.json in it)") from None
+        raise LayerscopeError(
+            f"{path!r} is a directory but not an image layout (no index.json, oci-layout or manifest.json in it)"
+        ) from None
     except OSError as e:
         raise LayerscopeError(f"cannot open image archive {path!r}: {e.strerror or e}") from None
     with f:
         source_file = _FileSource(f, state.progress)
         try:
-            contents = scan(source_file.read, path, state.budget, verify=opts.verify,
-                            skip=source_file.skip if source_file.seekable else None,
-                            hash_content=opts.hash_content, progress=state.progress)
+            contents = scan(
+                source_file.read,
+                path,
+                state.budget,
+                verify=opts.verify,
+                skip=source_file.skip if source_file.seekable else None,
+                hash_content=opts.hash_content,
+                progress=state.progress,
+            )
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None
-    return build_image(contents, name=display_name, source=source, selector=selector,
-                       want_platform=opts.platform, verify=opts.verify)
+    return build_image(
+        contents, name=display_name, source=source, selector=selector, want_platform=opts.platform, verify=opts.verify
+    )

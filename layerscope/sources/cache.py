@@ -196,8 +196,7 @@ class BlobCache:
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.partial.{os.getpid()}.{id(self)}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                         0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
             f = os.fdopen(fd, "wb")
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until close: "being written"
         except OSError as e:

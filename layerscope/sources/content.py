@@ -33,8 +33,9 @@ def open_layer_stream(src: LayerSource, layer: Layer, limits: Limits | None = No
 
 
 @contextmanager
-def open_member(src: LayerSource, layer: Layer, path: str, occurrence: int = 0,
-                limits: Limits | None = None) -> Iterator[tuple[ChunkStream, int]]:
+def open_member(
+    src: LayerSource, layer: Layer, path: str, occurrence: int = 0, limits: Limits | None = None
+) -> Iterator[tuple[ChunkStream, int]]:
     """(stream positioned at the content, content size) of the ``occurrence``-th member named
     ``path`` in the layer (0 = first).  The layer is read only up to that member."""
     label = f"layer {layer.member}"

@@ -61,9 +61,12 @@ def connection_error(e: BaseException, host: str, what: str = "Docker daemon") -
             f"permission denied connecting to the {what} at {host}: add your user to the socket's "
             f"group (e.g. docker), use a rootless engine, or point DOCKER_HOST elsewhere"
         )
-    refused = any(isinstance(c, (FileNotFoundError, ConnectionRefusedError)) for c in causes) or any(
-        getattr(c, "errno", None) in (errno.ENOENT, errno.ECONNREFUSED) for c in causes
-    ) or "Connection refused" in text or "No such file" in text
+    refused = (
+        any(isinstance(c, (FileNotFoundError, ConnectionRefusedError)) for c in causes)
+        or any(getattr(c, "errno", None) in (errno.ENOENT, errno.ECONNREFUSED) for c in causes)
+        or "Connection refused" in text
+        or "No such file" in text
+    )
     if refused:
         return LayerscopeError(f"cannot connect to the {what} at {host}: is it running?")
     if "SSL" in text or "certificate" in text.lower():
@@ -90,11 +93,19 @@ def open_client(ep: EngineEndpoint, what: str = "Docker daemon"):  # noqa: ANN20
         raise LayerscopeError(f"the docker source needs the docker package: {e}") from None
     tls: Any = False
     if ep.tls:
-        tls = TLSConfig(client_cert=ep.client_cert, ca_cert=ep.ca_cert if ep.tls_verify else None,
-                        verify=ep.ca_cert if ep.tls_verify else False)
+        tls = TLSConfig(
+            client_cert=ep.client_cert,
+            ca_cert=ep.ca_cert if ep.tls_verify else None,
+            verify=ep.ca_cert if ep.tls_verify else False,
+        )
     try:
-        return docker.APIClient(base_url=ep.host, version="auto", timeout=CONNECT_TIMEOUT, tls=tls,
-                                use_ssh_client=ep.host.startswith("ssh://"))
+        return docker.APIClient(
+            base_url=ep.host,
+            version="auto",
+            timeout=CONNECT_TIMEOUT,
+            tls=tls,
+            use_ssh_client=ep.host.startswith("ssh://"),
+        )
     except docker.errors.TLSParameterError as e:
         raise LayerscopeError(f"TLS settings for {ep.host}: {e}") from None
     except docker.errors.DockerException as e:
@@ -158,8 +169,9 @@ def pull_events(chunks: Iterable[bytes | str], where: str, what: str = "Docker d
             lineno += 1
             yield from _line_events(line, lineno, where, what)
         if len(pending) > MAX_PROGRESS_LINE:
-            raise LayerscopeError(f"{where}: line {lineno + 1} of the {what}'s progress is longer than "
-                                  f"{MAX_PROGRESS_LINE >> 20} MiB")
+            raise LayerscopeError(
+                f"{where}: line {lineno + 1} of the {what}'s progress is longer than {MAX_PROGRESS_LINE >> 20} MiB"
+            )
     if pending.strip():
         yield from _line_events(pending, lineno + 1, where, what)
 
@@ -175,11 +187,13 @@ def _line_events(line: bytes, lineno: int, where: str, what: str) -> Iterator[di
         try:
             ev, end = decoder.raw_decode(text, pos)
         except ValueError:
-            raise LayerscopeError(f"{where}: line {lineno} of the {what}'s progress is not JSON: "
-                                  f"{server_text(text[pos:], 60)!r}") from None
+            raise LayerscopeError(
+                f"{where}: line {lineno} of the {what}'s progress is not JSON: {server_text(text[pos:], 60)!r}"
+            ) from None
         if not isinstance(ev, dict):
-            raise LayerscopeError(f"{where}: line {lineno} of the {what}'s progress is a JSON "
-                                  f"{type(ev).__name__}, not an object")
+            raise LayerscopeError(
+                f"{where}: line {lineno} of the {what}'s progress is a JSON {type(ev).__name__}, not an object"
+            )
         yield ev
         pos = end
         while pos < len(text) and text[pos] in " \t\r":
@@ -198,8 +212,17 @@ def _api_message(e: Any) -> str:
     return " ".join(str(explanation or e).split())[:300]
 
 
-def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint, *, source: str = "docker",
-                 what: str = "Docker daemon", pull: bool = True, state: ReadState | None = None) -> Image:
+def load_via_api(
+    name: str,
+    display: str,
+    opts: ReadOptions,
+    ep: EngineEndpoint,
+    *,
+    source: str = "docker",
+    what: str = "Docker daemon",
+    pull: bool = True,
+    state: ReadState | None = None,
+) -> Image:
     """Inspect → (pull) → stream ``image save`` from an engine API endpoint."""
     state = state_for(opts, state)
     import docker
@@ -232,8 +255,9 @@ def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint,
                 return LayerscopeError(f"cannot save {name}: {_api_message(e)}")
             return LayerscopeError(f"connection to the {what} lost while saving {name}: {_short(str(e))}")
 
-        reader = ChunkReader(iter(chunks), state.progress, lost,
-                             (docker.errors.APIError, requests.exceptions.RequestException, OSError))
+        reader = ChunkReader(
+            iter(chunks), state.progress, lost, (docker.errors.APIError, requests.exceptions.RequestException, OSError)
+        )
         try:
             return read_stream(reader.read, f"{source}://{name}", display, opts, source, state)
         finally:
@@ -244,8 +268,7 @@ def load_via_api(name: str, display: str, opts: ReadOptions, ep: EngineEndpoint,
         client.close()
 
 
-def load_from_engine(name: str, opts: ReadOptions, display: str | None = None,
-                     state: ReadState | None = None) -> Image:
+def load_from_engine(name: str, opts: ReadOptions, display: str | None = None, state: ReadState | None = None) -> Image:
     """The ``docker`` source: the engine named by DOCKER_HOST / the current context."""
     if not name:
         raise LayerscopeError("No image argument given")

@@ -210,8 +210,9 @@ class DockerEngineImage:
 
     def open_blob(self, layer: Layer) -> AbstractContextManager[Chunks]:
         """Stream ``image save`` again and stop at the layer's member."""
-        return member_of_outer(lambda: _api_save(self.reference, podman_service=False), layer.member,
-                               f"docker://{self.reference}")
+        return member_of_outer(
+            lambda: _api_save(self.reference, podman_service=False), layer.member, f"docker://{self.reference}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +235,13 @@ class PodmanImage:
 
         remote = ["--remote"] if os.environ.get("CONTAINER_HOST") else []
         try:
-            proc = subprocess.Popen([_podman_binary(), *remote, "image", "save", self.reference],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, bufsize=0)
+            proc = subprocess.Popen(
+                [_podman_binary(), *remote, "image", "save", self.reference],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                bufsize=0,
+            )
         except OSError as e:
             raise LayerscopeError(f"cannot run podman: {e.strerror or e}") from None
         assert proc.stdout is not None

@@ -51,7 +51,7 @@ class _Stderr(threading.Thread):
         if not lines:
             return ""
         line = lines[-1]
-        return line[len("Error: "):] if line.startswith("Error: ") else line
+        return line[len("Error: ") :] if line.startswith("Error: ") else line
 
 
 def _error_line(name: str, rc: int, tail: str) -> LayerscopeError:
@@ -68,8 +68,9 @@ def _error_line(name: str, rc: int, tail: str) -> LayerscopeError:
 def _save_via_binary(name: str, display: str, opts: ReadOptions, remote: bool, state: ReadState) -> Image:
     argv = [_podman_binary()] + (["--remote"] if remote else []) + ["image", "save", name]
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, bufsize=0)
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+        )
     except OSError as e:
         raise LayerscopeError(f"cannot run podman: {e.strerror or e}") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -114,8 +115,7 @@ def endpoint_from_container_host(host: str) -> EngineEndpoint:
     return EngineEndpoint(host=host)
 
 
-def load_from_podman(name: str, opts: ReadOptions, display: str | None = None,
-                     state: ReadState | None = None) -> Image:
+def load_from_podman(name: str, opts: ReadOptions, display: str | None = None, state: ReadState | None = None) -> Image:
     """``podman://NAME``: the local podman store, or the service at ``CONTAINER_HOST``."""
     if not name:
         raise LayerscopeError("No image argument given")
@@ -125,6 +125,14 @@ def load_from_podman(name: str, opts: ReadOptions, display: str | None = None,
     if host and not host.startswith("ssh://"):
         from .engine import load_via_api
 
-        return load_via_api(name, display, opts, endpoint_from_container_host(host), source="podman",
-                            what="podman service", pull=False, state=state)
+        return load_via_api(
+            name,
+            display,
+            opts,
+            endpoint_from_container_host(host),
+            source="podman",
+            what="podman service",
+            pull=False,
+            state=state,
+        )
     return _save_via_binary(name, display, opts, remote=bool(host), state=state)

@@ -226,8 +226,9 @@ def _response_chunks(r: Response, digest: str, size: int) -> Iterator[bytes]:
 class RegistryPuller:
     """Fetches and parses one image from one registry."""
 
-    def __init__(self, ref: Reference, opts: ReadOptions, cache: BlobCache | None,
-                 state: ReadState | None = None) -> None:
+    def __init__(
+        self, ref: Reference, opts: ReadOptions, cache: BlobCache | None, state: ReadState | None = None
+    ) -> None:
         self.ref, self.opts, self.cache = ref, opts, cache
         self.state = state_for(opts, state)
         self._paths = PathTally()  # names and link targets of the whole pull, not per layer
@@ -274,6 +275,7 @@ class RegistryPuller:
 
     def _pick_platform(self, index: dict[str, Any]) -> Descriptor:
         """The index entry of ``--platform``, else of the host, else the only one."""
+
         def platform(d: Descriptor) -> Platform:
             return d.platform or Platform()
 
@@ -290,8 +292,10 @@ class RegistryPuller:
                 return d
         if want:
             raise LayerscopeError(f"platform {want} not in the index of {self.ref} (available: {available})")
-        raise LayerscopeError(f"{self.ref} has several platforms and none is the host's ({Platform.host()}); "
-                              f"pick one with --platform (available: {available})")
+        raise LayerscopeError(
+            f"{self.ref} has several platforms and none is the host's ({Platform.host()}); "
+            f"pick one with --platform (available: {available})"
+        )
 
     def _image_manifest(self, doc: dict[str, Any], digest: str) -> Manifest:
         """The manifest's config and layers, config first (a registry image is useless
@@ -299,8 +303,11 @@ class RegistryPuller:
         where = Where(f"manifest {digest} of {self.ref}")
         layers = check_list(doc, "layers", where, REGISTRY_RULES)
         config = _descriptor(doc.get("config"), where.at("config"))
-        return Manifest(config, tuple(_descriptor(d, where.at(f"layers[{i}]")) for i, d in enumerate(layers)),
-                        doc.get("mediaType") or "")
+        return Manifest(
+            config,
+            tuple(_descriptor(d, where.at(f"layers[{i}]")) for i, d in enumerate(layers)),
+            doc.get("mediaType") or "",
+        )
 
     def _config(self, desc: Descriptor, platform: Platform | None) -> tuple[Any, Platform]:
         """The image config JSON and the image's platform (the index entry's, else the
@@ -367,8 +374,9 @@ class RegistryPuller:
             h.update(c)
         return f"{digest.partition(':')[0]}:{h.hexdigest()}" == digest
 
-    def _parse(self, chunks: Iterator[bytes], digest: str, size: Any, writer: Any, i: int,
-               local: bool = False) -> ParsedLayer:
+    def _parse(
+        self, chunks: Iterator[bytes], digest: str, size: Any, writer: Any, i: int, local: bool = False
+    ) -> ParsedLayer:
         label = f"layer {_blob_key(digest)}"
         fetch: Any = _Fetch(chunks, digest, writer) if local is False else _Inline(chunks, digest)
         progress = self.state.progress
@@ -383,8 +391,9 @@ class RegistryPuller:
         ok = False
         try:
             comp, inner, _counted = open_decompressed(read, self.state.budget, label)
-            entries, tar_size = read_layer(inner, label, self.state.budget, hash_content=self.opts.hash_content,
-                                           paths=self._paths)
+            entries, tar_size = read_layer(
+                inner, label, self.state.budget, hash_content=self.opts.hash_content, paths=self._paths
+            )
             while read():  # padding after the tar's end still counts for the digest
                 pass
             fetch.join()
@@ -429,8 +438,9 @@ class RegistryPuller:
         return make_image(contents, resolved, name=display, source="registry", verify=self.opts.verify)
 
 
-def load_from_registry(arg: str, opts: ReadOptions, display: str | None = None,
-                       state: ReadState | None = None) -> Image:
+def load_from_registry(
+    arg: str, opts: ReadOptions, display: str | None = None, state: ReadState | None = None
+) -> Image:
     """The ``registry`` source: no daemon, streamed and verified blobs, optional cache."""
     ref = parse_reference(arg)
     puller = RegistryPuller(ref, opts, BlobCache() if opts.cache else None, state)
@@ -438,4 +448,3 @@ def load_from_registry(arg: str, opts: ReadOptions, display: str | None = None,
         return puller.pull(display or arg)
     finally:
         puller.client.close()
-

@@ -112,8 +112,12 @@ def parse_reference(text: str) -> Reference:
 
 def _reason(e: BaseException) -> str:
     text = str(e)
-    for pat in (r"certificate verify failed: ([^(')\"]+)", r"\[SSL: ([A-Z_]+)\]", r"\[Errno -?\d+\] ([^'\")]+)",
-                r"(Name or service not known|Temporary failure in name resolution|Connection refused)"):
+    for pat in (
+        r"certificate verify failed: ([^(')\"]+)",
+        r"\[SSL: ([A-Z_]+)\]",
+        r"\[Errno -?\d+\] ([^'\")]+)",
+        r"(Name or service not known|Temporary failure in name resolution|Connection refused)",
+    ):
         m = re.search(pat, text)
         if m:
             return m.group(1).strip().rstrip(".").lower().replace("_", " ")
@@ -134,8 +138,10 @@ class Timeouts:
 
     @classmethod
     def from_env(cls) -> Timeouts:
-        return cls(_env_seconds("LAYERSCOPE_REGISTRY_TIMEOUT", DEFAULT_TIMEOUT),
-                   _env_seconds("LAYERSCOPE_REGISTRY_DEADLINE", DEFAULT_DEADLINE))
+        return cls(
+            _env_seconds("LAYERSCOPE_REGISTRY_TIMEOUT", DEFAULT_TIMEOUT),
+            _env_seconds("LAYERSCOPE_REGISTRY_DEADLINE", DEFAULT_DEADLINE),
+        )
 
     def budget(self, size: int | None) -> float:
         """Seconds a request for a body of ``size`` declared bytes may take in all."""
@@ -176,8 +182,9 @@ class Response:
     Every body is read against a deadline and a byte limit: nothing a registry sends can make
     a run wait or grow without bound."""
 
-    def __init__(self, raw: urllib3.BaseHTTPResponse, host: str, deadline: float, budget: float,
-                 io: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, raw: urllib3.BaseHTTPResponse, host: str, deadline: float, budget: float, io: float = DEFAULT_TIMEOUT
+    ) -> None:
         self._raw, self._host = raw, host
         self._deadline, self._budget, self._io = deadline, budget, io
         self._broken = False  # a read failed: the connection is not reusable
@@ -186,8 +193,10 @@ class Response:
 
     def _check_deadline(self) -> None:
         if time.monotonic() > self._deadline:
-            raise LayerscopeError(f"registry {self._host} did not finish sending in {_seconds(self._budget)} s "
-                                  f"(LAYERSCOPE_REGISTRY_DEADLINE)")
+            raise LayerscopeError(
+                f"registry {self._host} did not finish sending in {_seconds(self._budget)} s "
+                f"(LAYERSCOPE_REGISTRY_DEADLINE)"
+            )
 
     def iter_content(self, size: int, limit: int | None = None, too_big: str = "") -> Iterator[bytes]:
         """Chunks of the body as they arrive; at most ``limit + 1`` bytes are ever read, and one
@@ -209,8 +218,9 @@ class Response:
                 yield chunk
         except urllib3.exceptions.TimeoutError:
             self._broken = True
-            raise LayerscopeError(f"registry {self._host} stopped sending (no data for "
-                                  f"{_seconds(self._io)} s)") from None
+            raise LayerscopeError(
+                f"registry {self._host} stopped sending (no data for {_seconds(self._io)} s)"
+            ) from None
         except (urllib3.exceptions.HTTPError, OSError) as e:
             self._broken = True
             raise LayerscopeError(f"transfer from registry {self._host} failed: {_reason(e)}") from None
@@ -333,8 +343,9 @@ class RegistryClient:
         self.insecure = insecure
         self.timeouts = Timeouts.from_env()
         ca = os.path.join("/etc/docker/certs.d", ref.host, "ca.crt")  # docker's per-registry CA
-        self.pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=ca if os.path.isfile(ca) else None,
-                                        headers={"User-Agent": "layerscope"})
+        self.pool = urllib3.PoolManager(
+            cert_reqs="CERT_REQUIRED", ca_certs=ca if os.path.isfile(ca) else None, headers={"User-Agent": "layerscope"}
+        )
         self.pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}  # header deadline
         self._authorization: str | None = None
         self._creds: auth.Credentials | None = None
@@ -344,8 +355,16 @@ class RegistryClient:
         self.pool.clear()
 
     # ----------------------------------------------------------------- transport
-    def _send(self, method: str, url: str, *, headers: dict | None = None, fields: dict | None = None,
-              body: bytes | None = None, size: int | None = None) -> Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict | None = None,
+        fields: dict | None = None,
+        body: bytes | None = None,
+        size: int | None = None,
+    ) -> Response:
         """One request, redirects followed by hand: https is never downgraded to http, and
         ``Authorization`` never goes to another host than the one it was meant for (a blob
         redirect to a CDN or S3 goes without the registry's credentials)."""
@@ -372,41 +391,62 @@ class RegistryClient:
         if new_u.scheme not in ("http", "https") or not new_u.netloc:
             raise LayerscopeError(f"registry {self.ref.host}: redirect to an unsupported URL {url_for_message(new)}")
         if old_u.scheme == "https" and new_u.scheme == "http":
-            raise LayerscopeError(f"registry {self.ref.host}: refusing a redirect from https to plain http "
-                                  f"({url_for_message(new)})")
+            raise LayerscopeError(
+                f"registry {self.ref.host}: refusing a redirect from https to plain http ({url_for_message(new)})"
+            )
         if (old_u.hostname, old_u.port) != (new_u.hostname, new_u.port) and headers.pop("Authorization", None):
             log.debug("redirect to %s: Authorization not forwarded", new_u.netloc)
         return new
 
-    def _request(self, method: str, url: str, headers: dict, fields: dict | None, body: bytes | None,
-                 deadline: float, budget: float) -> urllib3.BaseHTTPResponse:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: dict,
+        fields: dict | None,
+        body: bytes | None,
+        deadline: float,
+        budget: float,
+    ) -> urllib3.BaseHTTPResponse:
         _request_deadline.at = deadline
         try:
             return self._request_once(method, url, headers, fields, body)
         except LayerscopeError:
             if time.monotonic() >= deadline:
-                raise LayerscopeError(f"registry {self.ref.host} did not finish sending in {_seconds(budget)} s "
-                                      f"(LAYERSCOPE_REGISTRY_DEADLINE)") from None
+                raise LayerscopeError(
+                    f"registry {self.ref.host} did not finish sending in {_seconds(budget)} s "
+                    f"(LAYERSCOPE_REGISTRY_DEADLINE)"
+                ) from None
             raise
         finally:
             _request_deadline.at = None
 
-    def _request_once(self, method: str, url: str, headers: dict, fields: dict | None,
-                      body: bytes | None) -> urllib3.BaseHTTPResponse:
+    def _request_once(
+        self, method: str, url: str, headers: dict, fields: dict | None, body: bytes | None
+    ) -> urllib3.BaseHTTPResponse:
         host = self.ref.host
         retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=0)
         io = self.timeouts.io
         try:
-            return self.pool.request(method, url, headers=headers, fields=fields, body=body, retries=retries,
-                                     timeout=urllib3.Timeout(connect=io, read=io),
-                                     preload_content=False, redirect=False)
+            return self.pool.request(
+                method,
+                url,
+                headers=headers,
+                fields=fields,
+                body=body,
+                retries=retries,
+                timeout=urllib3.Timeout(connect=io, read=io),
+                preload_content=False,
+                redirect=False,
+            )
         except urllib3.exceptions.MaxRetryError as e:
             reason = e.reason if e.reason is not None else e
             if isinstance(reason, urllib3.exceptions.SSLError):
                 hint = "" if self.scheme == "http" else "; for a plain-http registry use --insecure"
                 raise LayerscopeError(f"TLS failure talking to registry {host}: {_reason(reason)}{hint}") from None
-            if isinstance(reason, urllib3.exceptions.TimeoutError) and \
-                    not isinstance(reason, urllib3.exceptions.NewConnectionError):  # a subclass, oddly
+            if isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+                reason, urllib3.exceptions.NewConnectionError
+            ):  # a subclass, oddly
                 raise LayerscopeError(f"registry {host} did not answer in time") from None
             msg = _reason(reason)
             hint = ""
@@ -444,18 +484,20 @@ class RegistryClient:
         scope = ch.params.get("scope") or f"repository:{self.ref.repo}:pull"
         params = {k: v for k, v in (("service", ch.params.get("service")), ("scope", scope)) if v}
         if creds is not None and creds.identity_token:
-            form = urlencode({**params, "grant_type": "refresh_token", "client_id": "layerscope",
-                              "refresh_token": creds.secret}).encode()
-            tr = self._send("POST", realm, body=form,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+            form = urlencode(
+                {**params, "grant_type": "refresh_token", "client_id": "layerscope", "refresh_token": creds.secret}
+            ).encode()
+            tr = self._send("POST", realm, body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
         else:
             headers = {"Authorization": auth.basic_header(creds)} if creds else {}
             tr = self._send("GET", realm, fields=params, headers=headers)
         with tr:
             if tr.status_code in (401, 403):
                 what = "credentials rejected" if creds else "anonymous access refused"
-                raise LayerscopeError(f"registry {self.ref.host}: {what} by the token service ({tr.status_code}) "
-                                      f"for {self.ref.repo}; log in with docker login {self.ref.host}")
+                raise LayerscopeError(
+                    f"registry {self.ref.host}: {what} by the token service ({tr.status_code}) "
+                    f"for {self.ref.repo}; log in with docker login {self.ref.host}"
+                )
             if tr.status_code != 200:
                 raise LayerscopeError(f"registry {self.ref.host}: token service answered {tr.status_code}")
             try:
@@ -474,11 +516,14 @@ class RegistryClient:
         and an https registry naming an ``http://`` realm would get them in clear text."""
         scheme = urlsplit(realm).scheme.lower()
         if scheme not in ("http", "https"):
-            raise LayerscopeError(f"registry {self.ref.host}: token realm is not an http(s) URL "
-                                  f"({server_text(realm, 100)})")
+            raise LayerscopeError(
+                f"registry {self.ref.host}: token realm is not an http(s) URL ({server_text(realm, 100)})"
+            )
         if scheme == "http" and creds is not None and not self.insecure:
-            raise LayerscopeError(f"registry {self.ref.host}: its token service {url_for_message(realm)} is plain "
-                                  f"http; refusing to send credentials in clear text (--insecure allows it)")
+            raise LayerscopeError(
+                f"registry {self.ref.host}: its token service {url_for_message(realm)} is plain "
+                f"http; refusing to send credentials in clear text (--insecure allows it)"
+            )
 
     def get(self, path: str, *, accept: str | None = None, size: int | None = None) -> Response:
         """GET with auth; a 401 is answered once, then surfaces through :meth:`check`."""
@@ -506,8 +551,9 @@ class RegistryClient:
         detail = f" ({msg})" if msg else ""
         if code == 401:
             how = "credentials were rejected" if self._credentials() else "authentication required"
-            raise LayerscopeError(f"registry {host}: {how} for {self.ref.repo} (401){detail}; "
-                                  f"log in with docker login {host}")
+            raise LayerscopeError(
+                f"registry {host}: {how} for {self.ref.repo} (401){detail}; log in with docker login {host}"
+            )
         if code == 403:
             raise LayerscopeError(f"registry {host}: access to {self.ref.repo} denied (403){detail}")
         if code == 404:

@@ -20,9 +20,13 @@ class ChunkReader:
     """``read()`` over an iterator of chunks; exceptions of the transport are translated by
     ``on_error`` so a dropped connection is one clear line, not a library traceback."""
 
-    def __init__(self, chunks: Iterator[bytes], progress: ReadProgress,
-                 on_error: Callable[[BaseException], BaseException] | None = None,
-                 errors: tuple[type[BaseException], ...] = ()) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        progress: ReadProgress,
+        on_error: Callable[[BaseException], BaseException] | None = None,
+        errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
         self._it = chunks
         self._progress = progress
         self._on_error = on_error
@@ -46,10 +50,13 @@ class ChunkReader:
         return c
 
 
-def read_stream(read_chunk: Callable[[], bytes], label: str, display: str, opts: ReadOptions,
-                source: str, state: ReadState) -> Image:
+def read_stream(
+    read_chunk: Callable[[], bytes], label: str, display: str, opts: ReadOptions, source: str, state: ReadState
+) -> Image:
     """One streaming pass over an outer archive, then the usual layout resolution."""
-    contents = scan(read_chunk, label, state.budget, verify=opts.verify,
-                    hash_content=opts.hash_content, progress=state.progress)
-    return build_image(contents, name=display, source=source, selector=opts.image,
-                       want_platform=opts.platform, verify=opts.verify)
+    contents = scan(
+        read_chunk, label, state.budget, verify=opts.verify, hash_content=opts.hash_content, progress=state.progress
+    )
+    return build_image(
+        contents, name=display, source=source, selector=opts.image, want_platform=opts.platform, verify=opts.verify
+    )

@@ -25,9 +25,18 @@ from .stack import stack_range, whiteout_target
 def compare(lower: Entry | None, upper: Entry | None) -> int:
     """dive's ``FileInfo.Compare``: type, hash, mode, uid and gid; nothing else."""
     if lower is None or upper is None:
-        return UNMODIFIED if lower is upper or (lower is None and _empty(upper)) or (upper is None and _empty(lower)) else MODIFIED
-    if (lower.typeflag == upper.typeflag and lower.hash == upper.hash and lower.mode == upper.mode
-            and lower.uid == upper.uid and lower.gid == upper.gid):
+        return (
+            UNMODIFIED
+            if lower is upper or (lower is None and _empty(upper)) or (upper is None and _empty(lower))
+            else MODIFIED
+        )
+    if (
+        lower.typeflag == upper.typeflag
+        and lower.hash == upper.hash
+        and lower.mode == upper.mode
+        and lower.uid == upper.uid
+        and lower.gid == upper.gid
+    ):
         return UNMODIFIED
     return MODIFIED
 
@@ -136,7 +145,7 @@ class LayerTrees:
 
     def __post_init__(self) -> None:
         if not self.trees:
-            entries = (lambda l: l.entries) if self.accurate else (lambda l: l.dive_entries)
+            entries = (lambda lay: lay.entries) if self.accurate else (lambda lay: lay.dive_entries)
             self.trees = [build_layer_tree(entries(layer), accurate=self.accurate) for layer in self.image.layers]
 
     def compare(self, key: TreeKey) -> tuple[Node, list[str]]:
@@ -177,5 +186,15 @@ def node_size(node: Node) -> int:
     return total
 
 
-__all__ = ["ADDED", "MODIFIED", "REMOVED", "UNMODIFIED", "LayerTrees", "TreeKey", "compare",
-           "compare_and_mark", "node_size", "add_path"]
+__all__ = [
+    "ADDED",
+    "MODIFIED",
+    "REMOVED",
+    "UNMODIFIED",
+    "LayerTrees",
+    "TreeKey",
+    "compare",
+    "compare_and_mark",
+    "node_size",
+    "add_path",
+]

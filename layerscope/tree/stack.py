@@ -13,8 +13,7 @@ lower layers put under them, and an implicit parent never erases a real director
 
 from __future__ import annotations
 
-from ..image import WHITEOUT_PREFIX
-from ..image import OPAQUE_PREFIX
+from ..image import OPAQUE_PREFIX, WHITEOUT_PREFIX
 from .build import ensure_path
 from .node import Node, get_node, sorted_names, walk_pre
 
@@ -33,7 +32,7 @@ def remove_path(root: Node, parts: list[str]) -> bool:
 
 
 def whiteout_target(names: list[str]) -> list[str]:
-    return names[:-1] + [names[-1][len(WHITEOUT_PREFIX):]]
+    return names[:-1] + [names[-1][len(WHITEOUT_PREFIX) :]]
 
 
 def stack_dive(lower: Node, upper: Node) -> list[str]:
@@ -77,7 +76,7 @@ def _apply(low_parent: Node, node: Node, existing: Node | None, names: list[str]
     """One step of dive's ``Stack`` for ``node`` (a child of ``low_parent``'s counterpart)."""
     name = node.name
     if name.startswith(WHITEOUT_PREFIX):
-        target = name[len(WHITEOUT_PREFIX):]
+        target = name[len(WHITEOUT_PREFIX) :]
         children = low_parent.children
         if children is not None and target and target in children:
             del children[target]

@@ -309,7 +309,7 @@ def _layer_ops(u: Universe, tree: Node, dive_seq: bool = False) -> LayerOps:
             pre.append((ci, ch))
             if name.startswith(WHITEOUT_PREFIX):
                 has_deletes = True
-                stripped = name[len(WHITEOUT_PREFIX):]
+                stripped = name[len(WHITEOUT_PREFIX) :]
                 ppath = u.path[idx]
                 if stripped:
                     tslot = kids.get(stripped)
@@ -563,7 +563,7 @@ class LayerViews:
                     j, e = i + 1, end[i]
                     while j < e:
                         if code[j] == C_UNMOD:
-                            code[j:end[j]] = code[j:end[j]].translate(T_REMOVE)
+                            code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
                         j = end[j]
         pending: list[tuple[int, Entry | None, int, bool]] = []
         append = pending.append
@@ -573,7 +573,7 @@ class LayerViews:
                 if t < 0 or not code[t]:
                     errors.append(path)
                 else:
-                    code[t:end[t]] = code[t:end[t]].translate(T_REMOVE)
+                    code[t : end[t]] = code[t : end[t]].translate(T_REMOVE)
                 continue
             nfo = node.info
             if code[i]:
@@ -615,5 +615,16 @@ class LayerViews:
             own[i] = 0 if nfo is None else nfo.size
 
 
-__all__ = ["C_ABSENT", "C_ADDED", "C_MOD", "C_REMOVED", "C_UNMOD", "LayerViews", "PathSeq", "State",
-           "T_MARK", "T_PRESENT", "Universe"]
+__all__ = [
+    "C_ABSENT",
+    "C_ADDED",
+    "C_MOD",
+    "C_REMOVED",
+    "C_UNMOD",
+    "LayerViews",
+    "PathSeq",
+    "State",
+    "T_MARK",
+    "T_PRESENT",
+    "Universe",
+]

@@ -96,8 +96,7 @@ class LayerscopeApp(App[int]):
 def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.Namespace | None = None) -> Loader:
     """The work done in the loading worker: read the image, then trees, analysis and CI verdict."""
     ci_config = getattr(args, "ci_config", ".dive-ci") if args is not None else ".dive-ci"
-    flags = {k: getattr(args, k, None) for k in ("lowestEfficiency", "highestWastedBytes",
-                                                  "highestUserWastedPercent")}
+    flags = {k: getattr(args, k, None) for k in ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent")}
 
     def load(progress: LoadProgress) -> UIModel:
         src = source_for(source, image_arg, opts)  # reads the image, and reopens a layer for the viewer
@@ -110,8 +109,9 @@ def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.N
     return load
 
 
-def create_app(source: str, image_arg: str, opts: ReadOptions, settings: UISettings,
-               args: argparse.Namespace | None = None) -> LayerscopeApp:
+def create_app(
+    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, args: argparse.Namespace | None = None
+) -> LayerscopeApp:
     progress = LoadProgress(ReadState.start(opts))  # this read's own budget and counters
     return LayerscopeApp(make_loader(source, image_arg, opts, args), settings, progress, image_arg)
 

@@ -78,8 +78,9 @@ def _check_hash(entry: Entry, digest: int) -> None:
         raise LayerscopeError(f"/{entry.path} changed in the source since it was analyzed; reload the image")
 
 
-def read_content(image: Image, src: LayerSource | str, layer: int, entry: Entry,
-                 limit: int = VIEW_LIMIT) -> FileContent:
+def read_content(
+    image: Image, src: LayerSource | str, layer: int, entry: Entry, limit: int = VIEW_LIMIT
+) -> FileContent:
     """The first ``limit`` bytes of ``entry`` as stored in layer ``layer`` of the image."""
     path = "/" + entry.path
     if entry.typeflag == TYPE_SYMLINK:
@@ -122,15 +123,21 @@ def extract_target(directory: str, path: str) -> str:
     return target
 
 
-def extract(image: Image, src: LayerSource | str, layer: int, entry: Entry, directory: str, *,
-            overwrite: bool = False) -> str:
+def extract(
+    image: Image, src: LayerSource | str, layer: int, entry: Entry, directory: str, *, overwrite: bool = False
+) -> str:
     """Write the entry's content into ``directory``; return the path written."""
     if entry.typeflag != TYPE_REG or entry.is_dir:
         raise LayerscopeError("only regular files can be extracted")
     target = extract_target(directory, entry.path)
     # O_NONBLOCK: opening an existing FIFO for writing must fail (ENXIO), not wait forever.
-    flags = (os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-             | getattr(os, "O_NONBLOCK", 0))
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+    )
     flags |= os.O_EXCL if not overwrite else 0
     try:
         fd = os.open(target, flags, 0o644)
@@ -163,7 +170,7 @@ def _copy_member(image: Image, src: LayerSource, layer: int, entry: Entry, fd: i
     def write(chunk: memoryview) -> None:
         hasher.update(chunk)
         while chunk:
-            chunk = chunk[os.write(fd, chunk):]
+            chunk = chunk[os.write(fd, chunk) :]
 
     with open_member(src, image.layers[layer], entry.path, _occurrence(image, layer, entry)) as (stream, size):
         if stream.feed(size, write) < size:
@@ -175,7 +182,7 @@ def hexdump(data: bytes) -> str:
     """``xxd``-style lines: offset, 16 hex bytes, printable ASCII."""
     lines = []
     for off in range(0, len(data), 16):
-        chunk = data[off:off + 16]
+        chunk = data[off : off + 16]
         hexpart = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         lines.append(f"{off:08x}  {hexpart:<47}  |{text}|")
@@ -190,5 +197,5 @@ def as_text(data: bytes) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         if e.start >= len(data) - 3:  # a multi-byte character cut by the size limit
-            return data[:e.start].decode("utf-8", "replace")
+            return data[: e.start].decode("utf-8", "replace")
         return None

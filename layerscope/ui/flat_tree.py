@@ -57,8 +57,21 @@ _SHARED: dict[int, _Shared] = {}
 class FlatTree:
     """One marked tree over a preorder index: structure (shared) plus this tree's arrays."""
 
-    __slots__ = ("names", "parent", "depth", "end", "path", "code", "mark", "present", "info", "own",
-                 "shared", "_children", "_removed")
+    __slots__ = (
+        "names",
+        "parent",
+        "depth",
+        "end",
+        "path",
+        "code",
+        "mark",
+        "present",
+        "info",
+        "own",
+        "shared",
+        "_children",
+        "_removed",
+    )
 
     def __init__(self, root: Node | None = None) -> None:
         if root is None:
@@ -106,8 +119,9 @@ class FlatTree:
         shared = _SHARED.get(id(universe))
         if shared is None or shared.names is not universe.names:
             _SHARED.clear()  # one image at a time
-            shared = _SHARED[id(universe)] = _Shared(universe.names, universe.parent, universe.depth,
-                                                     universe.end, universe.path)
+            shared = _SHARED[id(universe)] = _Shared(
+                universe.names, universe.parent, universe.depth, universe.end, universe.path
+            )
         self = cls.__new__(cls)
         self._init(shared, state.code, state.info, state.own)
         return self
@@ -115,7 +129,12 @@ class FlatTree:
     def _init(self, shared: _Shared, code: bytearray, info: list, own: list) -> None:
         self.shared = shared
         self.names, self.parent, self.depth, self.end, self.path = (
-            shared.names, shared.parent, shared.depth, shared.end, shared.path)
+            shared.names,
+            shared.parent,
+            shared.depth,
+            shared.end,
+            shared.path,
+        )
         self.code = code
         self.mark = code.translate(T_MARK)
         self.present = code.translate(T_PRESENT)

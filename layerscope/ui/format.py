@@ -18,8 +18,7 @@ def permissions(info: Entry | None, is_dir: bool) -> str:
         return "----------"
     mode = info.mode
     chars = ["d" if is_dir else "-"]
-    for shift, special, on, off in ((6, MODE_SETUID, "s", "S"), (3, MODE_SETGID, "s", "S"),
-                                    (0, MODE_STICKY, "t", "T")):
+    for shift, special, on, off in ((6, MODE_SETUID, "s", "S"), (3, MODE_SETGID, "s", "S"), (0, MODE_STICKY, "t", "T")):
         bits = (mode >> shift) & 7
         chars.append("r" if bits & 4 else "-")
         chars.append("w" if bits & 2 else "-")

@@ -58,10 +58,10 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("toggle-added-files", "ctrl+a", "a", "Added", (TREE,), "toggle_type('added')", "added"),
     KeyAction("toggle-removed-files", "ctrl+r", "r", "Removed", (TREE,), "toggle_type('removed')", "removed"),
     KeyAction("toggle-modified-files", "ctrl+m", "m", "Modified", (TREE,), "toggle_type('modified')", "modified"),
-    KeyAction("toggle-unmodified-files", "ctrl+u", "U", "Unmodified", (TREE,), "toggle_type('unmodified')",
-              "unmodified"),
-    KeyAction("toggle-filetree-attributes", "ctrl+b", "b", "Attributes", (TREE,), "toggle_attributes",
-              "attributes"),
+    KeyAction(
+        "toggle-unmodified-files", "ctrl+u", "U", "Unmodified", (TREE,), "toggle_type('unmodified')", "unmodified"
+    ),
+    KeyAction("toggle-filetree-attributes", "ctrl+b", "b", "Attributes", (TREE,), "toggle_attributes", "attributes"),
     KeyAction("toggle-wrap-tree", "ctrl+p", "w", "Wrap", (TREE,), "toggle_wrap", "wrap"),
 )
 BY_NAME = {a.name: a for a in ACTIONS}
@@ -93,8 +93,15 @@ def short_key(key: str) -> str:
     if key.startswith("ctrl+"):
         rest = key[5:]
         return "^" + {"space": "Space", "slash": "/", "underscore": "/", "at": "Space"}.get(rest, rest.upper())
-    named = {"tab": "Tab", "space": "Space", "escape": "Esc", "enter": "Enter", "slash": "/",
-             "pageup": "PgUp", "pagedown": "PgDn"}
+    named = {
+        "tab": "Tab",
+        "space": "Space",
+        "escape": "Esc",
+        "enter": "Enter",
+        "slash": "/",
+        "pageup": "PgUp",
+        "pagedown": "PgDn",
+    }
     return named.get(key, key)
 
 

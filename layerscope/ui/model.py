@@ -29,9 +29,13 @@ class UIModel:
     content: LayerSource | None  # where layer blobs are read again, for the viewer and extract
 
 
-def build_model(image: Image, *, ci_config: str | None = ".dive-ci",
-                rule_flags: dict[str, str | None] | None = None,
-                content: LayerSource | None = None) -> UIModel:
+def build_model(
+    image: Image,
+    *,
+    ci_config: str | None = ".dive-ci",
+    rule_flags: dict[str, str | None] | None = None,
+    content: LayerSource | None = None,
+) -> UIModel:
     """Trees (lazy per layer), analysis and verdict for ``image``."""
     trees = TreeCache(LayerTrees(image, accurate=True))
     analysis = dive_efficiency(image)

@@ -124,8 +124,15 @@ class Sizes:
 class TreeView:
     """What the file tree pane shows for one flattened tree, and the state that drives it."""
 
-    def __init__(self, flat: FlatTree, *, hidden: Iterable[int] = (), sort: str = SORT_NAME,
-                 collapse_default: bool = False, expanded: dict[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        flat: FlatTree,
+        *,
+        hidden: Iterable[int] = (),
+        sort: str = SORT_NAME,
+        collapse_default: bool = False,
+        expanded: dict[str, bool] | None = None,
+    ) -> None:
         self.flat = flat
         self.hidden: set[int] = set(hidden)
         self.filter: PathRegex | re.Pattern[str] | None = None
@@ -173,9 +180,7 @@ class TreeView:
             vis = self.visible
             size = self.size.all()
             kids = self.flat.children()
-            self._sorted_kids = [
-                sorted((c for c in ks if vis[c]), key=lambda c: -size[c]) if ks else ks for ks in kids
-            ]
+            self._sorted_kids = [sorted((c for c in ks if vis[c]), key=lambda c: -size[c]) if ks else ks for ks in kids]
         else:
             self._sorted_kids = None
         self._order = None
@@ -216,7 +221,7 @@ class TreeView:
                     if i > 0 and vis[i] and end[i] > i + 1:
                         if mask is vis:
                             mask = bytearray(vis)
-                        mask[i + 1:end[i]] = bytes(end[i] - i - 1)
+                        mask[i + 1 : end[i]] = bytes(end[i] - i - 1)
             rows = list(compress(range(len(f)), mask))
             if rows and rows[0] == 0:
                 del rows[0]
@@ -439,8 +444,18 @@ def display_text(name: str) -> str:
     return name
 
 
-__all__ = ["ADDED", "MODIFIED", "REMOVED", "UNMODIFIED", "FlatTree", "TreeView", "SORT_NAME",
-           "SORT_SIZE", "compile_filter", "display_text"]
+__all__ = [
+    "ADDED",
+    "MODIFIED",
+    "REMOVED",
+    "UNMODIFIED",
+    "FlatTree",
+    "TreeView",
+    "SORT_NAME",
+    "SORT_SIZE",
+    "compile_filter",
+    "display_text",
+]
 
 
 def _sorted_preorder(kids: list[list[int]], descend) -> list[int]:  # noqa: ANN001

@@ -58,8 +58,9 @@ def reference(spec: ImageSpec, root: str) -> tuple[int, list[int], list[int]]:
         buf.seek(0)
         with tarfile.open(fileobj=buf) as tf:
             members = tf.getmembers()
-            stored.append(sum(m.size for m in members if m.isreg() and not
-                              os.path.basename(_clean(m.name)).startswith(".wh.")))
+            stored.append(
+                sum(m.size for m in members if m.isreg() and not os.path.basename(_clean(m.name)).startswith(".wh."))
+            )
             for m in members:  # deletions first
                 name = _clean(m.name)
                 base = os.path.basename(name)
@@ -99,7 +100,7 @@ def reference(spec: ImageSpec, root: str) -> tuple[int, list[int], list[int]]:
             if stat.S_ISREG(st.st_mode) and st.st_ino not in seen:
                 seen.add(st.st_ino)
                 alive[inode_layer[st.st_ino]] += st.st_size
-    dead = [s - a for s, a in zip(stored, alive)]
+    dead = [s - a for s, a in zip(stored, alive, strict=False)]
     return sum(stored), stored, dead
 
 
@@ -141,15 +142,19 @@ def _spec(*layers) -> ImageSpec:
 
 def test_fates_name_the_killing_layer_and_how(tmp_path):
     f, L = waste_cases.f, waste_cases.L
-    spec = _spec(L("RUN a", f("x/keep", 10), f("x/over", 100, seed=1), f("x/chmod", 200, mode=0o644),
-                   f("d/in", 400), t=1),
-                 L("RUN b", f("x/over", 50, seed=2), f("x/chmod", 200, mode=0o700), t=2),
-                 L("RUN c", waste_cases.whiteout("d"), t=3))
+    spec = _spec(
+        L("RUN a", f("x/keep", 10), f("x/over", 100, seed=1), f("x/chmod", 200, mode=0o644), f("d/in", 400), t=1),
+        L("RUN b", f("x/over", 50, seed=2), f("x/chmod", 200, mode=0o700), t=2),
+        L("RUN c", waste_cases.whiteout("d"), t=3),
+    )
     write_docker_save(tmp_path / "img.tar", spec)
     acc = accurate_waste(_load(tmp_path / "img.tar"))
     fates = {d.path: (d.layer, d.killer, d.how, d.anchor) for d in acc.dead}
-    assert fates == {"/x/over": (1, 2, OVERWRITTEN, "x/over"), "/x/chmod": (1, 2, COPY_UP, "x/chmod"),
-                     "/d/in": (1, 3, DELETED, "d")}
+    assert fates == {
+        "/x/over": (1, 2, OVERWRITTEN, "x/over"),
+        "/x/chmod": (1, 2, COPY_UP, "x/chmod"),
+        "/d/in": (1, 3, DELETED, "d"),
+    }
     assert acc.layers[2].killed_bytes == 300 and acc.layers[3].killed_bytes == 400
     assert acc.by_how() == {OVERWRITTEN: 100, COPY_UP: 200, DELETED: 400}
 
@@ -179,7 +184,7 @@ def _random_spec(seed: int) -> ImageSpec:
     over a small path space, so the layers keep colliding."""
     import random
 
-    from fixtures.imagegen import M, LayerSpec, opaque, whiteout
+    from fixtures.imagegen import LayerSpec, M, opaque, whiteout
 
     rnd = random.Random(seed)
     dirs = ["a", "a/b", "c", "c/d"]
@@ -191,8 +196,16 @@ def _random_spec(seed: int) -> ImageSpec:
             op = rnd.random()
             p = rnd.choice(names)
             if op < 0.45:
-                members.append(M(p, "file", size=rnd.choice([0, 10, 100, 1000]), seed=rnd.randint(0, 2),
-                                 mode=rnd.choice([0o644, 0o755]), mtime=1700000000 + li))
+                members.append(
+                    M(
+                        p,
+                        "file",
+                        size=rnd.choice([0, 10, 100, 1000]),
+                        seed=rnd.randint(0, 2),
+                        mode=rnd.choice([0o644, 0o755]),
+                        mtime=1700000000 + li,
+                    )
+                )
                 used.add(p)
             elif op < 0.6 and p not in used:
                 members.append(whiteout(p))

@@ -7,8 +7,15 @@ import tarfile
 
 from fixtures import waste_cases
 from fixtures.imagegen import write_docker_save, write_oci_archive
-from layerscope.analysis.compressed import (GZIP_OVERHEAD, HEADER_COST, RATIO_OTHER, RATIO_STORED, RATIO_TEXT,
-                                            image_compressed, layer_compressed)
+from layerscope.analysis.compressed import (
+    GZIP_OVERHEAD,
+    HEADER_COST,
+    RATIO_OTHER,
+    RATIO_STORED,
+    RATIO_TEXT,
+    image_compressed,
+    layer_compressed,
+)
 from layerscope.sources import load_image, pick_source
 from layerscope.sources.archive import ReadOptions
 
@@ -39,13 +46,19 @@ def test_oci_gzip_sizes_are_exact(tmp_path):
 
 def test_docker_save_sizes_are_estimates_by_file_type(tmp_path):
     f, L = waste_cases.f, waste_cases.L
-    spec = waste_cases._img("est", L("COPY x", f("a/lib.so", 100_000), f("a/mod.py", 10_000),
-                                     f("a/pkg.whl", 50_000), t=1))
+    spec = waste_cases._img(
+        "est", L("COPY x", f("a/lib.so", 100_000), f("a/mod.py", 10_000), f("a/pkg.whl", 50_000), t=1)
+    )
     write_docker_save(tmp_path / "img.tar", spec)
     img = _load(tmp_path / "img.tar")
     est = layer_compressed(img.layers[1])
     assert not est.exact and est.label() == "estimate"
     n_entries = len(img.layers[1].entries)
-    assert est.size == (GZIP_OVERHEAD + HEADER_COST * n_entries + int(100_000 * RATIO_OTHER)
-                        + int(10_000 * RATIO_TEXT) + int(50_000 * RATIO_STORED))
+    assert est.size == (
+        GZIP_OVERHEAD
+        + HEADER_COST * n_entries
+        + int(100_000 * RATIO_OTHER)
+        + int(10_000 * RATIO_TEXT)
+        + int(50_000 * RATIO_STORED)
+    )
     assert not image_compressed(img).exact

@@ -31,9 +31,14 @@ def _e(path: str, size: int = 0, *, d: bool = False, h: int = 1) -> Entry:
 
 
 def _img(*layers: list[Entry]) -> Image:
-    return Image("t", "docker-archive", [
-        Layer(i, f"l{i}", f"l{i}/layer.tar", "", "", sum(e.size for e in es), list(es)) for i, es in enumerate(layers)
-    ])
+    return Image(
+        "t",
+        "docker-archive",
+        [
+            Layer(i, f"l{i}", f"l{i}/layer.tar", "", "", sum(e.size for e in es), list(es))
+            for i, es in enumerate(layers)
+        ],
+    )
 
 
 def test_kept_copy_counts_as_waste():

@@ -7,26 +7,29 @@ import pytest
 from layerscope.analysis.globs import GlobClassifier, GlobError, PathGlobs
 
 
-@pytest.mark.parametrize("pattern,path,hit", [
-    ("*.pem", "/etc/ssl/private/key.pem", True),
-    ("*.pem", "key.pem", True),
-    ("*.pem", "/etc/key.pem.bak", False),
-    (".env", "/app/.env", True),
-    (".env", "/app/.envrc", False),
-    ("id_rsa", "/root/.ssh/id_rsa", True),
-    ("id_rsa", "/root/.ssh/id_rsa.pub", False),
-    ("/var/cache/**", "/var/cache/apt/archives/x.deb", True),
-    ("var/cache/**", "/var/cache/apt", True),
-    ("/var/cache/**", "/var/cachex/a", False),
-    ("/var/cache", "/var/cache/apt/x", True),  # a directory covers its subtree
-    ("/usr/lib/**/*.a", "/usr/lib/libc.a", True),
-    ("/usr/lib/**/*.a", "/usr/lib/x86_64-linux-gnu/libc.a", True),
-    ("/usr/lib/*.a", "/usr/lib/x86_64-linux-gnu/libc.a", False),  # * does not cross /
-    ("/tmp/?.o", "/tmp/a.o", True),
-    ("/tmp/[ab].o", "/tmp/c.o", False),
-    ("/tmp/[!ab].o", "/tmp/c.o", True),
-    (".git", "/src/app/.git/objects/aa", True),
-])
+@pytest.mark.parametrize(
+    "pattern,path,hit",
+    [
+        ("*.pem", "/etc/ssl/private/key.pem", True),
+        ("*.pem", "key.pem", True),
+        ("*.pem", "/etc/key.pem.bak", False),
+        (".env", "/app/.env", True),
+        (".env", "/app/.envrc", False),
+        ("id_rsa", "/root/.ssh/id_rsa", True),
+        ("id_rsa", "/root/.ssh/id_rsa.pub", False),
+        ("/var/cache/**", "/var/cache/apt/archives/x.deb", True),
+        ("var/cache/**", "/var/cache/apt", True),
+        ("/var/cache/**", "/var/cachex/a", False),
+        ("/var/cache", "/var/cache/apt/x", True),  # a directory covers its subtree
+        ("/usr/lib/**/*.a", "/usr/lib/libc.a", True),
+        ("/usr/lib/**/*.a", "/usr/lib/x86_64-linux-gnu/libc.a", True),
+        ("/usr/lib/*.a", "/usr/lib/x86_64-linux-gnu/libc.a", False),  # * does not cross /
+        ("/tmp/?.o", "/tmp/a.o", True),
+        ("/tmp/[ab].o", "/tmp/c.o", False),
+        ("/tmp/[!ab].o", "/tmp/c.o", True),
+        (".git", "/src/app/.git/objects/aa", True),
+    ],
+)
 def test_match(pattern, path, hit):
     assert PathGlobs([pattern]).match(path) is hit
 
@@ -85,18 +88,21 @@ def test_pattern_length_is_bounded():
         PathGlobs(["a" * (MAX_PATTERN_CHARS + 1)])
 
 
-@pytest.mark.parametrize("pattern,path,hit", [
-    ("/a/**", "/a", False),  # a trailing ** needs something below
-    ("/a/**", "/a/b/c", True),
-    ("a**b", "/x/azzb", True),
-    ("a**b", "/x/a/zb", False),  # "**" inside a component is "*": it does not cross "/"
-    ("[!a]", "/x/b", True),
-    ("/x[!a]y", "/x/y", False),  # a class never matches "/"
-    ("[]a]", "/x/]", True),  # "]" first in a class is a member, as in fnmatch
-    ("[a-c]x", "/bx", True),
-    ("./etc/*.conf", "/etc/a.conf", True),
-    ("**", "/anything/at/all", True),
-])
+@pytest.mark.parametrize(
+    "pattern,path,hit",
+    [
+        ("/a/**", "/a", False),  # a trailing ** needs something below
+        ("/a/**", "/a/b/c", True),
+        ("a**b", "/x/azzb", True),
+        ("a**b", "/x/a/zb", False),  # "**" inside a component is "*": it does not cross "/"
+        ("[!a]", "/x/b", True),
+        ("/x[!a]y", "/x/y", False),  # a class never matches "/"
+        ("[]a]", "/x/]", True),  # "]" first in a class is a member, as in fnmatch
+        ("[a-c]x", "/bx", True),
+        ("./etc/*.conf", "/etc/a.conf", True),
+        ("**", "/anything/at/all", True),
+    ],
+)
 def test_edge_semantics(pattern, path, hit):
     assert PathGlobs([pattern]).match(path) is hit
 

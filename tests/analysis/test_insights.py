@@ -26,9 +26,12 @@ def explain(tmp_path, case, layout="save"):
 
 
 def _group(ex, e):
-    matches = [g for g in ex.insights.groups
-               if (g.kind, g.rule, g.layer, g.killer) == (e.kind, e.rule, e.layer, e.killer)]
-    assert len(matches) == 1, f"no single group for {e}: {[(g.kind, g.rule, g.layer, g.killer) for g in ex.insights.groups]}"
+    matches = [
+        g for g in ex.insights.groups if (g.kind, g.rule, g.layer, g.killer) == (e.kind, e.rule, e.layer, e.killer)
+    ]
+    assert len(matches) == 1, (
+        f"no single group for {e}: {[(g.kind, g.rule, g.layer, g.killer) for g in ex.insights.groups]}"
+    )
     return matches[0]
 
 
@@ -90,9 +93,9 @@ def test_realistic_ranks_real_causes_first(tmp_path):
     expected_order = [(e.kind, e.rule, e.layer, e.killer) for e in case.expect]  # listed biggest first
     got = [(g.kind, g.rule, g.layer, g.killer) for g in groups[: len(expected_order)]]
     assert got == expected_order
-    for e, g in zip(case.expect, groups):
+    for e, g in zip(case.expect, groups, strict=False):
         assert g.bytes == e.bytes and e.fix in g.fix and e.path in [a for a, _b, _n in g.top_anchors()]
-    assert all(g.kind == UNNEEDED for g in groups[len(expected_order):])
+    assert all(g.kind == UNNEEDED for g in groups[len(expected_order) :])
     assert ex.insights.totals[UNNEEDED][0] == case.extra["hint_bytes"]
     assert ex.insights.dev_packages == case.extra["dev_packages"]
     assert "libpq-dev" in groups[0].fix

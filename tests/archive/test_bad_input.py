@@ -21,8 +21,9 @@ from fixtures.imagegen import rewrite_member, truncate_file, write_docker_save, 
 
 def run_cli(cwd, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CI="true", HOME=str(cwd))
-    return subprocess.run([sys.executable, "-m", "layerscope", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "layerscope", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def assert_clean_failure(cwd, archive: str, must_contain: str, *extra: str) -> str:
@@ -56,9 +57,12 @@ def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
 
 def _save_with_layer(path, layer: bytes, history=None, diff_ids=None) -> None:
     """A minimal legacy docker save with one given layer tar."""
-    config = {"architecture": "amd64", "os": "linux",
-              "rootfs": {"type": "layers", "diff_ids": diff_ids or ["sha256:" + hashlib.sha256(layer).hexdigest()]},
-              "history": history if history is not None else [{"created_by": "ADD x /"}]}
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids or ["sha256:" + hashlib.sha256(layer).hexdigest()]},
+        "history": history if history is not None else [{"created_by": "ADD x /"}],
+    }
     cfg = json.dumps(config).encode()
     manifest = json.dumps([{"Config": "c.json", "RepoTags": ["x:1"], "Layers": ["l0/layer.tar"]}]).encode()
     with open(path, "wb") as f:
@@ -95,8 +99,12 @@ def _member_offsets(path) -> list[tuple[str, int, int]]:
 def test_truncated_outer_tar(demo, where):
     tmp, p = demo
     members = _member_offsets(p)
-    cut = {"in-first-header": 100, "in-first-data": members[0][1] + 512 + 1,
-           "middle": os.path.getsize(p) // 2, "in-last-member": members[-1][2] - 3}[where]
+    cut = {
+        "in-first-header": 100,
+        "in-first-data": members[0][1] + 512 + 1,
+        "middle": os.path.getsize(p) // 2,
+        "in-last-member": members[-1][2] - 3,
+    }[where]
     truncate_file(p, cut)
     assert_clean_failure(tmp, p.name, "truncated")
 
@@ -213,19 +221,52 @@ def test_pax_global_header(tmp_path):
 def _oci_with_layer_blob(tmp_path, blob: bytes, media: str) -> str:
     """An OCI archive with one layer whose blob is ``blob`` (digests made to match)."""
     digest = hashlib.sha256(blob).hexdigest()
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
-                         "history": [{"created_by": "bomb"}]}).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
+            "history": [{"created_by": "bomb"}],
+        }
+    ).encode()
     cdig = hashlib.sha256(config).hexdigest()
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + cdig, "size": len(config)},
-                           "layers": [{"mediaType": media, "digest": "sha256:" + digest, "size": len(blob)}]}).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": "sha256:" + cdig,
+                "size": len(config),
+            },
+            "layers": [{"mediaType": media, "digest": "sha256:" + digest, "size": len(blob)}],
+        }
+    ).encode()
     mdig = hashlib.sha256(manifest).hexdigest()
-    index = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                                           "digest": "sha256:" + mdig, "size": len(manifest)}]}).encode()
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": "sha256:" + mdig,
+                    "size": len(manifest),
+                }
+            ],
+        }
+    ).encode()
     path = tmp_path / "bomb.tar"
-    path.write_bytes(_tar_bytes([_file("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), _file(f"blobs/sha256/{digest}", blob),
-                                 _file(f"blobs/sha256/{cdig}", config), _file(f"blobs/sha256/{mdig}", manifest),
-                                 _file("index.json", index)]))
+    path.write_bytes(
+        _tar_bytes(
+            [
+                _file("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+                _file(f"blobs/sha256/{digest}", blob),
+                _file(f"blobs/sha256/{cdig}", config),
+                _file(f"blobs/sha256/{mdig}", manifest),
+                _file("index.json", index),
+            ]
+        )
+    )
     return path.name
 
 
@@ -270,7 +311,7 @@ def test_zstd_frame_lying_about_size(tmp_path):
     fcs_flag, single = fhd >> 6, (fhd >> 5) & 1
     assert single == 1 and (fhd & 3) == 0
     fcs_len = {0: 1, 1: 2, 2: 4, 3: 8}[fcs_flag]
-    body = frame[5 + fcs_len:]
+    body = frame[5 + fcs_len :]
     lie = frame[:4] + bytes([(3 << 6) | (1 << 5)]) + (1 << 40).to_bytes(8, "little") + body
     name = _oci_with_layer_blob(tmp_path, lie, "application/vnd.oci.image.layer.v1.tar+zstd")
     assert_clean_failure(tmp_path, name, "zstd")
@@ -284,8 +325,17 @@ def test_symlink_loop_between_layers(tmp_path):
     l2 = tarfile.TarInfo("l2/layer.tar")
     l2.type, l2.linkname = tarfile.SYMTYPE, "../l1/layer.tar"
     manifest = json.dumps([{"Config": "c.json", "Layers": ["l0/layer.tar", "l1/layer.tar"]}]).encode()
-    (tmp_path / "x.tar").write_bytes(_tar_bytes([_file("l0/layer.tar", layer), (l1, None), (l2, None),
-                                                 _file("c.json", cfg), _file("manifest.json", manifest)]))
+    (tmp_path / "x.tar").write_bytes(
+        _tar_bytes(
+            [
+                _file("l0/layer.tar", layer),
+                (l1, None),
+                (l2, None),
+                _file("c.json", cfg),
+                _file("manifest.json", manifest),
+            ]
+        )
+    )
     assert_clean_failure(tmp_path, "x.tar", "symlink loop")
 
 

@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dive_oracle import DIVE, dive_unavailable
-
 from fixtures.catalog import CASES
 from fixtures.imagegen import write_docker_save, write_oci_archive
 from layerscope.errors import ArchiveError
 from layerscope.sources.archive import ReadOptions, read_archive
+from tests.dive_oracle import DIVE, dive_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SKOPEO = shutil.which("skopeo")
@@ -50,8 +49,9 @@ def run(argv: list[str], cwd: Path, *, ci: bool = True) -> subprocess.CompletedP
 
 def skopeo_dir(src: str, dest: Path) -> Path:
     """``skopeo copy SRC dir:DEST``, the writer whose output we must read."""
-    res = subprocess.run([SKOPEO, "--insecure-policy", "copy", "-q", src, f"dir:{dest}"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [SKOPEO, "--insecure-policy", "copy", "-q", src, f"dir:{dest}"], capture_output=True, text=True, timeout=300
+    )
     assert res.returncode == 0, res.stderr
     assert (dest / "version").read_text().startswith("Directory Transport Version")
     return dest
@@ -96,10 +96,10 @@ def test_dir_layout_matches_dive_on_docker_save(kind: str, packed: bool, tmp_pat
     theirs = d.stdout.replace(str(save).encode(), b"IMAGE")
     assert ours.decode(errors="replace") == theirs.decode(errors="replace")
     assert run([*LS, str(image), "--json", "o.json"], tmp_path, ci=False).returncode == 0
-    assert run([DIVE, "--source", "docker-archive", str(save), "--json", "d.json"], tmp_path,
-               ci=False).returncode == 0
-    assert _image_and_layers((tmp_path / "o.json").read_bytes()) == \
-        _image_and_layers((tmp_path / "d.json").read_bytes())
+    assert run([DIVE, "--source", "docker-archive", str(save), "--json", "d.json"], tmp_path, ci=False).returncode == 0
+    assert _image_and_layers((tmp_path / "o.json").read_bytes()) == _image_and_layers(
+        (tmp_path / "d.json").read_bytes()
+    )
     read = read_archive(str(image), "x", ReadOptions())
     assert read.layout == "dir"
     assert {layer.compression for layer in read.layers} == {comp}
@@ -128,18 +128,27 @@ def hand_dir(root: Path, *, gzip_second: bool = False) -> tuple[Path, dict, list
     hex digest, one v2s2 manifest object, a ``version`` file.  Returns (dir, manifest, blobs)."""
     tars = [_layer_tar(n, d) for n, d in FILES]
     blobs = [tars[0], gzip.compress(tars[1], mtime=0) if gzip_second else tars[1]]
-    config = json.dumps({
-        "architecture": "amd64", "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [_digest(t) for t in tars]},
-        "history": [{"created_by": "/bin/sh -c echo one"}, {"created_by": "/bin/sh -c echo two"}],
-    }).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [_digest(t) for t in tars]},
+            "history": [{"created_by": "/bin/sh -c echo one"}, {"created_by": "/bin/sh -c echo two"}],
+        }
+    ).encode()
     root.mkdir()
     manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "size": len(config), "digest": _digest(config)},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                    "size": len(b), "digest": _digest(b)} for b in blobs],
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": len(config),
+            "digest": _digest(config),
+        },
+        "layers": [
+            {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(b), "digest": _digest(b)}
+            for b in blobs
+        ],
     }
     for blob in [config, *blobs]:
         (root / _digest(blob).removeprefix("sha256:")).write_bytes(blob)
@@ -191,16 +200,19 @@ def test_missing_config_blob_is_a_located_error(tmp_path: Path) -> None:
     assert "manifest.json: config" in err and manifest["config"]["digest"] in err
 
 
-@pytest.mark.parametrize(("layers", "where"), [
-    ({"0": "x"}, "layers: expected a list"),
-    (None, "layers: expected a list"),
-    ([5], "layers[0]: expected an object"),
-    ([{"mediaType": "x", "size": 1}], "layers[0].digest: expected a string"),
-    ([{"digest": "sha256:zz", "size": 1}], "layers[0].digest: invalid digest"),
-    ([{"digest": "md5:" + "0" * 32, "size": 1}], "layers[0].digest: invalid digest"),
-    ([{"digest": "sha256:../../../etc/passwd", "size": 1}], "layers[0].digest: invalid digest"),
-    ([{"digest": "sha256:" + "0" * 64, "size": -1}], "layers[0].size: expected an integer"),
-])
+@pytest.mark.parametrize(
+    ("layers", "where"),
+    [
+        ({"0": "x"}, "layers: expected a list"),
+        (None, "layers: expected a list"),
+        ([5], "layers[0]: expected an object"),
+        ([{"mediaType": "x", "size": 1}], "layers[0].digest: expected a string"),
+        ([{"digest": "sha256:zz", "size": 1}], "layers[0].digest: invalid digest"),
+        ([{"digest": "md5:" + "0" * 32, "size": 1}], "layers[0].digest: invalid digest"),
+        ([{"digest": "sha256:../../../etc/passwd", "size": 1}], "layers[0].digest: invalid digest"),
+        ([{"digest": "sha256:" + "0" * 64, "size": -1}], "layers[0].size: expected an integer"),
+    ],
+)
 def test_manifest_with_bad_layers_is_a_located_error(layers, where: str, tmp_path: Path) -> None:
     root, manifest, _ = hand_dir(tmp_path / "dd")
     manifest["layers"] = layers
@@ -208,12 +220,15 @@ def test_manifest_with_bad_layers_is_a_located_error(layers, where: str, tmp_pat
     assert f"manifest.json: {where}" in _fails(root, tmp_path)
 
 
-@pytest.mark.parametrize(("key", "value", "where"), [
-    ("schemaVersion", 1, "schemaVersion: expected 2"),
-    ("schemaVersion", "2", "schemaVersion: expected 2"),
-    ("manifests", [], "an image index"),
-    ("config", "sha256:abc", "config: expected an object"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "where"),
+    [
+        ("schemaVersion", 1, "schemaVersion: expected 2"),
+        ("schemaVersion", "2", "schemaVersion: expected 2"),
+        ("manifests", [], "an image index"),
+        ("config", "sha256:abc", "config: expected an object"),
+    ],
+)
 def test_manifest_object_of_another_kind_is_refused(key: str, value, where: str, tmp_path: Path) -> None:
     root, manifest, _ = hand_dir(tmp_path / "dd")
     manifest[key] = value

@@ -27,11 +27,14 @@ SHA = "sha256:" + "a" * 64
 # --------------------------------------------------------------------------- Platform
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("linux/amd64", Platform("linux", "amd64")),
-    ("linux/arm64/v8", Platform("linux", "arm64", "v8")),
-    (" windows/amd64 ", Platform("windows", "amd64")),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("linux/amd64", Platform("linux", "amd64")),
+        ("linux/arm64/v8", Platform("linux", "arm64", "v8")),
+        (" windows/amd64 ", Platform("windows", "amd64")),
+    ],
+)
 def test_platform_parse(text: str, expected: Platform) -> None:
     assert Platform.parse(text) == expected
 
@@ -77,13 +80,22 @@ def test_attestation_is_platform_os_unknown() -> None:
 
 
 def test_descriptor_from_json_keeps_every_field() -> None:
-    d = Descriptor.from_json({
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": SHA, "size": 7,
-        "annotations": {"org.opencontainers.image.ref.name": "demo:1"},
-        "platform": {"os": "linux", "architecture": "arm64", "variant": "v8", "os.features": ["x"]},
-    }, Where("index.json", "manifests[0]"))
-    assert (d.digest, d.size, d.media_type, d.ref_name) == (SHA, 7, "application/vnd.oci.image.manifest.v1+json",
-                                                            "demo:1")
+    d = Descriptor.from_json(
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": SHA,
+            "size": 7,
+            "annotations": {"org.opencontainers.image.ref.name": "demo:1"},
+            "platform": {"os": "linux", "architecture": "arm64", "variant": "v8", "os.features": ["x"]},
+        },
+        Where("index.json", "manifests[0]"),
+    )
+    assert (d.digest, d.size, d.media_type, d.ref_name) == (
+        SHA,
+        7,
+        "application/vnd.oci.image.manifest.v1+json",
+        "demo:1",
+    )
     assert d.platform == Platform("linux", "arm64", "v8", os_features=("x",))
 
 
@@ -95,32 +107,56 @@ def test_ref_name_falls_back_to_containerds_annotation() -> None:
 # (descriptor, archive line, registry line): the same input refused by both sources, each in
 # the wording its users see today.
 BAD_DESCRIPTORS: list[tuple[Any, str, str]] = [
-    (7, "index.json: manifests[2]: expected an object, got 7",
-     "index of R, manifests[2]: descriptor must be a JSON object, not 7"),
-    ({"digest": SHA, "size": 1, "mediaType": ["x"]},
-     "index.json: manifests[2].mediaType: expected a string, got [\"x\"]",
-     "index of R, manifests[2]: mediaType must be a string, not [\"x\"]"),
-    ({"digest": 12, "size": 1}, "index.json: manifests[2].digest: expected a string, got 12",
-     "index of R, manifests[2]: digest must be a string, not 12"),
-    ({"digest": SHA, "size": -1}, "index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got -1",
-     "index of R, manifests[2]: size must be a non-negative integer, not -1"),
-    ({"digest": SHA, "size": True}, "index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got true",
-     "index of R, manifests[2]: size must be a non-negative integer, not true"),
-    ({"digest": SHA, "size": 1 << 63},
-     f"index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got {1 << 63}",
-     f"index of R, manifests[2]: size must be at most 2^63-1, not {1 << 63}"),
-    ({"digest": SHA, "size": 1, "platform": "linux"},
-     "index.json: manifests[2].platform: expected an object, got 'linux'",
-     "index of R, manifests[2]: platform must be a JSON object, not 'linux'"),
-    ({"digest": SHA, "size": 1, "platform": {"os": 7}},
-     "index.json: manifests[2].platform.os: expected a string, got 7",
-     "index of R, manifests[2]: platform.os must be a string, not 7"),
-    ({"digest": SHA, "size": 1, "platform": {"os": "linux", "os.features": "x"}},
-     "index.json: manifests[2].platform.os.features: expected a list of strings",
-     "index of R, manifests[2]: platform.os.features must be a list of strings"),
-    ({"digest": SHA, "size": 1, "annotations": {"a": 1}},
-     "index.json: manifests[2].annotations: expected an object of strings",
-     "index of R, manifests[2]: annotations must be an object of strings"),
+    (
+        7,
+        "index.json: manifests[2]: expected an object, got 7",
+        "index of R, manifests[2]: descriptor must be a JSON object, not 7",
+    ),
+    (
+        {"digest": SHA, "size": 1, "mediaType": ["x"]},
+        'index.json: manifests[2].mediaType: expected a string, got ["x"]',
+        'index of R, manifests[2]: mediaType must be a string, not ["x"]',
+    ),
+    (
+        {"digest": 12, "size": 1},
+        "index.json: manifests[2].digest: expected a string, got 12",
+        "index of R, manifests[2]: digest must be a string, not 12",
+    ),
+    (
+        {"digest": SHA, "size": -1},
+        "index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got -1",
+        "index of R, manifests[2]: size must be a non-negative integer, not -1",
+    ),
+    (
+        {"digest": SHA, "size": True},
+        "index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got true",
+        "index of R, manifests[2]: size must be a non-negative integer, not true",
+    ),
+    (
+        {"digest": SHA, "size": 1 << 63},
+        f"index.json: manifests[2].size: expected an integer from 0 to 2^63-1, got {1 << 63}",
+        f"index of R, manifests[2]: size must be at most 2^63-1, not {1 << 63}",
+    ),
+    (
+        {"digest": SHA, "size": 1, "platform": "linux"},
+        "index.json: manifests[2].platform: expected an object, got 'linux'",
+        "index of R, manifests[2]: platform must be a JSON object, not 'linux'",
+    ),
+    (
+        {"digest": SHA, "size": 1, "platform": {"os": 7}},
+        "index.json: manifests[2].platform.os: expected a string, got 7",
+        "index of R, manifests[2]: platform.os must be a string, not 7",
+    ),
+    (
+        {"digest": SHA, "size": 1, "platform": {"os": "linux", "os.features": "x"}},
+        "index.json: manifests[2].platform.os.features: expected a list of strings",
+        "index of R, manifests[2]: platform.os.features must be a list of strings",
+    ),
+    (
+        {"digest": SHA, "size": 1, "annotations": {"a": 1}},
+        "index.json: manifests[2].annotations: expected an object of strings",
+        "index of R, manifests[2]: annotations must be an object of strings",
+    ),
 ]
 
 
@@ -166,14 +202,17 @@ def test_index_entries_are_located_and_its_own_media_type_is_not_checked() -> No
         Index.from_json({"manifests": 5}, Where("i"))
 
 
-@pytest.mark.parametrize("doc,expected", [
-    ({"manifests": []}, True),
-    ({"manifests": [], "mediaType": "application/vnd.oci.image.index.v1+json"}, True),
-    ({"manifests": [], "mediaType": "application/vnd.oci.image.manifest.v1+json"}, False),
-    ({"manifests": [], "mediaType": ["x"]}, False),
-    ({"layers": []}, False),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    "doc,expected",
+    [
+        ({"manifests": []}, True),
+        ({"manifests": [], "mediaType": "application/vnd.oci.image.index.v1+json"}, True),
+        ({"manifests": [], "mediaType": "application/vnd.oci.image.manifest.v1+json"}, False),
+        ({"manifests": [], "mediaType": ["x"]}, False),
+        ({"layers": []}, False),
+        ([], False),
+    ],
+)
 def test_is_index_doc(doc: Any, expected: bool) -> None:
     assert is_index_doc(doc) is expected
 
@@ -193,8 +232,13 @@ def _config(history: list[dict[str, Any]], diff_ids: list[str]) -> dict[str, Any
 
 
 def test_pair_history_skips_empty_layers_and_strips_the_shell() -> None:
-    cfg = _config([{"created_by": "/bin/sh -c #(nop) ENV A=1", "empty_layer": True},
-                   {"created_by": "/bin/sh -c apk add x", "created": "2024", "comment": "c"}], ["sha256:1"])
+    cfg = _config(
+        [
+            {"created_by": "/bin/sh -c #(nop) ENV A=1", "empty_layer": True},
+            {"created_by": "/bin/sh -c apk add x", "created": "2024", "comment": "c"},
+        ],
+        ["sha256:1"],
+    )
     (h,) = pair_history(cfg, 1)
     assert (h.command, h.digest, h.diff_id, h.created, h.comment) == ("apk add x", "sha256:1", "sha256:1", "2024", "c")
 
@@ -207,12 +251,15 @@ def test_pair_history_marks_layers_without_history() -> None:
     assert (third.command, third.diff_id) == ("(missing)", "")
 
 
-@pytest.mark.parametrize("cfg,message", [
-    ([], "image config: expected a JSON object"),
-    (_config([{}, {}], ["sha256:1"]), "image config: history has 2 layer entries but rootfs.diff_ids has 1"),
-    ({"history": [5]}, "image config: history must be a list of objects"),
-    ({"rootfs": {"diff_ids": [5]}}, "image config rootfs.diff_ids must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "cfg,message",
+    [
+        ([], "image config: expected a JSON object"),
+        (_config([{}, {}], ["sha256:1"]), "image config: history has 2 layer entries but rootfs.diff_ids has 1"),
+        ({"history": [5]}, "image config: history must be a list of objects"),
+        ({"rootfs": {"diff_ids": [5]}}, "image config rootfs.diff_ids must be a list of strings"),
+    ],
+)
 def test_pair_history_refuses_a_bad_config(cfg: Any, message: str) -> None:
     with pytest.raises(ArchiveError) as e:
         pair_history(cfg, 1)

@@ -18,8 +18,9 @@ from tests.hardening.corpus import CASES
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["HOME"] = str(cwd)
-    return subprocess.run([sys.executable, "-m", "layerscope", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "layerscope", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_listed_names_at_most_twenty_then_counts_the_rest() -> None:

@@ -11,7 +11,7 @@ import tarfile
 import pytest
 
 from fixtures.catalog import CASES, LAYOUT_CASES, LAYOUTS, platform_variant, second_image, write_layout
-from fixtures.imagegen import M, ImageSpec, LayerSpec, layer_size, write_docker_save, write_oci_archive
+from fixtures.imagegen import ImageSpec, LayerSpec, M, layer_size, write_docker_save, write_oci_archive
 from layerscope.errors import ArchiveError
 from layerscope.sources.archive import ReadOptions, read_archive
 
@@ -46,27 +46,31 @@ def test_every_layout_reads_the_spec(layout, name, tmp_path):
         if layout == "oci-estargz":  # dive's size also counts the TOC and landmark members
             assert sum(e.size for e in got.entries) == layer_size(layer)
             assert {e.path for e in got.dive_entries} - {e.path for e in got.entries} <= {
-                "stargz.index.json", ".prefetch.landmark", ".no.prefetch.landmark"}
+                "stargz.index.json",
+                ".prefetch.landmark",
+                ".no.prefetch.landmark",
+            }
         else:
             assert got.size == layer_size(layer)
     if layout.startswith("oci-") or layout.startswith("docker25-"):
-        assert all(l.id == "blobs" for l in image.layers)
+        assert all(lay.id == "blobs" for lay in image.layers)
         comp = layout.split("-")[1] if layout.count("-") else "none"
         if comp in ("gzip", "zstd"):
-            assert all(l.compression == comp for l in image.layers)
-            assert all(l.compressed_size and l.compressed_size > 0 for l in image.layers)
+            assert all(lay.compression == comp for lay in image.layers)
+            assert all(lay.compressed_size and lay.compressed_size > 0 for lay in image.layers)
     if layout == "docker-save-dupe-symlink":
         top, dup = image.layers[-2], image.layers[-1]
         assert dup.dive_empty and dup.dive_entries == [] and dup.dive_size == 0
         assert [e.path for e in dup.entries] == [e.path for e in top.entries]  # accurate: followed
-        assert image.size == sum(l.size for l in image.layers if not l.dive_empty) < image.accurate_size
+        assert image.size == sum(lay.size for lay in image.layers if not lay.dive_empty) < image.accurate_size
 
 
 def test_multiplatform_pick_default_and_errors(tmp_path):
     spec = CASES["demo"]
     p = tmp_path / "mp.tar"
-    write_oci_archive(p, {"linux/amd64": spec, "linux/arm64/v8": platform_variant(spec, "linux/arm64/v8")},
-                      nested_index=True)
+    write_oci_archive(
+        p, {"linux/amd64": spec, "linux/arm64/v8": platform_variant(spec, "linux/arm64/v8")}, nested_index=True
+    )
     arm = read(p, platform="linux/arm64/v8")
     amd = read(p, platform="linux/amd64")
     assert "etc/platform" in [e.path for e in arm.layers[0].entries]
@@ -107,13 +111,13 @@ def test_history_pairing_like_dive(tmp_path):
     image = read(p)
     expected = [h["created_by"] for h in spec.history if not h.get("empty_layer")] if spec.history else None
     if expected:
-        assert [l.command for l in image.layers] == [c.removeprefix("/bin/sh -c ") for c in expected]
-    assert [l.digest for l in image.layers] == info[0]["diff_ids"]
+        assert [lay.command for lay in image.layers] == [c.removeprefix("/bin/sh -c ") for c in expected]
+    assert [lay.digest for lay in image.layers] == info[0]["diff_ids"]
     short = tmp_path / "s.tar"
     write_docker_save(short, CASES["history_short"])
-    cmds = [l.command for l in read(short).layers]
+    cmds = [lay.command for lay in read(short).layers]
     assert cmds[1:] == ["(missing)"] * (len(cmds) - 1)
-    assert [l.digest for l in read(short).layers][1:] == [""] * (len(cmds) - 1)
+    assert [lay.digest for lay in read(short).layers][1:] == [""] * (len(cmds) - 1)
 
 
 def test_hundred_thousand_entry_layer(tmp_path):
@@ -133,10 +137,11 @@ def test_non_utf8_names_are_kept_losslessly(tmp_path):
     with tarfile.open(p, encoding="utf-8", errors="surrogateescape") as outer:
         for m in outer:
             if m.name.endswith("layer.tar"):
-                with tarfile.open(fileobj=io.BytesIO(outer.extractfile(m).read()), encoding="utf-8",
-                                  errors="surrogateescape") as inner:
+                with tarfile.open(
+                    fileobj=io.BytesIO(outer.extractfile(m).read()), encoding="utf-8", errors="surrogateescape"
+                ) as inner:
                     raw |= {n.name.encode("utf-8", "surrogateescape").rstrip(b"/") for n in inner}
-    got = {e.path.encode("utf-8", "surrogateescape") for l in read(p).layers for e in l.entries}
+    got = {e.path.encode("utf-8", "surrogateescape") for lay in read(p).layers for e in lay.entries}
     assert {r.removeprefix(b"./") for r in raw} == got
     assert any(b"\xe9" in g for g in got)
 

@@ -17,7 +17,7 @@ from tests.hardening.tarbuild import dir_, hardlink, pax, reg, tar
 
 
 def _chunks(data: bytes):
-    parts = [data[i:i + 700] for i in range(0, len(data), 700)]
+    parts = [data[i : i + 700] for i in range(0, len(data), 700)]
     parts.reverse()
     return lambda: parts.pop() if parts else b""
 
@@ -26,16 +26,19 @@ def _read(data: bytes, limits: Limits | None = None, paths: PathTally | None = N
     return read_layer(_chunks(data), "layer L", Budget(limits or Limits()), paths=paths)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("/", ("", True)),
-    ("//", ("", True)),
-    ("/bin/x", ("bin/x", True)),
-    ("//usr//bin/./tool/", ("usr/bin/tool", True)),
-    ("/a/../b", ("b", True)),
-    ("./", (".", False)),
-    ("./etc/p", ("etc/p", False)),
-    ("a/../b", ("b", False)),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("/", ("", True)),
+        ("//", ("", True)),
+        ("/bin/x", ("bin/x", True)),
+        ("//usr//bin/./tool/", ("usr/bin/tool", True)),
+        ("/a/../b", ("b", True)),
+        ("./", (".", False)),
+        ("./etc/p", ("etc/p", False)),
+        ("a/../b", ("b", False)),
+    ],
+)
 def test_resolve_member_name_reads_absolute_names_under_the_root(name: str, expected) -> None:
     assert resolve_member_name(name, "layer L") == expected
 

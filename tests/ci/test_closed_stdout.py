@@ -19,8 +19,9 @@ def images(tmp_path_factory):
     d = tmp_path_factory.mktemp("imgs")
     clean = ImageSpec([LayerSpec([M("app/bin", size=WASTE)])])
     # the same 200 kB file written in two layers: dive counts 400 kB wasted
-    wasteful = ImageSpec([LayerSpec([M("app/big.bin", size=WASTE, seed=1)]),
-                          LayerSpec([M("app/big.bin", size=WASTE, seed=2)])])
+    wasteful = ImageSpec(
+        [LayerSpec([M("app/big.bin", size=WASTE, seed=1)]), LayerSpec([M("app/big.bin", size=WASTE, seed=2)])]
+    )
     write_docker_save(d / "clean.tar", clean)
     write_docker_save(d / "wasteful.tar", wasteful)
     return d
@@ -32,8 +33,9 @@ def _run_closed(cwd, *argv: str) -> subprocess.CompletedProcess:
     os.close(r)
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
     try:
-        return subprocess.run([sys.executable, "-m", "layerscope", *argv], cwd=cwd, env=env, stdout=w,
-                              stderr=subprocess.PIPE, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "layerscope", *argv], cwd=cwd, env=env, stdout=w, stderr=subprocess.PIPE, timeout=120
+        )
     finally:
         os.close(w)
 
@@ -55,10 +57,18 @@ def test_pass_stays_pass(images):
 
 def test_pipefail_head(images):
     """The report's own reproduction, through a real shell pipeline."""
-    r = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m layerscope --ci wasteful.tar "
-                                      "--highestWastedBytes 1000 | head -c 10 >/dev/null"],
-                       cwd=images, stderr=subprocess.PIPE, timeout=120,
-                       env={k: v for k, v in os.environ.items() if k != "CI"})
+    r = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"set -o pipefail; {sys.executable} -m layerscope --ci wasteful.tar "
+            "--highestWastedBytes 1000 | head -c 10 >/dev/null",
+        ],
+        cwd=images,
+        stderr=subprocess.PIPE,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "CI"},
+    )
     assert r.returncode == 1 and _quiet(r.stderr), r.stderr
 
 
@@ -67,8 +77,9 @@ def test_diff_gate_fail_stays_fail(images):
     assert r.returncode == 1 and _quiet(r.stderr), r.stderr
 
 
-@pytest.mark.parametrize("argv", [("report", "clean.tar"), ("report", "clean.tar", "--format", "json"),
-                                  ("explain", "wasteful.tar")])
+@pytest.mark.parametrize(
+    "argv", [("report", "clean.tar"), ("report", "clean.tar", "--format", "json"), ("explain", "wasteful.tar")]
+)
 def test_report_and_explain_quiet(images, argv):
     r = _run_closed(images, *argv)
     assert r.returncode == 0 and _quiet(r.stderr), r.stderr
@@ -78,14 +89,21 @@ def test_stdout_full_is_an_error(images):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "layerscope", "--ci", "clean.tar"], cwd=images, stdout=full,
-                           stderr=subprocess.PIPE, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-m", "layerscope", "--ci", "clean.tar"],
+            cwd=images,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
     assert r.returncode == 2 and b"layerscope: cannot write to standard output" in r.stderr, r.stderr
     assert _quiet(r.stderr)
 
 
-@pytest.mark.parametrize("argv", [("clean.tar", "--json", "-"), ("report", "clean.tar", "-o", "/dev/stdout"),
-                                  ("explain", "clean.tar", "-o", "-")])
+@pytest.mark.parametrize(
+    "argv",
+    [("clean.tar", "--json", "-"), ("report", "clean.tar", "-o", "/dev/stdout"), ("explain", "clean.tar", "-o", "-")],
+)
 def test_output_named_as_stdout_and_lost_is_an_error(images, argv):
     """When the user names stdout as *the* output (``--json -``, ``-o /dev/stdout``), losing it
     is not a pass: exit 2 with one line."""
@@ -99,8 +117,9 @@ def test_json_to_stdout_is_the_document_alone(images):
     """dive's status lines go to stderr when the JSON goes to stdout, so the output parses."""
     import json
 
-    r = subprocess.run([sys.executable, "-m", "layerscope", "clean.tar", "--json", "-"], cwd=images,
-                       capture_output=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "layerscope", "clean.tar", "--json", "-"], cwd=images, capture_output=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert set(json.loads(r.stdout)) == {"layer", "image"}
     assert b"Exporting image to '-'" in r.stderr

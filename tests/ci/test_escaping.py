@@ -18,8 +18,10 @@ RULES = "rules:\n  lowestEfficiency: 0\nlayerscope:\n  forbid: ['*.pem']\n"
 
 @pytest.fixture
 def evil(ci, tmp_path):
-    write_docker_save(tmp_path / "evil.tar", ImageSpec([LayerSpec([
-        M(NEWLINE, data=b"k"), M(CONTROL, data=b"k"), M(TICKS, data=b"k")])]))
+    write_docker_save(
+        tmp_path / "evil.tar",
+        ImageSpec([LayerSpec([M(NEWLINE, data=b"k"), M(CONTROL, data=b"k"), M(TICKS, data=b"k")])]),
+    )
     return ci
 
 

@@ -33,12 +33,14 @@ def test_no_section_means_dive_output_only(ci):
 
 def test_section_appends_after_dive_unchanged(ci):
     plain = ci("--ci", "img.tar", dive_ci=RULES)
-    section = (f"layerscope:\n  maxImageSize: {IMAGE}\n  maxLayerSize: {LAYER1 - 1}\n"
-               "  maxWastedBytesAccurate: 5MB\n  forbid: ['*.whl', .env]\n")
+    section = (
+        f"layerscope:\n  maxImageSize: {IMAGE}\n  maxLayerSize: {LAYER1 - 1}\n"
+        "  maxWastedBytesAccurate: 5MB\n  forbid: ['*.whl', .env]\n"
+    )
     r = ci("--ci", "img.tar", dive_ci=RULES + section)
     head = plain.out.replace("  Using CI config: .dive-ci\n", "")
     assert r.out.replace("  Using CI config: .dive-ci\n", "").startswith(head)
-    tail = r.out[len(plain.out):]
+    tail = r.out[len(plain.out) :]
     assert tail == (
         "\x1b[1mlayerscope rules:\x1b[0m\n"
         "  wastedBytesAccurate: 5000000 bytes (5.0 MB)\n"
@@ -47,13 +49,18 @@ def test_section_appends_after_dive_unchanged(ci):
         "  PASS: maxImageSize\n"
         f"  \x1b[1;7;31mFAIL\x1b[0m: maxLayerSize: layers too large: layer 1 (size={LAYER1}) > threshold={LAYER1 - 1}\n"
         "  PASS: maxWastedBytesAccurate\n"
-        "\x1b[31mResult:FAIL [Total:4] [Passed:2] [Failed:2] [Skipped:0]\x1b[0m\n")
+        "\x1b[31mResult:FAIL [Total:4] [Passed:2] [Failed:2] [Skipped:0]\x1b[0m\n"
+    )
     assert r.code == 1 and plain.code == 0
 
 
 def test_passing_section_keeps_exit_0_and_equal_passes(ci):
-    r = ci("--ci", "img.tar", dive_ci=RULES + f"layerscope:\n  maxImageSize: {IMAGE}\n  maxLayerSize: {LAYER1}\n"
-                                             "  maxWastedBytesAccurate: 5000000\n  forbid: ['*.pem']\n")
+    r = ci(
+        "--ci",
+        "img.tar",
+        dive_ci=RULES + f"layerscope:\n  maxImageSize: {IMAGE}\n  maxLayerSize: {LAYER1}\n"
+        "  maxWastedBytesAccurate: 5000000\n  forbid: ['*.pem']\n",
+    )
     assert r.code == 0 and "Result:PASS [Total:4] [Passed:4]" in r.out
 
 
@@ -76,17 +83,20 @@ def test_dive_failure_and_extra_pass_still_exit_1(ci):
     assert r.code == 1 and "Result:PASS [Total:1] [Passed:1]" in r.out
 
 
-@pytest.mark.parametrize("section,key,message", [
-    ("maxImageSize: lots", "maxImageSize", "invalid config value ('lots')"),
-    ("maxLayerSize: -5", "maxLayerSize", "strconv.ParseFloat"),
-    ("maxImageSzie: 1GB", "maxImageSzie", "unknown key"),
-    ("forbid: {a: 1}", "forbid", "expected a glob or a list of globs"),
-    ("ignore: ['/tmp/[x']", "ignore", "unterminated character class"),
-])
+@pytest.mark.parametrize(
+    "section,key,message",
+    [
+        ("maxImageSize: lots", "maxImageSize", "invalid config value ('lots')"),
+        ("maxLayerSize: -5", "maxLayerSize", "strconv.ParseFloat"),
+        ("maxImageSzie: 1GB", "maxImageSzie", "unknown key"),
+        ("forbid: {a: 1}", "forbid", "expected a glob or a list of globs"),
+        ("ignore: ['/tmp/[x']", "ignore", "unterminated character class"),
+    ],
+)
 def test_misconfiguration_exits_1_with_its_own_line(ci, section, key, message):
     r = ci("--ci", "img.tar", dive_ci=RULES + "layerscope:\n  " + section + "\n")
     assert r.code == 1
-    line = next(l for l in r.out.splitlines() if f": {key}:" in l)
+    line = next(lay for lay in r.out.splitlines() if f": {key}:" in lay)
     assert "MISCONFIGURED" in line and message in line
     assert "layerscope rules misconfigured" in r.out
 

@@ -17,10 +17,17 @@ def test_junit_one_testcase_per_rule(ci):
     root = ET.fromstring(r.out)  # stdout is only the XML document
     assert root.tag == "testsuites" and root.get("tests") == "5" and root.get("failures") == "2"
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
-    assert set(cases) == {("dive", "highestUserWastedPercent"), ("dive", "highestWastedBytes"),
-                          ("dive", "lowestEfficiency"), ("layerscope", "forbid"), ("layerscope", "maxImageSize")}
+    assert set(cases) == {
+        ("dive", "highestUserWastedPercent"),
+        ("dive", "highestWastedBytes"),
+        ("dive", "lowestEfficiency"),
+        ("layerscope", "forbid"),
+        ("layerscope", "maxImageSize"),
+    }
     fail = cases[("dive", "highestWastedBytes")].find("failure")
-    assert fail is not None and fail.get("message") == "too many bytes wasted (wasted-bytes=5000000 > threshold=1000000)"
+    assert (
+        fail is not None and fail.get("message") == "too many bytes wasted (wasted-bytes=5000000 > threshold=1000000)"
+    )
     assert cases[("layerscope", "forbid")].find("failure") is not None
     assert len(list(cases[("dive", "lowestEfficiency")])) == 0
     props = {p.get("name"): p.get("value") for p in root.iter("property")}
@@ -40,10 +47,11 @@ def test_github_format_is_dive_text_then_annotations(ci):
     dive = ci("--ci", "img.tar", dive_ci=RULES)
     r = ci("--format", "github", "img.tar", dive_ci=RULES)
     assert r.out.startswith(dive.out) and r.err == ""
-    assert r.out[len(dive.out):] == (
+    assert r.out[len(dive.out) :] == (
         "::error title=dive highestWastedBytes::img.tar: highestWastedBytes: too many bytes wasted "
         "(wasted-bytes=5000000 > threshold=1000000)\n"
-        "::notice title=layerscope CI::img.tar: FAIL\n")
+        "::notice title=layerscope CI::img.tar: FAIL\n"
+    )
     assert r.code == dive.code == 1
 
 
@@ -60,7 +68,10 @@ def test_step_summary_appended_in_every_format(ci, tmp_path):
     r = ci("--ci", "img.tar", dive_ci=RULES + EXTRA, env={"GITHUB_STEP_SUMMARY": str(summary)})
     text = summary.read_text()
     assert text.startswith("earlier\n### ❌ layerscope CI: `img.tar` — FAIL")
-    assert "| `highestWastedBytes` | dive | FAIL | too many bytes wasted (wasted-bytes=5000000 > threshold=1000000) |" in text
+    assert (
+        "| `highestWastedBytes` | dive | FAIL | too many bytes wasted (wasted-bytes=5000000 > threshold=1000000) |"
+        in text
+    )
     assert "| `forbid` | layerscope | FAIL |" in text
     assert "| wasted bytes (layerscope, accurate) | 5000000 (5.0 MB) |" in text
     assert "| 2 | 5.0 MB | `/tmp/app-1.0.tar.gz` |" in text

@@ -32,14 +32,20 @@ RECORDED = [
 
 
 def _expected(shown: str, resolver: str) -> list[str]:
-    return [f"{B}Image Source: {R}{shown}",
-            f"{B}Extracting image from {resolver}...{R} (this can take a while for large images)"]
+    return [
+        f"{B}Image Source: {R}{shown}",
+        f"{B}Extracting image from {resolver}...{R} (this can take a while for large images)",
+    ]
 
 
 def _env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DIVE_SOURCE", "DOCKER_CONTEXT")}
-    env.update(CI="true", HOME=str(tmp_path), DOCKER_HOST=f"unix://{tmp_path}/no-such.sock",
-               CONTAINER_HOST=f"unix://{tmp_path}/no-such-podman.sock")
+    env.update(
+        CI="true",
+        HOME=str(tmp_path),
+        DOCKER_HOST=f"unix://{tmp_path}/no-such.sock",
+        CONTAINER_HOST=f"unix://{tmp_path}/no-such-podman.sock",
+    )
     env.pop("XDG_CONFIG_HOME", None)
     return env
 
@@ -74,4 +80,5 @@ def test_preamble_matches_dive_byte_for_byte(tmp_path, argv):
 def test_registry_preamble_is_named_like_its_prefix():
     """The registry source is layerscope's own; its wording is documented in the README."""
     assert preamble("registry", "localhost:5000/app:1").splitlines() == _expected(
-        "registry://localhost:5000/app:1", "registry")
+        "registry://localhost:5000/app:1", "registry"
+    )

@@ -51,7 +51,10 @@ def test_results_are_sorted_by_key_and_tallied():
     rules = [Probe("b", answer=S.FAIL), Probe("c"), Probe("a", configuration=DISABLED)]
     v = evaluate_rules(rules, seen)
     assert [(r.key, r.status, r.message) for r in v.results] == [
-        ("a", S.SKIP, "rule disabled"), ("b", S.FAIL, "said so"), ("c", S.PASS, "")]
+        ("a", S.SKIP, "rule disabled"),
+        ("b", S.FAIL, "said so"),
+        ("c", S.PASS, ""),
+    ]
     assert seen == ["b", "c"]  # a disabled rule is never evaluated
     assert (v.total, v.n_pass, v.n_fail, v.n_skip) == (3, 1, 1, 1)
     assert not v.misconfigured and not v.passed and v.exit_code == 1
@@ -64,8 +67,10 @@ def test_one_misconfigured_rule_stops_the_evaluation():
     v = evaluate_rules(rules, seen)
     assert seen == []
     assert [(r.key, r.status, r.message) for r in v.results] == [
-        ("d", S.CONFIGURED, "rule disabled"), ("m", S.MISCONFIGURED, "invalid config value"),
-        ("z", S.CONFIGURED, "test")]
+        ("d", S.CONFIGURED, "rule disabled"),
+        ("m", S.MISCONFIGURED, "invalid config value"),
+        ("z", S.CONFIGURED, "test"),
+    ]
     assert v.misconfigured and not v.passed and v.exit_code == 1
 
 
@@ -82,10 +87,13 @@ def test_dive_rules_are_dives_three_in_dives_order():
     assert [r.configuration for r in rules] == ["0.9", "disabled", "0.1"]
 
 
-@pytest.mark.parametrize("key,value,message", [
-    ("lowestEfficiency", "1.5", "lowestEfficiency config value is outside allowed range (0-1), given '1.5'"),
-    ("highestWastedBytes", "12XB", "invalid config value ('12XB'): unhandled size name: xb"),
-])
+@pytest.mark.parametrize(
+    "key,value,message",
+    [
+        ("lowestEfficiency", "1.5", "lowestEfficiency config value is outside allowed range (0-1), given '1.5'"),
+        ("highestWastedBytes", "12XB", "invalid config value ('12XB'): unhandled size name: xb"),
+    ],
+)
 def test_a_bad_dive_value_is_misconfigured_with_dives_words(key, value, message):
     values = dict(DEFAULTS, **{key: value})
     v = evaluate(RuleSet(values, None), DiveEfficiency(1.0, 0, 0.0, 0, 0, []))
@@ -98,8 +106,10 @@ def test_dive_rule_results_carry_the_configured_value():
     a = DiveEfficiency(0.5, 3, 0.25, 100, 12, [])
     v = evaluate(RuleSet(dict(DEFAULTS, highestWastedBytes="1kB"), None), a)
     assert [(r.key, r.status, r.threshold) for r in v.results] == [
-        ("highestUserWastedPercent", S.FAIL, "0.1"), ("highestWastedBytes", S.PASS, "1kB"),
-        ("lowestEfficiency", S.FAIL, "0.9")]
+        ("highestUserWastedPercent", S.FAIL, "0.1"),
+        ("highestWastedBytes", S.PASS, "1kB"),
+        ("lowestEfficiency", S.FAIL, "0.9"),
+    ]
     assert (v.n_pass, v.n_fail, v.n_skip) == (1, 2, 0)
 
 

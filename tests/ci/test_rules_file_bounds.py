@@ -75,8 +75,14 @@ def test_5000_digit_values_are_misconfigured_as_in_dive(ci, tmp_path):
     r = ci("--ci", "img.tar", dive_ci=text)
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
     env.update(CI="true", HOME=str(tmp_path))
-    dive = subprocess.run(["dive", "--source", "docker-archive", "img.tar"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    dive = subprocess.run(
+        ["dive", "--source", "docker-archive", "img.tar"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     def rule_lines(out: str) -> list[str]:
         return [ln for ln in out.splitlines() if "CONFIGURED" in ln]
@@ -100,14 +106,15 @@ sys.exit(main(["--ci", "img.tar"]))
 def test_pathological_forbid_glob_finishes(ci, tmp_path):
     """`*a*a*…b` against every path of the image (one long name of a's): seconds at most.
     A subprocess with a timeout, so a regression fails instead of hanging the suite."""
-    from fixtures.imagegen import M, ImageSpec, LayerSpec, write_docker_save
+    from fixtures.imagegen import ImageSpec, LayerSpec, M, write_docker_save
 
     write_docker_save(tmp_path / "img.tar", ImageSpec([LayerSpec([M("srv/"), M("srv/" + "a" * 2000, data=b"x")])]))
     glob = "*a" * 40 + "*b"
     (tmp_path / ".dive-ci").write_text(f"layerscope:\n  forbid: ['{glob}', '/{glob}', '**/{glob}']\n")
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
-    r = subprocess.run([sys.executable, "-c", _PATHOLOGICAL_RUN], cwd=tmp_path, env=env, capture_output=True,
-                       text=True, timeout=10)
+    r = subprocess.run(
+        [sys.executable, "-c", _PATHOLOGICAL_RUN], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=10
+    )
     assert r.returncode in (0, 1) and "PASS: forbid" in r.stdout, r.stdout + r.stderr
 
 

@@ -24,10 +24,14 @@ ANALYSED = {
 }
 # documents dive refuses before analysing: exit 1 and the reason, in one line of ours
 REFUSED = {
-    "duplicate-top-level-key": ("rules:\n  lowestEfficiency: 0.5\nrules:\n  lowestEfficiency: 0.9\n",
-                                'mapping key "rules" already defined at line 1'),
-    "duplicate-rule-key": ("rules:\n  lowestEfficiency: 0.5\n  lowestEfficiency: 0.7\n",
-                           'mapping key "lowestEfficiency" already defined at line 2'),
+    "duplicate-top-level-key": (
+        "rules:\n  lowestEfficiency: 0.5\nrules:\n  lowestEfficiency: 0.9\n",
+        'mapping key "rules" already defined at line 1',
+    ),
+    "duplicate-rule-key": (
+        "rules:\n  lowestEfficiency: 0.5\n  lowestEfficiency: 0.7\n",
+        'mapping key "lowestEfficiency" already defined at line 2',
+    ),
     "top-level-list": ("- 1\n", "cannot unmarshal !!seq"),
 }
 

@@ -8,13 +8,20 @@ import shutil
 import subprocess
 
 import pytest
+from sources.conftest import (  # noqa: F401  (pytest fixtures used by name)
+    archive_summary,
+    archives,
+    docker_config,
+    podman,
+    podman_loaded,
+    podman_service,
+    registry,
+    summary,
+)
 
 from layerscope.cli import main
 from layerscope.commands.build import container_engine, split_args
 from layerscope.errors import ConfigError
-
-from sources.conftest import (archive_summary, archives, docker_config, podman, podman_loaded,  # noqa: F401
-                              podman_service, registry, summary)
 from layerscope.sources.archive import ReadOptions
 from layerscope.sources.engine import load_from_engine
 from layerscope.sources.podman import load_from_podman
@@ -23,11 +30,37 @@ from layerscope.sources.podman import load_from_podman
 def test_split_args_takes_dives_build_flags_and_leaves_the_rest_in_order(tmp_path):
     ctx = tmp_path / "ctx"
     ctx.mkdir()
-    own, build = split_args(["--ci", "-t", "app:1", "--platform", "linux/amd64", "--no-cache",
-                             "--json=out.json", "--lowestEfficiency", "0.9", "--source", "podman",
-                             "--format", "junit", "-i", str(ctx), "--ci", "--", "--json", "x"])
-    assert vars(own) == {"ci": True, "json_path": "out.json", "lowestEfficiency": "0.9", "engine": "podman",
-                         "format": "junit", "ignore_errors": True}
+    own, build = split_args(
+        [
+            "--ci",
+            "-t",
+            "app:1",
+            "--platform",
+            "linux/amd64",
+            "--no-cache",
+            "--json=out.json",
+            "--lowestEfficiency",
+            "0.9",
+            "--source",
+            "podman",
+            "--format",
+            "junit",
+            "-i",
+            str(ctx),
+            "--ci",
+            "--",
+            "--json",
+            "x",
+        ]
+    )
+    assert vars(own) == {
+        "ci": True,
+        "json_path": "out.json",
+        "lowestEfficiency": "0.9",
+        "engine": "podman",
+        "format": "junit",
+        "ignore_errors": True,
+    }
     # after the context and after --, even our own flag names belong to the engine
     assert build == ["-t", "app:1", "--platform", "linux/amd64", "--no-cache", str(ctx), "--ci", "--json", "x"]
 
@@ -59,8 +92,9 @@ def context(tmp_path):
     (d / "a.txt").write_text("hello\n")
     (d / "b.txt").write_text("hello, again\n")
     (d / "big.bin").write_bytes(bytes(range(256)) * 400)
-    (d / "Dockerfile").write_text("FROM scratch\nCOPY a.txt /a.txt\nCOPY big.bin /data/big.bin\n"
-                                  "COPY big.bin /data/copy.bin\nCOPY b.txt /a.txt\n")
+    (d / "Dockerfile").write_text(
+        "FROM scratch\nCOPY a.txt /a.txt\nCOPY big.bin /data/big.bin\nCOPY big.bin /data/copy.bin\nCOPY b.txt /a.txt\n"
+    )
     return d
 
 
@@ -76,8 +110,9 @@ def test_build_with_podman_then_ci(docker_config, podman, context, tmp_path, mon
         monkeypatch.setenv(k, v)
     cfg = tmp_path / "layerscope.yaml"
     cfg.write_text("container-engine: podman\n")
-    code = main(["build", "--config", str(cfg), "--ci", "--json", str(tmp_path / "b.json"),
-                 "-t", "lsbuild/app:1", str(context)])
+    code = main(
+        ["build", "--config", str(cfg), "--ci", "--json", str(tmp_path / "b.json"), "-t", "lsbuild/app:1", str(context)]
+    )
     cap = capsys.readouterr()
     assert code == 0, cap.err
     assert "Building image..." in cap.err
@@ -106,8 +141,7 @@ def test_failed_build_is_one_line_exit_2(docker_config, podman, tmp_path, monkey
     assert err[-1].startswith("layerscope: cannot build image: podman build exited with status")
 
 
-def test_docker_build_through_engine_api(docker_config, podman_service, podman, context, tmp_path,
-                                         monkeypatch, capsys):
+def test_docker_build_through_engine_api(docker_config, podman_service, podman, context, tmp_path, monkeypatch, capsys):
     docker_cli = shutil.which("docker")
     if not docker_cli:
         pytest.skip("no docker CLI on this machine (the build command shells out to it)")
@@ -120,8 +154,9 @@ def test_docker_build_through_engine_api(docker_config, podman_service, podman, 
         pytest.skip(f"docker build cannot use this engine API: {res.stderr.strip()[-200:]}")
     assert code == 0, cap.err
     assert "Result:PASS" in cap.out
-    assert summary(load_from_engine("lsbuild/docker:1", ReadOptions())) == \
-        _saved_summary(podman, "docker.io/lsbuild/docker:1", tmp_path)
+    assert summary(load_from_engine("lsbuild/docker:1", ReadOptions())) == _saved_summary(
+        podman, "docker.io/lsbuild/docker:1", tmp_path
+    )
 
 
 def test_build_source_podman_real(docker_config, podman, context, tmp_path, monkeypatch, capsys):
@@ -133,5 +168,6 @@ def test_build_source_podman_real(docker_config, podman, context, tmp_path, monk
     cap = capsys.readouterr()
     assert code == 0, cap.err
     assert "Image Source: \x1b[0mpodman://" in cap.out and "Result:PASS" in cap.out
-    assert summary(load_from_podman("lsbuild/source:1", ReadOptions())) == \
-        _saved_summary(podman, "lsbuild/source:1", tmp_path)
+    assert summary(load_from_podman("lsbuild/source:1", ReadOptions())) == _saved_summary(
+        podman, "lsbuild/source:1", tmp_path
+    )

@@ -63,8 +63,15 @@ def fake(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_ENGINE_LOG", str(log))
     monkeypatch.setenv("FAKE_ENGINE_ARCHIVE", str(archive))
-    for var in ("CI", "CONTAINER_HOST", "DIVE_CONTAINER_ENGINE", "LAYERSCOPE_CONTAINER_ENGINE", "LAYERSCOPE_PODMAN",
-                "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    for var in (
+        "CI",
+        "CONTAINER_HOST",
+        "DIVE_CONTAINER_ENGINE",
+        "LAYERSCOPE_CONTAINER_ENGINE",
+        "LAYERSCOPE_PODMAN",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no stray ~/.dive.yaml
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
@@ -97,11 +104,39 @@ def test_source_podman_selects_podman_and_is_not_passed_on(fake, tmp_path, capsy
 
 
 def test_engine_flags_and_the_rest_verbatim(fake, tmp_path, capsys):
-    code = main(["build", "--engine", "podman", "--json", "out.json", "--build-arg", "A=1", "-f",
-                 "ctx/Dockerfile", "--no-cache", "--platform", "linux/amd64", "ctx", "--label", "k=v"])
+    code = main(
+        [
+            "build",
+            "--engine",
+            "podman",
+            "--json",
+            "out.json",
+            "--build-arg",
+            "A=1",
+            "-f",
+            "ctx/Dockerfile",
+            "--no-cache",
+            "--platform",
+            "linux/amd64",
+            "ctx",
+            "--label",
+            "k=v",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
-    assert _build_call(fake) == ["podman", "--build-arg", "A=1", "-f", "ctx/Dockerfile", "--no-cache",
-                                 "--platform", "linux/amd64", "ctx", "--label", "k=v"]
+    assert _build_call(fake) == [
+        "podman",
+        "--build-arg",
+        "A=1",
+        "-f",
+        "ctx/Dockerfile",
+        "--no-cache",
+        "--platform",
+        "linux/amd64",
+        "ctx",
+        "--label",
+        "k=v",
+    ]
     assert json.loads((tmp_path / "out.json").read_text())["layer"]
 
 
@@ -110,8 +145,14 @@ def test_built_image_json_matches_dive_on_the_same_archive(fake, tmp_path, capsy
     """dive is the oracle: the export of the built image equals dive's export of its archive."""
     assert main(["build", "--container-engine", "podman", "-j", "ours.json", "ctx"]) == 0
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    subprocess.run(["dive", "--source", "docker-archive", str(fake.archive), "--json", "dive.json"],
-                   cwd=tmp_path, env=env, capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        ["dive", "--source", "docker-archive", str(fake.archive), "--json", "dive.json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert (tmp_path / "ours.json").read_bytes() == (tmp_path / "dive.json").read_bytes()
 
 

@@ -37,9 +37,21 @@ def test_text_summary_and_offenders(explain):
     assert "layerscope accurate figures:       dead 5.0 MB (5000000 bytes" in out
     import re
 
-    offenders = [l for l in lines if re.match(r"^ +\d+\. ", l)]
-    assert offenders[0].split() == ["1.", "31", "MB", "build", "toolchain", "in", "final", "image:", "C/C++",
-                                    "compilers", "(2", "files)"]
+    offenders = [lay for lay in lines if re.match(r"^ +\d+\. ", lay)]
+    assert offenders[0].split() == [
+        "1.",
+        "31",
+        "MB",
+        "build",
+        "toolchain",
+        "in",
+        "final",
+        "image:",
+        "C/C++",
+        "compilers",
+        "(2",
+        "files)",
+    ]
     assert "apt lists" in offenders[1] and "apt archives" in offenders[2] and "pip cache" in offenders[3]
     assert "deleted later" in offenders[4]
     assert "made dead in layer 4 (RUN rm -f /tmp/app-1.0.tar.gz)" in out
@@ -78,12 +90,15 @@ def test_output_file(explain, tmp_path):
     assert json.loads((tmp_path / "ex.json").read_text())["image"] == "img.tar"
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["docker-archive://missing.tar"], "layerscope: cannot open image archive 'missing.tar': no such file"),
-    (["img.tar", "--ignore", "/tmp/[x"], "layerscope: explain: --ignore: unterminated character class"),
-    (["img.tar", "--top", "x"], "layerscope: explain: argument --top: invalid --top 'x': not an integer"),
-    (["img.tar", "--ci-config", "nope.yaml"], "layerscope: explain: --ci-config nope.yaml: no such file"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["docker-archive://missing.tar"], "layerscope: cannot open image archive 'missing.tar': no such file"),
+        (["img.tar", "--ignore", "/tmp/[x"], "layerscope: explain: --ignore: unterminated character class"),
+        (["img.tar", "--top", "x"], "layerscope: explain: argument --top: invalid --top 'x': not an integer"),
+        (["img.tar", "--ci-config", "nope.yaml"], "layerscope: explain: --ci-config nope.yaml: no such file"),
+    ],
+)
 def test_errors_are_one_line_exit_2(explain, argv, message):
     code, out, err = explain(*argv)
     assert code == 2 and out == ""
@@ -97,6 +112,10 @@ def test_bad_dive_ci_section_is_one_line(explain, tmp_path):
 
 
 def test_real_process_no_traceback(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "layerscope", "explain", "docker-archive://" + str(tmp_path / "none.tar")],
-                       capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "layerscope", "explain", "docker-archive://" + str(tmp_path / "none.tar")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr

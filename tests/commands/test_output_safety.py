@@ -17,9 +17,22 @@ BASE = [M("app/a.txt", data=b"hello")]
 def pair(tmp_path):
     """HEAD adds an empty file (Δ 0) and files whose names hold markup and ESC sequences."""
     write_docker_save(tmp_path / "b.tar", ImageSpec([LayerSpec(BASE)]))
-    write_docker_save(tmp_path / "h.tar", ImageSpec([LayerSpec(BASE), LayerSpec([
-        M("app/empty", data=b""), M("app/[bold]x[/] y", data=b"12"), M("app/esc\x1b]0;t\x07z", data=b"123")],
-        created_by="RUN touch [/] \x1b[2J")]))
+    write_docker_save(
+        tmp_path / "h.tar",
+        ImageSpec(
+            [
+                LayerSpec(BASE),
+                LayerSpec(
+                    [
+                        M("app/empty", data=b""),
+                        M("app/[bold]x[/] y", data=b"12"),
+                        M("app/esc\x1b]0;t\x07z", data=b"123"),
+                    ],
+                    created_by="RUN touch [/] \x1b[2J",
+                ),
+            ]
+        ),
+    )
     return tmp_path
 
 

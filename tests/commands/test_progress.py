@@ -39,8 +39,9 @@ def run_with_tty_stderr(argv: list[str], cwd, env) -> tuple[int, bytes, bytes]:
     """(exit code, stdout from a pipe, everything written to the pty on stderr)."""
     master, slave = pty.openpty()
     try:
-        p = subprocess.Popen([*LS, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=slave)
+        p = subprocess.Popen(
+            [*LS, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+        )
     finally:
         os.close(slave)
     out = p.stdout.read()  # type: ignore[union-attr]
@@ -88,8 +89,11 @@ def test_progress_on_a_terminal_stdout_clean(images, cmd):
     assert plain.stderr == b""  # and without a terminal there is none
 
 
-@pytest.mark.parametrize(("extra_env", "flag"), [({"CI": "true"}, []), ({"CI": "1"}, []), ({}, ["--quiet"]),
-                                                  ({}, ["-q"])], ids=["CI=true", "CI=1", "--quiet", "-q"])
+@pytest.mark.parametrize(
+    ("extra_env", "flag"),
+    [({"CI": "true"}, []), ({"CI": "1"}, []), ({}, ["--quiet"]), ({}, ["-q"])],
+    ids=["CI=true", "CI=1", "--quiet", "-q"],
+)
 def test_no_progress_under_ci_or_quiet(images, extra_env, flag):
     code, _out, tty = run_with_tty_stderr([*COMMANDS["explain"], *flag], images, _env(images, **extra_env))
     assert code == 0

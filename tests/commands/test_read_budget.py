@@ -26,8 +26,10 @@ def _layer_bytes_and_entries(archive, info: list[dict]) -> tuple[int, int]:
 
 def _pair(tmp_path):
     b, h = tmp_path / "b.tar", tmp_path / "h.tar"
-    sizes = [_layer_bytes_and_entries(b, P.write(b, P.BASE)),
-             _layer_bytes_and_entries(h, P.write(h, P.head_layer_added()))]
+    sizes = [
+        _layer_bytes_and_entries(b, P.write(b, P.BASE)),
+        _layer_bytes_and_entries(h, P.write(h, P.head_layer_added())),
+    ]
     return b, h, sizes
 
 

@@ -11,7 +11,9 @@ import pytest
 
 from tests.report import pairs as P
 
-DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "demo.tar")
+DEMO = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "demo.tar"
+)
 
 
 @pytest.fixture
@@ -25,16 +27,49 @@ def test_baseline_round_trip_equals_direct_diff(grown, run):
     t = grown
     r = run("report", str(t / "b.tar"), "--format", "json", "-o", str(t / "base.json"))
     assert (r.code, r.out, r.err) == (0, "", "")
-    direct = run("diff", str(t / "b.tar"), str(t / "h.tar"), "--format", "json", "--top", "0",
-                 "--max-increase", "1MB", "--lowestEfficiency", "0.5").json()
-    via = run("diff", str(t / "base.json"), str(t / "h.tar"), "--format", "json", "--top", "0",
-              "--max-increase", "1MB", "--lowestEfficiency", "0.5").json()
+    direct = run(
+        "diff",
+        str(t / "b.tar"),
+        str(t / "h.tar"),
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--max-increase",
+        "1MB",
+        "--lowestEfficiency",
+        "0.5",
+    ).json()
+    via = run(
+        "diff",
+        str(t / "base.json"),
+        str(t / "h.tar"),
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--max-increase",
+        "1MB",
+        "--lowestEfficiency",
+        "0.5",
+    ).json()
     assert via["base"].pop("origin") == "baseline" and direct["base"].pop("origin") == "image"
     assert via == direct
     # and both sides as baselines
     run("report", str(t / "h.tar"), "--format", "json", "-o", str(t / "head.json"))
-    both = run("diff", str(t / "base.json"), str(t / "head.json"), "--format", "json", "--top", "0",
-               "--max-increase", "1MB", "--lowestEfficiency", "0.5").json()
+    both = run(
+        "diff",
+        str(t / "base.json"),
+        str(t / "head.json"),
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--max-increase",
+        "1MB",
+        "--lowestEfficiency",
+        "0.5",
+    ).json()
     both["head"].pop("origin"), both["base"].pop("origin")
     direct["head"].pop("origin")
     assert both == direct
@@ -44,10 +79,10 @@ def test_baseline_contents_from_inputs(grown, run):
     doc = json.loads(run("report", str(grown / "b.tar"), "--format", "json").out)
     assert doc["schema"] == "layerscope/baseline" and doc["version"] == 1
     assert doc["files"] == P.final_files(P.BASE)
-    assert [l["size"] for l in doc["layers"]] == [P.layer_bytes(l) for l in P.BASE.layers]
+    assert [lay["size"] for lay in doc["layers"]] == [P.layer_bytes(lay) for lay in P.BASE.layers]
     assert doc["totals"]["size"] == P.image_bytes(P.BASE)
     info = P.write(grown / "b2.tar", P.BASE, "oci")[0]  # same inputs, same bytes
-    assert [l["compressed_size"] for l in doc["layers"]] == P.blob_sizes(grown / "b2.tar", info)
+    assert [lay["compressed_size"] for lay in doc["layers"]] == P.blob_sizes(grown / "b2.tar", info)
     assert doc["totals"]["compressed_size"] == sum(P.blob_sizes(grown / "b2.tar", info))
     assert doc["totals"]["efficiency"] == P.dive_numbers(P.BASE).efficiency
 
@@ -121,25 +156,33 @@ def test_unknown_baseline_version(watched, run):
 
 def _edit(fn):
     """A mutation of the parsed baseline, written back as JSON."""
+
     def mutate(text: str) -> str:
         doc = json.loads(text)
         fn(doc)
         return json.dumps(doc)
+
     return mutate
 
 
-@pytest.mark.parametrize("mutate,needle", [
-    (lambda text: text[: len(text) // 2], "corrupt baseline JSON"),
-    (lambda text: "\xff" + text, "corrupt baseline JSON"),
-    (lambda text: "", "corrupt baseline JSON"),
-    (lambda text: "[1, 2]", "not a layerscope baseline"),
-    (_edit(lambda d: d["layers"][0].__setitem__("size", "57300")), "'layers[0].size' must be a non-negative integer"),
-    (_edit(lambda d: d["layers"][1].pop("diff_id")), "'layers[1].diff_id' is missing"),
-    (_edit(lambda d: d["files"].__setitem__("/etc/os-release", -1)), "must be a non-negative integer"),
-    (_edit(lambda d: d["files"].pop("/etc/os-release")), "totals.files"),
-    (_edit(lambda d: d["totals"].__setitem__("efficiency", 1.5)), "totals.efficiency"),
-    (_edit(lambda d: d.pop("inefficient_files")), "'inefficient_files' is missing"),
-])
+@pytest.mark.parametrize(
+    "mutate,needle",
+    [
+        (lambda text: text[: len(text) // 2], "corrupt baseline JSON"),
+        (lambda text: "\xff" + text, "corrupt baseline JSON"),
+        (lambda text: "", "corrupt baseline JSON"),
+        (lambda text: "[1, 2]", "not a layerscope baseline"),
+        (
+            _edit(lambda d: d["layers"][0].__setitem__("size", "57300")),
+            "'layers[0].size' must be a non-negative integer",
+        ),
+        (_edit(lambda d: d["layers"][1].pop("diff_id")), "'layers[1].diff_id' is missing"),
+        (_edit(lambda d: d["files"].__setitem__("/etc/os-release", -1)), "must be a non-negative integer"),
+        (_edit(lambda d: d["files"].pop("/etc/os-release")), "totals.files"),
+        (_edit(lambda d: d["totals"].__setitem__("efficiency", 1.5)), "totals.efficiency"),
+        (_edit(lambda d: d.pop("inefficient_files")), "'inefficient_files' is missing"),
+    ],
+)
 def test_corrupt_baseline(watched, run, mutate, needle):
     t, summary, out = watched
     run("report", str(t / "b.tar"), "--format", "json", "-o", str(t / "base.json"))
@@ -162,15 +205,18 @@ def test_edited_baseline_totals_are_caught(watched, run):
     assert "totals.size" in line
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--max-increase", "10XB"], "--max-increase"),
-    (["--max-increase-percent", "-3"], "--max-increase-percent"),
-    (["--lowestEfficiency", "abc"], "lowestEfficiency"),
-    (["--ci-config", "/nonexistent/.dive-ci"], "--ci-config"),
-    (["--top", "-1"], "--top"),
-    (["--format", "html"], "--format"),
-    (["--bogus"], "--bogus"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--max-increase", "10XB"], "--max-increase"),
+        (["--max-increase-percent", "-3"], "--max-increase-percent"),
+        (["--lowestEfficiency", "abc"], "lowestEfficiency"),
+        (["--ci-config", "/nonexistent/.dive-ci"], "--ci-config"),
+        (["--top", "-1"], "--top"),
+        (["--format", "html"], "--format"),
+        (["--bogus"], "--bogus"),
+    ],
+)
 def test_bad_options(watched, run, args, needle):
     t, summary, out = watched
     # the images are never read: a missing archive would otherwise be the error
@@ -198,11 +244,30 @@ def _cli_dispatches_diff() -> bool:
 @pytest.mark.skipif(not _cli_dispatches_diff(), reason="the CLI does not dispatch 'diff' yet")
 def test_through_the_real_cli(grown):
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    ok = subprocess.run([sys.executable, "-m", "layerscope", "diff", str(grown / "b.tar"), str(grown / "h.tar"),
-                         "--format", "json", "--max-increase", "1kB"], capture_output=True, text=True, env=env)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "layerscope",
+            "diff",
+            str(grown / "b.tar"),
+            str(grown / "h.tar"),
+            "--format",
+            "json",
+            "--max-increase",
+            "1kB",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert ok.returncode == 1 and json.loads(ok.stdout)["verdict"]["failed_gates"] == ["max-increase"]
-    bad = subprocess.run([sys.executable, "-m", "layerscope", "diff", str(grown / "nope.tar"), str(grown / "h.tar")],
-                         capture_output=True, text=True, env=env)
+    bad = subprocess.run(
+        [sys.executable, "-m", "layerscope", "diff", str(grown / "nope.tar"), str(grown / "h.tar")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1
     assert bad.stderr.startswith("layerscope: base: ")
 

@@ -15,11 +15,9 @@ import sys
 
 import pytest
 
-from tests.dive_oracle import DIVE, dive_unavailable
-
 from fixtures.catalog import CASES, LAYOUT_CASES
 from fixtures.imagegen import write_docker25_save, write_docker_save, write_oci_archive
-
+from tests.dive_oracle import DIVE, dive_unavailable
 
 SKIP_REASON = dive_unavailable()
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")

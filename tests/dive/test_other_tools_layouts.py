@@ -43,8 +43,12 @@ def _repack(src: str, dst: str) -> None:
     cfg_hex = hashlib.sha256(config).hexdigest()
     cfg_name = f"{cfg_hex}.json"
     members.append((cfg_name, config))
-    members.append(("manifest.json", json.dumps([{"Config": cfg_name, "RepoTags": manifest["RepoTags"],
-                                                   "Layers": names}]).encode()))
+    members.append(
+        (
+            "manifest.json",
+            json.dumps([{"Config": cfg_name, "RepoTags": manifest["RepoTags"], "Layers": names}]).encode(),
+        )
+    )
     with tarfile.open(dst, "w") as out:
         for name, data in members:
             ti = tarfile.TarInfo(name)

@@ -62,8 +62,7 @@ class Result:
 
 def clean_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The caller's environment minus everything that would steer the CLI, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in _DROPPED and not k.startswith(_DROPPED_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED and not k.startswith(_DROPPED_PREFIXES)}
     env["HOME"] = str(home)  # no stray ~/.dive.yaml, ~/.docker/config.json or blob cache
     env["DOCKER_HOST"] = f"unix://{home}/no-docker.sock"  # never reach a real daemon by accident
     env["CONTAINER_HOST"] = f"unix://{home}/no-podman.sock"
@@ -76,16 +75,16 @@ def _tail(text: str, lines: int = 25) -> str:
 
 
 def _check(argv: list[str], what: str, cwd: Path | None = None) -> None:
-    p = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT,
-                       stdin=subprocess.DEVNULL)
+    p = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
         pytest.fail(f"{what} failed (exit {p.returncode}): {' '.join(argv)}\n{_tail(p.stdout)}\n{_tail(p.stderr)}")
 
 
 def build_wheel(dest: Path) -> Path:
     """``pip wheel`` of the checkout, as ``pip install .`` builds it (isolated build, no deps)."""
-    _check([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dest), str(REPO)],
-           "building the wheel")
+    _check(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dest), str(REPO)], "building the wheel"
+    )
     wheels = sorted(dest.glob("layerscope-*.whl"))
     if len(wheels) != 1:
         pytest.fail(f"expected one layerscope wheel in {dest}, found {[w.name for w in wheels]}")
@@ -96,8 +95,10 @@ def install_in_venv(wheel: Path, venv: Path) -> Path:
     """A fresh venv (no system site-packages) with the wheel and its dependencies; its script."""
     _check([sys.executable, "-m", "venv", str(venv)], "creating a virtual environment")
     python = venv / "bin" / "python"
-    _check([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-           "installing the wheel")
+    _check(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        "installing the wheel",
+    )
     script = venv / "bin" / "layerscope"
     if not script.is_file():
         pytest.fail(f"installing {wheel.name} created no console script {script}")
@@ -144,13 +145,24 @@ def installed_python(layerscope_bin: Path) -> Path:
     return Path(first[2:].strip().split()[0])
 
 
-def run_installed(binary: Path, *args: str | os.PathLike[str], cwd: Path, env: Mapping[str, str] | None = None,
-                  timeout: float = RUN_TIMEOUT) -> Result:
+def run_installed(
+    binary: Path,
+    *args: str | os.PathLike[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+) -> Result:
     """Run the installed CLI as a pipeline would; never a traceback on stderr, whatever the verdict."""
     home = cwd / ".home"
     home.mkdir(exist_ok=True)
-    p = subprocess.run([str(binary), *map(str, args)], cwd=cwd, env=clean_env(home, env),
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    p = subprocess.run(
+        [str(binary), *map(str, args)],
+        cwd=cwd,
+        env=clean_env(home, env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+    )
     result = Result(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
     assert "Traceback" not in result.stderr, f"traceback on stderr of {args}:\n{result.stderr}"
     return result
@@ -160,8 +172,12 @@ def run_installed(binary: Path, *args: str | os.PathLike[str], cwd: Path, env: M
 def run(layerscope_bin: Path, tmp_path: Path):  # noqa: ANN201 - a callable, see run_installed
     """``run(*args, env=..., cwd=...)`` → :class:`Result` of the installed script, in ``tmp_path``."""
 
-    def _run(*args: str | os.PathLike[str], cwd: Path | None = None, env: Mapping[str, str] | None = None,
-             timeout: float = RUN_TIMEOUT) -> Result:
+    def _run(
+        *args: str | os.PathLike[str],
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = RUN_TIMEOUT,
+    ) -> Result:
         return run_installed(layerscope_bin, *args, cwd=cwd or tmp_path, env=env, timeout=timeout)
 
     return _run

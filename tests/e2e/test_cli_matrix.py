@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import tomllib
 from markdown_it import MarkdownIt
 
 from .conftest import ARCHIVES, FIXTURES, REPO, Result
@@ -185,8 +185,11 @@ def test_report_rerenders_a_baseline(run, tmp_path: Path) -> None:
     assert json.loads(again.stdout)["totals"] == json.loads(base.read_text())["totals"]
 
 
-@pytest.mark.parametrize("form", (("--format", "text"), ("--format", "json"), ("--json",), ("-o", "OUT")),
-                         ids=("text", "json", "json-flag", "output-file"))
+@pytest.mark.parametrize(
+    "form",
+    (("--format", "text"), ("--format", "json"), ("--json",), ("-o", "OUT")),
+    ids=("text", "json", "json-flag", "output-file"),
+)
 @pytest.mark.parametrize("archive", ARCHIVES)
 def test_explain(run, tmp_path: Path, archive: str, form: tuple[str, ...]) -> None:
     out = tmp_path / "explain.out"

@@ -18,7 +18,7 @@ import pytest
 
 from .conftest import FIXTURES, clean_env
 
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import os, signal, sys
 
 _target = os.environ["LS_TEST_SIGINT_ON_IMPORT"]
@@ -28,7 +28,7 @@ def _hook(event, args):
         os.kill(os.getpid(), signal.SIGINT)
 
 sys.addaudithook(_hook)
-'''
+"""
 
 # Modules the CLI imports on its way to a verdict: the entry point's own import of the CLI, the
 # library below it, and a module only imported once the analysis has started.
@@ -53,32 +53,52 @@ def _assert_interrupted(p: subprocess.CompletedProcess) -> None:
 
 @pytest.mark.parametrize("module", IMPORT_POINTS)
 def test_ctrl_c_while_importing_is_one_line_exit_130(layerscope_bin: Path, tmp_path: Path, module: str) -> None:
-    p = subprocess.run([str(layerscope_bin), "--ci", str(FIXTURES / "demo.tar")], cwd=tmp_path,
-                       env=_interrupting_env(tmp_path, module), stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=120)
+    p = subprocess.run(
+        [str(layerscope_bin), "--ci", str(FIXTURES / "demo.tar")],
+        cwd=tmp_path,
+        env=_interrupting_env(tmp_path, module),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+    )
     _assert_interrupted(p)
 
 
 def test_ctrl_c_under_python_dash_m(installed_python: Path, tmp_path: Path) -> None:
-    p = subprocess.run([str(installed_python), "-m", "layerscope", "--ci", str(FIXTURES / "demo.tar")],
-                       cwd=tmp_path, env=_interrupting_env(tmp_path, "layerscope.cli"),
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    p = subprocess.run(
+        [str(installed_python), "-m", "layerscope", "--ci", str(FIXTURES / "demo.tar")],
+        cwd=tmp_path,
+        env=_interrupting_env(tmp_path, "layerscope.cli"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+    )
     _assert_interrupted(p)
 
 
 def test_python_dash_m_runs_the_cli(installed_python: Path, tmp_path: Path) -> None:
-    p = subprocess.run([str(installed_python), "-m", "layerscope", "--ci", "--lowestEfficiency", "0.99",
-                        str(FIXTURES / "demo.tar")], cwd=tmp_path, env=clean_env(tmp_path),
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    p = subprocess.run(
+        [str(installed_python), "-m", "layerscope", "--ci", "--lowestEfficiency", "0.99", str(FIXTURES / "demo.tar")],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+    )
     assert p.returncode == 1, p.stderr
     assert b"Result:FAIL" in p.stdout.replace(b"\x1b[31m", b"")
 
 
 def test_ctrl_c_during_the_analysis(layerscope_bin: Path, tmp_path: Path) -> None:
     """A real signal, once the run is under way (it has printed its preamble)."""
-    p = subprocess.Popen([str(layerscope_bin), "--ci", str(FIXTURES / "demo.tar")], cwd=tmp_path,
-                         env=clean_env(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [str(layerscope_bin), "--ci", str(FIXTURES / "demo.tar")],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert p.stdout is not None
     p.stdout.readline()  # "Using default CI config": the package is imported and running
     os.kill(p.pid, signal.SIGINT)

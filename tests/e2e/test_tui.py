@@ -34,12 +34,19 @@ class Terminal:
     def __init__(self, tmp: Path) -> None:
         self.socket = tmp / "tmux.sock"
         self.conf = tmp / "tmux.conf"
-        self.conf.write_text("set -g remain-on-exit on\nset -g status off\n"
-                             'set -g default-terminal "screen-256color"\nset -g history-limit 2000\n')
+        self.conf.write_text(
+            "set -g remain-on-exit on\nset -g status off\n"
+            'set -g default-terminal "screen-256color"\nset -g history-limit 2000\n'
+        )
 
     def tmux(self, *args: str) -> str:
-        p = subprocess.run([TMUX, "-S", str(self.socket), "-f", str(self.conf), *args],
-                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        p = subprocess.run(
+            [TMUX, "-S", str(self.socket), "-f", str(self.conf), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
         assert p.returncode == 0, (args, p.stderr)
         return p.stdout
 
@@ -49,8 +56,17 @@ class Terminal:
         # pty close and reaped the child, which on a loaded machine can lag behind "pane dead".
         self.rc = self.socket.with_name("exit-status")
         script = '"$@"; echo $? > "$LS_RC"'
-        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), f"LS_RC={self.rc}",
-                   "/bin/sh", "-c", script, "sh", *argv]
+        command = [
+            "env",
+            "-i",
+            *(f"{k}={v}" for k, v in env.items()),
+            f"LS_RC={self.rc}",
+            "/bin/sh",
+            "-c",
+            script,
+            "sh",
+            *argv,
+        ]
         self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(cwd), "--", *command)
 
     def screen(self) -> str:
@@ -168,8 +184,14 @@ def test_explorer_keys_change_the_screen(layerscope_bin: Path, terminal: Termina
 
 def _package_without_stylesheet(python: Path, dest: Path, env: dict[str, str]) -> Path:
     """A copy of the installed package, stylesheet removed: a wheel that forgot its data."""
-    p = subprocess.run([str(python), "-c", "import layerscope, os; print(os.path.dirname(layerscope.__file__))"],
-                       capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+    p = subprocess.run(
+        [str(python), "-c", "import layerscope, os; print(os.path.dirname(layerscope.__file__))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert p.returncode == 0, p.stderr
     shutil.copytree(p.stdout.strip(), dest / "layerscope", ignore=shutil.ignore_patterns("__pycache__"))
     css = dest / "layerscope" / "ui" / "layerscope.tcss"
@@ -178,8 +200,9 @@ def _package_without_stylesheet(python: Path, dest: Path, env: dict[str, str]) -
     return dest
 
 
-def test_explorer_crash_is_one_line_and_exit_2(layerscope_bin: Path, installed_python: Path,
-                                               terminal: Terminal, tmp_path: Path) -> None:
+def test_explorer_crash_is_one_line_and_exit_2(
+    layerscope_bin: Path, installed_python: Path, terminal: Terminal, tmp_path: Path
+) -> None:
     env = clean_env(tmp_path)
     overlay = _package_without_stylesheet(installed_python, tmp_path / "overlay", env)
     terminal.start([str(layerscope_bin), str(FIXTURES / "demo.tar")], {**env, "PYTHONPATH": str(overlay)}, tmp_path)

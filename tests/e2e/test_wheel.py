@@ -48,6 +48,9 @@ def test_wheel_holds_every_module(wheel: Path) -> None:
 
 def test_wheel_ships_no_bytecode_or_tests(wheel: Path) -> None:
     """Package data globs are easy to make too wide; caches and tests are not the product."""
-    stray = sorted(n for n in wheel_members(wheel)
-                   if "__pycache__" in n or n.endswith((".pyc", ".pyo")) or n.startswith(("tests/", "fixtures/")))
+    stray = sorted(
+        n
+        for n in wheel_members(wheel)
+        if "__pycache__" in n or n.endswith((".pyc", ".pyo")) or n.startswith(("tests/", "fixtures/"))
+    )
     assert not stray, stray

@@ -69,8 +69,13 @@ def _interrupt_while_writing(image, target, directory) -> subprocess.CompletedPr
     """SIGINT shortly after dive's "Exporting image to ..." line (printed just before the
     export starts), while tens of MB of JSON are being written."""
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    p = subprocess.Popen([sys.executable, "-m", "layerscope", str(image), "--json", str(target)],
-                         cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "layerscope", str(image), "--json", str(target)],
+        cwd=directory,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     line = b""
     while b"Exporting" not in line and p.poll() is None:
         line = p.stdout.readline()

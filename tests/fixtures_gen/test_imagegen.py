@@ -18,9 +18,21 @@ import pytest
 
 from fixtures import catalog, imagegen
 from fixtures.catalog import CASES, EXPECTED_DIVE, LAYOUT_CASES, LAYOUTS
-from fixtures.imagegen import (M, ImageSpec, LayerSpec, append_member, layer_size, layer_tar, opaque,
-                               rewrite_member, truncate_file, whiteout, write_docker25_save, write_docker_save,
-                               write_oci_archive)
+from fixtures.imagegen import (
+    ImageSpec,
+    LayerSpec,
+    M,
+    append_member,
+    layer_size,
+    layer_tar,
+    opaque,
+    rewrite_member,
+    truncate_file,
+    whiteout,
+    write_docker25_save,
+    write_docker_save,
+    write_oci_archive,
+)
 
 FIXDIR = Path(__file__).resolve().parents[2] / "fixtures"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -55,8 +67,7 @@ def unpack(blob: bytes) -> bytes:
 
 
 def layer_names(tar_bytes: bytes) -> list[str]:
-    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:", encoding="utf-8",
-                      errors="surrogateescape") as tf:
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:", encoding="utf-8", errors="surrogateescape") as tf:
         return [ti.name for ti in tf]
 
 
@@ -99,7 +110,7 @@ def check_oci_image(data, manifest: dict, media_type: str | None = None) -> dict
     cfg = json.loads(cfg_bytes)
     assert cfg["rootfs"]["type"] == "layers"
     assert len(cfg["rootfs"]["diff_ids"]) == len(manifest["layers"])
-    for desc, diff in zip(manifest["layers"], cfg["rootfs"]["diff_ids"]):
+    for desc, diff in zip(manifest["layers"], cfg["rootfs"]["diff_ids"], strict=False):
         b = blob(data, desc["digest"])
         assert len(b) == desc["size"]
         if media_type:
@@ -126,11 +137,11 @@ def test_legacy_layout(tmp_path):
     names, infos, data = read_outer(p)
     n = len(spec.layers)
     # layer dirs first (dir, VERSION, json, layer.tar), then config, manifest.json, repositories
-    layer_part, tail = names[: 4 * n], names[4 * n:]
+    layer_part, tail = names[: 4 * n], names[4 * n :]
     for i in range(n):
         v1 = layer_part[4 * i].rstrip("/")
         assert infos[layer_part[4 * i]].isdir()
-        assert layer_part[4 * i + 1: 4 * i + 4] == [f"{v1}/VERSION", f"{v1}/json", f"{v1}/layer.tar"]
+        assert layer_part[4 * i + 1 : 4 * i + 4] == [f"{v1}/VERSION", f"{v1}/json", f"{v1}/layer.tar"]
         assert data[f"{v1}/VERSION"] == b"1.0"
     assert len(tail) == 3 and tail[0].endswith(".json") and tail[1:] == ["manifest.json", "repositories"]
     manifest = json.loads(data["manifest.json"])
@@ -140,12 +151,12 @@ def test_legacy_layout(tmp_path):
     assert m0["Config"] == tail[0] and sha(data[m0["Config"]]) + ".json" == m0["Config"]
     assert m0["Layers"] == [x for x in layer_part if x.endswith("/layer.tar")]
     cfg = json.loads(data[m0["Config"]])
-    assert cfg["rootfs"]["diff_ids"] == ["sha256:" + sha(data[l]) for l in m0["Layers"]]
+    assert cfg["rootfs"]["diff_ids"] == ["sha256:" + sha(data[lay]) for lay in m0["Layers"]]
     assert cfg["os"] == "linux" and cfg["architecture"] == "amd64"
     # v1 json parent chain
     parent = None
-    for l in m0["Layers"]:
-        v1 = l.split("/")[0]
+    for lay in m0["Layers"]:
+        v1 = lay.split("/")[0]
         j = json.loads(data[f"{v1}/json"])
         assert j["id"] == v1 and j.get("parent") == parent
         parent = v1
@@ -201,18 +212,21 @@ def test_multi_image_docker_save(tmp_path):
     assert manifest[0]["Config"] != manifest[1]["Config"]
     for m in manifest:
         cfg = json.loads(data[m["Config"]])
-        for l, diff in zip(m["Layers"], cfg["rootfs"]["diff_ids"]):
-            ti = infos[l]
+        for lay, diff in zip(m["Layers"], cfg["rootfs"]["diff_ids"], strict=False):
+            ti = infos[lay]
             if ti.issym():
-                target = os.path.normpath(os.path.join(os.path.dirname(l), ti.linkname))
+                target = os.path.normpath(os.path.join(os.path.dirname(lay), ti.linkname))
                 assert infos[target].isreg()
-                l = target
-            assert "sha256:" + sha(data[l]) == diff
+                lay = target
+            assert "sha256:" + sha(data[lay]) == diff
     # the second image shares the first one's lower layers (same member names)
     assert manifest[1]["Layers"][: len(a.layers) - 1] == manifest[0]["Layers"][:-1]
     assert json.loads(data["repositories"]) == {
-        "layerscope/demo": {"latest": manifest[0]["Layers"][-1].split("/")[0],
-                            "second": manifest[1]["Layers"][-1].split("/")[0]}}
+        "layerscope/demo": {
+            "latest": manifest[0]["Layers"][-1].split("/")[0],
+            "second": manifest[1]["Layers"][-1].split("/")[0],
+        }
+    }
 
 
 # --------------------------------------------------------------------------- docker >= 25
@@ -227,16 +241,23 @@ def test_docker25_layout(tmp_path, compression):
     assert json.loads(data["oci-layout"]) == {"imageLayoutVersion": "1.0.0"}
     index = json.loads(data["index.json"])
     assert index["mediaType"] == imagegen.MT_OCI_INDEX
-    (plat, desc, man), = list(walk_index(data, index))
-    assert desc["annotations"] == {"io.containerd.image.name": "docker.io/layerscope/demo:latest",
-                                   "org.opencontainers.image.ref.name": "latest"}
-    mt = {"none": imagegen.MT_OCI_LAYER, "gzip": imagegen.MT_OCI_LAYER_GZIP,
-          "zstd": imagegen.MT_OCI_LAYER_ZSTD}[compression]
+    ((plat, desc, man),) = list(walk_index(data, index))
+    assert desc["annotations"] == {
+        "io.containerd.image.name": "docker.io/layerscope/demo:latest",
+        "org.opencontainers.image.ref.name": "latest",
+    }
+    mt = {"none": imagegen.MT_OCI_LAYER, "gzip": imagegen.MT_OCI_LAYER_GZIP, "zstd": imagegen.MT_OCI_LAYER_ZSTD}[
+        compression
+    ]
     check_oci_image(data, man, mt)
     dm = json.loads(data["manifest.json"])
-    assert dm == [{"Config": "blobs/sha256/" + man["config"]["digest"][7:],
-                   "RepoTags": ["layerscope/demo:latest"],
-                   "Layers": ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]}]
+    assert dm == [
+        {
+            "Config": "blobs/sha256/" + man["config"]["digest"][7:],
+            "RepoTags": ["layerscope/demo:latest"],
+            "Layers": ["blobs/sha256/" + lay["digest"][7:] for lay in man["layers"]],
+        }
+    ]
 
 
 def test_docker25_duplicate_layer_single_blob(tmp_path):
@@ -267,11 +288,11 @@ def test_oci_layout(tmp_path, compression, case):
     cfg = check_oci_image(data, man)
     assert len(cfg["rootfs"]["diff_ids"]) == len(spec.layers)
     # every referenced blob exists and nothing is left unreferenced
-    refs = {desc["digest"], man["config"]["digest"], *[l["digest"] for l in man["layers"]]}
+    refs = {desc["digest"], man["config"]["digest"], *[lay["digest"] for lay in man["layers"]]}
     assert {"blobs/sha256/" + r[7:] for r in refs} == set(blobs)
     if compression != "estargz-like-gzip":  # estargz adds a landmark and the TOC entry
-        for l, layer in zip(man["layers"], spec.layers):
-            raw = unpack(blob(data, l["digest"]))
+        for lay, layer in zip(man["layers"], spec.layers, strict=False):
+            raw = unpack(blob(data, lay["digest"]))
             assert sum(ti.size for ti in tarfile.open(fileobj=io.BytesIO(raw))) == layer_size(layer)
 
 
@@ -281,9 +302,9 @@ def test_oci_with_manifest_json(tmp_path):
     names, _, data = read_outer(p)
     assert names[-3:] == ["index.json", "manifest.json", "oci-layout"]
     dm = json.loads(data["manifest.json"])
-    (_, _, man), = list(walk_index(data, json.loads(data["index.json"])))
+    ((_, _, man),) = list(walk_index(data, json.loads(data["index.json"])))
     assert dm[0]["Config"] == "blobs/sha256/" + man["config"]["digest"][7:]
-    assert dm[0]["Layers"] == ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]
+    assert dm[0]["Layers"] == ["blobs/sha256/" + lay["digest"][7:] for lay in man["layers"]]
     for x in [dm[0]["Config"], *dm[0]["Layers"]]:
         assert x in data
 
@@ -293,17 +314,17 @@ def test_estargz_structure(tmp_path):
     p = tmp_path / "e.tar"
     write_oci_archive(p, spec, compression="estargz-like-gzip")
     _, _, data = read_outer(p)
-    (_, _, man), = list(walk_index(data, json.loads(data["index.json"])))
-    for l in man["layers"]:
-        b = blob(data, l["digest"])
+    ((_, _, man),) = list(walk_index(data, json.loads(data["index.json"])))
+    for lay in man["layers"]:
+        b = blob(data, lay["digest"])
         raw = gzip.decompress(b)
         names = layer_names(raw)
         assert names[0] == ".no.prefetch.landmark" and names[-1] == "stargz.index.json"
-        assert l["annotations"]["io.containers.estargz.uncompressed-size"] == str(len(raw))
+        assert lay["annotations"]["io.containers.estargz.uncompressed-size"] == str(len(raw))
         footer = b[-51:]
         assert footer[:4] == b"\x1f\x8b\x08\x04"
         xlen = int.from_bytes(footer[10:12], "little")
-        extra = footer[12:12 + xlen]
+        extra = footer[12 : 12 + xlen]
         assert extra[:2] == b"SG" and extra[4:].endswith(b"STARGZ")
         toc_off = int(extra[4:20], 16)
         toc_tar = gzip.decompress(b[toc_off:-51])
@@ -311,13 +332,15 @@ def test_estargz_structure(tmp_path):
             ti = tf.next()
             assert ti.name == "stargz.index.json"
             toc_bytes = tf.extractfile(ti).read()
-        assert l["annotations"]["containerd.io/snapshot/stargz/toc.digest"] == "sha256:" + sha(toc_bytes)
+        assert lay["annotations"]["containerd.io/snapshot/stargz/toc.digest"] == "sha256:" + sha(toc_bytes)
         toc = json.loads(toc_bytes)
         for e in toc["entries"]:
             # each entry's offset starts its own gzip member holding that entry's header
-            d = gzip.GzipFile(fileobj=io.BytesIO(b[e["offset"]:])).read(512)
+            d = gzip.GzipFile(fileobj=io.BytesIO(b[e["offset"] :])).read(512)
             assert tarfile.TarInfo.frombuf(d, "utf-8", "surrogateescape").name.rstrip("/") in (
-                e["name"], "./" + e["name"])
+                e["name"],
+                "./" + e["name"],
+            )
 
 
 @pytest.mark.parametrize("nested", [True, False])
@@ -336,8 +359,10 @@ def test_oci_multiplatform(tmp_path, nested):
     else:
         assert all(m["mediaType"] == imagegen.MT_OCI_MANIFEST for m in index["manifests"])
     found = list(walk_index(data, index))
-    assert [f[0] for f in found] == [{"architecture": "amd64", "os": "linux"},
-                                     {"architecture": "arm64", "os": "linux", "variant": "v8"}]
+    assert [f[0] for f in found] == [
+        {"architecture": "amd64", "os": "linux"},
+        {"architecture": "arm64", "os": "linux", "variant": "v8"},
+    ]
     cfgs = [check_oci_image(data, man) for _, _, man in found]
     assert cfgs[0]["architecture"] == "amd64" and "variant" not in cfgs[0]
     assert cfgs[1]["architecture"] == "arm64" and cfgs[1]["variant"] == "v8"
@@ -356,8 +381,15 @@ def _raw_layer(members) -> bytes:
 
 def test_layer_tar_basics():
     assert _raw_layer([]) == b"\0" * 1024  # empty layer: just the end-of-archive blocks
-    raw = _raw_layer([M("a", data=b"hello"), M("d", "dir"), M("s", "symlink", linkname="a"),
-                      M("h", "hardlink", linkname="a"), M("./etc/p", size=10)])
+    raw = _raw_layer(
+        [
+            M("a", data=b"hello"),
+            M("d", "dir"),
+            M("s", "symlink", linkname="a"),
+            M("h", "hardlink", linkname="a"),
+            M("./etc/p", size=10),
+        ]
+    )
     assert len(raw) % 512 == 0 and raw.endswith(b"\0" * 1024)
     with tarfile.open(fileobj=io.BytesIO(raw)) as tf:
         tis = tf.getmembers()
@@ -366,7 +398,7 @@ def test_layer_tar_basics():
         assert tis[2].linkname == "a" and tis[3].islnk() and tis[3].size == 0
         assert all(t.mtime == 1700000000 and t.uname == "" and t.uid == 0 for t in tis)
         assert tf.extractfile("a").read() == b"hello"
-    assert raw[1024 + 156:1024 + 157] == b"5"  # dir typeflag (after a's header + 1 data block)
+    assert raw[1024 + 156 : 1024 + 157] == b"5"  # dir typeflag (after a's header + 1 data block)
     assert raw[1024:1027] == b"d/\0"  # tarfile writes dir names with a trailing slash
 
 
@@ -389,15 +421,20 @@ def test_generated_content():
 
 def test_special_members():
     long_pax = "deep/" + "x" * 150
-    raw = _raw_layer([
-        M(b"caf\xe9.txt", data=b"x"),
-        M(long_pax, size=3),
-        M("gnu/" + "g" * 140, size=3, tar_format="gnu"),
-        M("u", size=1, uid=3000000, gid=3000000),
-        M("suid", size=1, mode=0o4755), M("tmp", "dir", mode=0o1777),
-        M("dev/null", "char", devmajor=1, devminor=3), M("dev/sda", "block", devmajor=8),
-        M("fifo", "fifo"), M("old", "rega", size=2),
-    ])
+    raw = _raw_layer(
+        [
+            M(b"caf\xe9.txt", data=b"x"),
+            M(long_pax, size=3),
+            M("gnu/" + "g" * 140, size=3, tar_format="gnu"),
+            M("u", size=1, uid=3000000, gid=3000000),
+            M("suid", size=1, mode=0o4755),
+            M("tmp", "dir", mode=0o1777),
+            M("dev/null", "char", devmajor=1, devminor=3),
+            M("dev/sda", "block", devmajor=8),
+            M("fifo", "fifo"),
+            M("old", "rega", size=2),
+        ]
+    )
     assert b"caf\xe9.txt" in raw  # raw non-UTF-8 bytes in the header
     assert b"././@LongLink" in raw  # GNU long name
     assert b"PaxHeader" in raw  # PAX path / uid records
@@ -428,13 +465,17 @@ def test_whiteout_and_opaque():
 
 
 def test_layer_size():
-    assert layer_size(LayerSpec([M("a", data=b"12"), M("b", size=10), M("d", "dir"),
-                                 M("l", "hardlink", linkname="a")])) == 12
+    assert (
+        layer_size(LayerSpec([M("a", data=b"12"), M("b", size=10), M("d", "dir"), M("l", "hardlink", linkname="a")]))
+        == 12
+    )
 
 
 def test_non_utf8_names_survive(tmp_path):
-    for writer in (lambda p: write_docker_save(p, CASES["non_utf8_name"]),
-                   lambda p: write_oci_archive(p, CASES["non_utf8_name"], compression="zstd")):
+    for writer in (
+        lambda p: write_docker_save(p, CASES["non_utf8_name"]),
+        lambda p: write_oci_archive(p, CASES["non_utf8_name"], compression="zstd"),
+    ):
         p = tmp_path / "n.tar"
         writer(p)
         names, _, data = read_outer(p)
@@ -464,7 +505,7 @@ def test_history(tmp_path):
     assert [x.get("empty_layer", False) for x in h] == [False, True, False, True] + [False] * 5 + [True] * 4
     nonempty = [x for x in h if not x.get("empty_layer")]
     assert len(nonempty) == len(cfg["rootfs"]["diff_ids"]) == 7
-    assert [x.get("created_by", "") for x in nonempty] == [l.created_by for l in CASES["demo"].layers]
+    assert [x.get("created_by", "") for x in nonempty] == [lay.created_by for lay in CASES["demo"].layers]
     assert nonempty[1]["comment"] == "buildkit.dockerfile.v0"
     assert all(set(x) <= {"created", "created_by", "comment", "empty_layer", "author"} for x in h)
     assert cfg["config"]["Cmd"] == ["python3", "/app/server.py"] and cfg["config"]["User"] == "app"
@@ -472,7 +513,10 @@ def test_history(tmp_path):
     spec = ImageSpec([LayerSpec([M("a")], created_by="A")], extra_history=[(0, "ENV X=1"), (1, "CMD x")])
     h = _legacy_config(tmp_path, spec)["history"]
     assert [(x["created_by"], x.get("empty_layer", False)) for x in h] == [
-        ("ENV X=1", True), ("A", False), ("CMD x", True)]
+        ("ENV X=1", True),
+        ("A", False),
+        ("CMD x", True),
+    ]
 
 
 # --------------------------------------------------------------------------- catalog
@@ -489,7 +533,7 @@ def test_catalog_layers_distinct(tmp_path):
     """Only duplicate_layer has byte-identical layers (others would turn into
     symlinks in a legacy save and read as empty layers)."""
     for name, spec in CASES.items():
-        diffs = [layer_tar(l.members, imagegen._HashingWriter(io.BytesIO())) for l in spec.layers]
+        diffs = [layer_tar(lay.members, imagegen._HashingWriter(io.BytesIO())) for lay in spec.layers]
         if name == "duplicate_layer":
             assert len(set(diffs)) == 1
         else:
@@ -499,18 +543,18 @@ def test_catalog_layers_distinct(tmp_path):
 def test_catalog_inefficient_counts():
     def dup_paths(spec):
         seen, dups = {}, set()
-        for l in spec.layers:
-            for m in l.members:
+        for lay in spec.layers:
+            for m in lay.members:
                 p = imagegen._clean(m.name)
-                if m.kind != "dir" and p in seen and seen[p] is not l:
+                if m.kind != "dir" and p in seen and seen[p] is not lay:
                     dups.add(p)
-                seen.setdefault(p, l)
+                seen.setdefault(p, lay)
         return dups
 
     assert len(dup_paths(CASES["ties_40"])) >= 40
     sizes = {imagegen._content_size(m) for m in CASES["ties_15_identical"].layers[1].members}
     assert len(dup_paths(CASES["ties_15_identical"])) == 15 and sizes == {500}
-    hs = {layer_size(l) for l in CASES["humanize_boundaries"].layers}
+    hs = {layer_size(lay) for lay in CASES["humanize_boundaries"].layers}
     assert {999, 1000, 9999, 10000, 999999, 1000000} <= hs
 
 
@@ -534,7 +578,8 @@ WRITERS = {
     "oci_zstd": lambda p, s: write_oci_archive(p, s, compression="zstd", with_manifest_json=True),
     "oci_estargz": lambda p, s: write_oci_archive(p, s, compression="estargz-like-gzip"),
     "oci_multi": lambda p, s: write_oci_archive(
-        p, {"linux/amd64": s, "linux/arm64/v8": catalog.platform_variant(s, "arm64")}, nested_index=True),
+        p, {"linux/amd64": s, "linux/arm64/v8": catalog.platform_variant(s, "arm64")}, nested_index=True
+    ),
 }
 
 
@@ -606,8 +651,7 @@ def _configs(path):
     names, _, data = read_outer(path)
     if "manifest.json" in data:
         return [data[m["Config"]] for m in json.loads(data["manifest.json"])]
-    return [blob(data, man["config"]["digest"])
-            for _, _, man in walk_index(data, json.loads(data["index.json"]))]
+    return [blob(data, man["config"]["digest"]) for _, _, man in walk_index(data, json.loads(data["index.json"]))]
 
 
 def test_committed_fixtures_current(tmp_path):
@@ -632,8 +676,13 @@ needs_dive = pytest.mark.skipif(DIVE is None, reason="dive not on PATH (pip inst
 
 def run_dive(archive: Path, out: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    r = subprocess.run([DIVE, "--source", "docker-archive", str(archive), "--json", str(out)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    r = subprocess.run(
+        [DIVE, "--source", "docker-archive", str(archive), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return json.loads(out.read_text())
 
@@ -642,7 +691,7 @@ def run_dive(archive: Path, out: Path) -> dict:
 def test_dive_demo_legacy(tmp_path):
     j = run_dive(FIXDIR / "demo.tar", tmp_path / "out.json")
     assert len(j["layer"]) == len(CASES["demo"].layers) == 7
-    assert [l["sizeBytes"] for l in j["layer"]] == [layer_size(l) for l in CASES["demo"].layers]
+    assert [lay["sizeBytes"] for lay in j["layer"]] == [layer_size(lay) for lay in CASES["demo"].layers]
     assert j["image"]["inefficientBytes"] > 0
     files = {r["file"] for r in j["image"]["fileReference"]}
     assert {"/usr/bin/curl", "/etc/app/app.conf", "/app/server.py"} <= files
@@ -669,15 +718,15 @@ def test_dive_reference_rows(tmp_path, name):
 
 
 @needs_dive
-@pytest.mark.parametrize("layout", [l for l in LAYOUTS if catalog.dive_compatible(l)])
+@pytest.mark.parametrize("layout", [lay for lay in LAYOUTS if catalog.dive_compatible(lay)])
 def test_dive_reads_layouts(tmp_path, layout):
     p = tmp_path / "x.tar"
     catalog.write_layout("demo", layout, p)
     j = run_dive(p, tmp_path / "out.json")
-    sizes = [layer_size(l) for l in CASES["demo"].layers]
+    sizes = [layer_size(lay) for lay in CASES["demo"].layers]
     if layout == "docker-save-dupe-symlink":
         sizes.append(0)  # the symlinked duplicate reads as an empty layer
-    assert [l["sizeBytes"] for l in j["layer"]] == sizes
+    assert [lay["sizeBytes"] for lay in j["layer"]] == sizes
 
 
 @needs_dive
@@ -686,7 +735,11 @@ def test_dive_broken_cases(tmp_path, name):
     spec, rc, msg = catalog.BROKEN_CASES[name]
     p = tmp_path / "b.tar"
     write_docker_save(p, spec)
-    r = subprocess.run([DIVE, "--source", "docker-archive", str(p), "--json", str(tmp_path / "o.json")],
-                       capture_output=True, text=True, timeout=120,
-                       env={k: v for k, v in os.environ.items() if k != "CI"})
+    r = subprocess.run(
+        [DIVE, "--source", "docker-archive", str(p), "--json", str(tmp_path / "o.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "CI"},
+    )
     assert r.returncode == rc and msg in r.stdout + r.stderr

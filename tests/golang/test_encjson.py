@@ -24,10 +24,7 @@ def test_json_float_like_encoding_json(x, text):
 
 
 def test_json_string_html_escaping_and_invalid_utf8():
-    assert (
-        go_json_string("apt-get update && a < b > c")
-        == '"apt-get update \\u0026\\u0026 a \\u003c b \\u003e c"'
-    )
+    assert go_json_string("apt-get update && a < b > c") == '"apt-get update \\u0026\\u0026 a \\u003c b \\u003e c"'
     assert go_json_string("line\nnext\u2028") == '"line\\nnext\\u2028"'
     raw = b"caf\xe9".decode("utf-8", "surrogateescape")  # a Latin-1 name, not UTF-8
     assert go_json_string(raw) == '"caf\\ufffd"'

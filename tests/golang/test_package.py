@@ -22,11 +22,7 @@ def _modules(root: Path) -> list[Path]:
 
 def _string_constants(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    }
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
 
 def test_go_nonfinite_spellings_only_in_the_golang_package():
@@ -44,9 +40,7 @@ def test_golang_package_imports_nothing_else_of_layerscope():
     found = []
     for p in _modules(GOLANG):
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (
-                node.level >= 2 or (node.module or "").startswith("layerscope")
-            ):
+            if isinstance(node, ast.ImportFrom) and (node.level >= 2 or (node.module or "").startswith("layerscope")):
                 found.append(f"{p.name}: {node.module}")
     assert found == []
 

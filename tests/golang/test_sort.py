@@ -177,9 +177,7 @@ def _load_oracle() -> tuple[str, list[tuple], list[tuple]]:
     """The oracle file as (Go version, byKey cases, byHash cases), in the tuple shapes below."""
     data = json.loads(ORACLE_FILE.read_text(encoding="utf-8"))
     cases = [(c["name"], c["keys"], c["tags"]) for c in data["cases"]]
-    hash_cases = [
-        (c["name"], c["n"], c["p"], c["seed"], c["tags"]) for c in data["hash_cases"]
-    ]
+    hash_cases = [(c["name"], c["n"], c["p"], c["seed"], c["tags"]) for c in data["hash_cases"]]
     return data["go_version"], cases, hash_cases
 
 
@@ -193,9 +191,7 @@ def test_oracle_data_is_from_go_1_24():
     assert len(ORACLE_CASES) >= 40
 
 
-@pytest.mark.parametrize(
-    "name, keys, expected", ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES]
-)
+@pytest.mark.parametrize("name, keys, expected", ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES])
 def test_matches_go_sort_sort(name, keys, expected):
     assert tags_after_go_sort(keys) == expected
 
@@ -263,9 +259,7 @@ def test_oracle_reaches_every_path_of_pdqsort(monkeypatch):
 
 
 def test_oracle_shows_unstable_tie_order_above_12_items():
-    unstable = [
-        name for name, keys, expected in ORACLE_CASES if expected != stable_tags(keys)
-    ]
+    unstable = [name for name, keys, expected in ORACLE_CASES if expected != stable_tags(keys)]
     assert len(unstable) >= 20
 
 
@@ -284,11 +278,7 @@ def test_oracle_pins_go_1_24_xorshift(monkeypatch):
         return r
 
     monkeypatch.setattr(XorShift, "next", next_go_1_19)
-    differing = [
-        name
-        for name, keys, expected in ORACLE_CASES
-        if tags_after_go_sort(keys) != expected
-    ]
+    differing = [name for name, keys, expected in ORACLE_CASES if tags_after_go_sort(keys) != expected]
     for name, n, p, seed, expected in ORACLE_HASH_CASES:
         tags = list(range(n))
         go_sort(tags, hash_less(p, seed))
@@ -303,7 +293,5 @@ def test_oracle_file_names_its_generator_and_how_to_rerun_it():
     data = json.loads(ORACLE_FILE.read_text(encoding="utf-8"))
     generator = data["generated_by"]
     assert (Path(__file__).parents[2] / generator).is_file()
-    assert data["regenerate"].startswith(
-        f"go run {generator} > tests/golang/{ORACLE_FILE.name}"
-    )
+    assert data["regenerate"].startswith(f"go run {generator} > tests/golang/{ORACLE_FILE.name}")
     assert "Go 1.24" in data["regenerate"]

@@ -25,7 +25,13 @@ def measured(cwd: Path, *args: str, timeout: float = 120) -> dict:
     """``{"rc", "stderr", "rss_mb"}`` of ``layerscope ARGS`` run in ``cwd`` (HOME there, no CI)."""
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["HOME"] = str(cwd)
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(timeout), sys.executable, "-m", "layerscope", *args],
-                         cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout + 60)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(timeout), sys.executable, "-m", "layerscope", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout + 60,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)

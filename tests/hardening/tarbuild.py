@@ -40,30 +40,41 @@ def base256(n: int, width: int) -> bytes:
     return raw  # negative numbers already start with 0xFF
 
 
-def header(name: str | bytes, size: int = 0, typeflag: bytes = b"0", *, mode: int = 0o644,
-           uid: int = 0, gid: int = 0, mtime: int = 1700000000, linkname: str | bytes = b"",
-           magic: bytes = USTAR_MAGIC, prefix: bytes = b"", fields: dict[int, bytes] | None = None,
-           checksum: bytes | None = None) -> bytes:
+def header(
+    name: str | bytes,
+    size: int = 0,
+    typeflag: bytes = b"0",
+    *,
+    mode: int = 0o644,
+    uid: int = 0,
+    gid: int = 0,
+    mtime: int = 1700000000,
+    linkname: str | bytes = b"",
+    magic: bytes = USTAR_MAGIC,
+    prefix: bytes = b"",
+    fields: dict[int, bytes] | None = None,
+    checksum: bytes | None = None,
+) -> bytes:
     """One raw header.  ``fields`` overrides bytes at given offsets (after the normal fields,
     before the checksum); ``checksum`` replaces the computed checksum field (8 bytes)."""
     b = bytearray(BLOCK)
 
     def put(off: int, width: int, value: bytes) -> None:
         value = value[:width]
-        b[off:off + len(value)] = value
+        b[off : off + len(value)] = value
 
     put(0, 100, _b(name))
     put(100, 8, octal(mode, 8))
-    put(108, 8, octal(uid, 8) if 0 <= uid < 8 ** 7 else base256(uid, 8))
-    put(116, 8, octal(gid, 8) if 0 <= gid < 8 ** 7 else base256(gid, 8))
-    put(124, 12, octal(size, 12) if 0 <= size < 8 ** 11 else base256(size, 12))
+    put(108, 8, octal(uid, 8) if 0 <= uid < 8**7 else base256(uid, 8))
+    put(116, 8, octal(gid, 8) if 0 <= gid < 8**7 else base256(gid, 8))
+    put(124, 12, octal(size, 12) if 0 <= size < 8**11 else base256(size, 12))
     put(136, 12, octal(mtime, 12))
     b[156] = typeflag[0] if typeflag else 0
     put(157, 100, _b(linkname))
     put(257, 8, magic)
     put(345, 155, prefix)
     for off, value in (fields or {}).items():
-        b[off:off + len(value)] = value
+        b[off : off + len(value)] = value
     b[148:156] = b" " * 8
     b[148:156] = checksum if checksum is not None else b"%06o\x00 " % sum(b)
     return bytes(b)
@@ -130,9 +141,15 @@ def sha256(data: bytes) -> str:
 
 
 def config_json(diff_ids: list[str], history: list | None = None, **extra) -> dict:
-    cfg = {"architecture": "amd64", "os": "linux", "config": {},
-           "rootfs": {"type": "layers", "diff_ids": diff_ids},
-           "history": history if history is not None else [{"created_by": f"/bin/sh -c step {i}"} for i in range(len(diff_ids))]}
+    cfg = {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": history
+        if history is not None
+        else [{"created_by": f"/bin/sh -c step {i}"} for i in range(len(diff_ids))],
+    }
     cfg.update(extra)
     return cfg
 
@@ -141,17 +158,28 @@ def _j(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def docker_save(layers: list[bytes], *, config: bytes | None = None, manifest: bytes | None = None,
-                before: list[bytes] = (), after: list[bytes] = (), end: bytes = END,
-                layer_names: list[str] | None = None) -> bytes:
+def docker_save(
+    layers: list[bytes],
+    *,
+    config: bytes | None = None,
+    manifest: bytes | None = None,
+    before: list[bytes] = (),
+    after: list[bytes] = (),
+    end: bytes = END,
+    layer_names: list[str] | None = None,
+) -> bytes:
     """Legacy ``docker save``: ``l<i>/layer.tar`` members, ``<hex>.json``, ``manifest.json``.
     ``before``/``after`` are extra raw members around the standard ones."""
     names = layer_names or [f"l{i}/layer.tar" for i in range(len(layers))]
-    cfg = config if config is not None else _j(config_json(["sha256:" + sha256(l) for l in layers]))
+    cfg = config if config is not None else _j(config_json(["sha256:" + sha256(lay) for lay in layers]))
     cfg_name = sha256(cfg) + ".json"
-    man = manifest if manifest is not None else _j([{"Config": cfg_name, "RepoTags": ["hardening:test"], "Layers": names}])
+    man = (
+        manifest
+        if manifest is not None
+        else _j([{"Config": cfg_name, "RepoTags": ["hardening:test"], "Layers": names}])
+    )
     parts = list(before)
-    parts += [reg(n, l) for n, l in zip(names, layers)]
+    parts += [reg(n, lay) for n, lay in zip(names, layers, strict=False)]
     parts += [reg(cfg_name, cfg), reg("manifest.json", man)]
     parts += list(after)
     return tar(*parts, end=end)
@@ -167,8 +195,9 @@ def compress(data: bytes, kind: str) -> bytes:
     return data
 
 
-def docker25_save(blobs: list[bytes], diff_ids: list[str] | None = None, *, config: bytes | None = None,
-                  after: list[bytes] = ()) -> bytes:
+def docker25_save(
+    blobs: list[bytes], diff_ids: list[str] | None = None, *, config: bytes | None = None, after: list[bytes] = ()
+) -> bytes:
     """Docker 25+ ``docker save``: blobs (any compression) named by digest, and a
     ``manifest.json`` whose Layers are ``blobs/sha256/<hex>`` (what dive reads)."""
     diff_ids = diff_ids or ["sha256:" + "0" * 64] * len(blobs)
@@ -178,7 +207,7 @@ def docker25_save(blobs: list[bytes], diff_ids: list[str] | None = None, *, conf
     man = _j([{"Config": f"blobs/sha256/{cfg_hex}", "RepoTags": ["hardening:test"], "Layers": names}])
     parts = [reg("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')]
     seen = set()
-    for n, b in zip(names, blobs):
+    for n, b in zip(names, blobs, strict=False):
         if n not in seen:
             seen.add(n)
             parts.append(reg(n, b))
@@ -186,16 +215,48 @@ def docker25_save(blobs: list[bytes], diff_ids: list[str] | None = None, *, conf
     return tar(*parts)
 
 
-def oci_archive(blobs: list[bytes], *, media: str = "application/vnd.oci.image.layer.v1.tar",
-                config: bytes | None = None, index: bytes | None = None, manifest: bytes | None = None) -> bytes:
+def oci_archive(
+    blobs: list[bytes],
+    *,
+    media: str = "application/vnd.oci.image.layer.v1.tar",
+    config: bytes | None = None,
+    index: bytes | None = None,
+    manifest: bytes | None = None,
+) -> bytes:
     """An OCI image layout archive: ``index.json`` → manifest blob → config + layer blobs."""
     cfg = config if config is not None else _j(config_json(["sha256:" + "0" * 64] * len(blobs)))
-    man = manifest if manifest is not None else _j({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + sha256(cfg), "size": len(cfg)},
-        "layers": [{"mediaType": media, "digest": "sha256:" + sha256(b), "size": len(b)} for b in blobs]})
-    idx = index if index is not None else _j({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + sha256(man), "size": len(man)}]})
+    man = (
+        manifest
+        if manifest is not None
+        else _j(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": "sha256:" + sha256(cfg),
+                    "size": len(cfg),
+                },
+                "layers": [{"mediaType": media, "digest": "sha256:" + sha256(b), "size": len(b)} for b in blobs],
+            }
+        )
+    )
+    idx = (
+        index
+        if index is not None
+        else _j(
+            {
+                "schemaVersion": 2,
+                "manifests": [
+                    {
+                        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "digest": "sha256:" + sha256(man),
+                        "size": len(man),
+                    }
+                ],
+            }
+        )
+    )
     parts = [reg("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')]
     seen = set()
     for b in [*blobs, cfg, man]:
@@ -212,7 +273,7 @@ def member_offsets(archive: bytes) -> list[tuple[int, int, int]]:
     out = []
     pos = 0
     while pos + BLOCK <= len(archive):
-        block = archive[pos:pos + BLOCK]
+        block = archive[pos : pos + BLOCK]
         if block == bytes(BLOCK):
             break
         size = int(block[124:136].rstrip(b"\0 ") or b"0", 8)

@@ -36,7 +36,9 @@ def _snapshot(*dirs: Path) -> dict[str, list[str]]:
     return out
 
 
-def _run(cmd: list[str], cwd: Path, home: Path, tmp: Path, timeout: float, ci: bool = True) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], cwd: Path, home: Path, tmp: Path, timeout: float, ci: bool = True
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "XDG_CONFIG_HOME")}
     env.update(HOME=str(home), TMPDIR=str(tmp))
     if ci:
@@ -88,7 +90,7 @@ def test_corpus_case(name: str, tmp_path: Path, big_archives) -> None:
             assert needle in lines[0], (needle, lines[0])
     else:
         assert ci.returncode in (0, 1), (ci.returncode, err)
-        assert all(l.startswith("note: ") for l in err.strip().splitlines() if l), err
+        assert all(lay.startswith("note: ") for lay in err.strip().splitlines() if lay), err
 
     if name == "many_entries_1m":
         return  # the JSON of a million entries is the memory benchmark's job (benchmarks/bench_memory.py)
@@ -111,6 +113,8 @@ def test_corpus_case(name: str, tmp_path: Path, big_archives) -> None:
         d_ci = _run([DIVE, "--source", "docker-archive", str(archive), *case.args], work, home, tmp, 120)
         assert d_ci.returncode == ci.returncode, (d_ci.stdout, ci.stdout)
         assert ci.stdout == d_ci.stdout
-        d_js = _run([DIVE, "--source", "docker-archive", str(archive), "--json", "dive.json"], work, home, tmp, 120, ci=False)
+        d_js = _run(
+            [DIVE, "--source", "docker-archive", str(archive), "--json", "dive.json"], work, home, tmp, 120, ci=False
+        )
         assert d_js.returncode == 0, d_js.stdout
         assert (work / "out.json").read_bytes() == (work / "dive.json").read_bytes()

@@ -1,4 +1,5 @@
-"""Deep paths *below* the reader's limits (the second half of the memory-bomb cases, after tests/hardening/test_path_bounds.py): 16 paths 2,041 directories
+"""Deep paths *below* the reader's limits (the second half of the memory-bomb cases, after
+tests/hardening/test_path_bounds.py): 16 paths 2,041 directories
 deep, in a 12 KB archive, are valid input, so every command must finish — but the accurate
 waste engine and the report's final-filesystem map kept every ancestor of every entry as a
 string of its own (O(depth × length) bytes a path) and peaked at about 1 GB.  The bound here
@@ -16,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from .rss import measured
-
 from . import tarbuild as tb
+from .rss import measured
 
 RSS_LIMIT_MB = 250  # after the fix: ~165 MB (16-long), ~66 MB (64-short); before: 300 MB–1 GB
 # dive's efficiency walk (``--ci``, ``--json``) held one growing prefix per directory of a deep
@@ -74,8 +74,9 @@ def deep(request, tmp_path_factory) -> tuple[Path, int]:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_deep_paths_below_the_limits_finish_in_bounded_memory(command: str, deep: tuple[Path, int],
-                                                              tmp_path: Path) -> None:
+def test_deep_paths_below_the_limits_finish_in_bounded_memory(
+    command: str, deep: tuple[Path, int], tmp_path: Path
+) -> None:
     args = [a.format(a=deep[0]) for a in COMMANDS[command]]
     r = _measured(tmp_path, *args)
     assert r["rc"] == 0, r["stderr"]
@@ -86,20 +87,29 @@ def test_deep_paths_are_all_counted(deep: tuple[Path, int], tmp_path: Path) -> N
     """The runs above are not cheap because files went missing: every deep file is in the
     final image, and the report's baseline lists each by its full path."""
     archive, count = deep
-    out = subprocess.run([sys.executable, "-m", "layerscope", "explain", str(archive), "--format", "json"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "layerscope", "explain", str(archive), "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["final_files"] == count
-    subprocess.run([sys.executable, "-m", "layerscope", "report", str(archive), "--format", "json", "-o", "base.json"],
-                   cwd=tmp_path, capture_output=True, check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "layerscope", "report", str(archive), "--format", "json", "-o", "base.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     files = json.loads((tmp_path / "base.json").read_text())["files"]
     deep_files = [p for p in files if p.count("/") == DEPTH + 2 and p.endswith("/f")]
     assert len(deep_files) == count
 
 
 @pytest.mark.parametrize("command", sorted(CI_COMMANDS))
-def test_dive_efficiency_walk_of_deep_paths_stays_small(command: str, deep: tuple[Path, int],
-                                                         tmp_path: Path) -> None:
+def test_dive_efficiency_walk_of_deep_paths_stays_small(command: str, deep: tuple[Path, int], tmp_path: Path) -> None:
     """The CI hot path: dive's leaf walk must not hold a prefix string per directory level."""
     args = [a.format(a=deep[0]) for a in CI_COMMANDS[command]]
     r = _measured(tmp_path, *args)
@@ -108,8 +118,7 @@ def test_dive_efficiency_walk_of_deep_paths_stays_small(command: str, deep: tupl
     if command == "dive-json":
         doc = json.loads((tmp_path / "dive.json").read_text())
         # what dive 0.13.1 writes for these archives: every deep path occurs once
-        assert doc["image"] == {"sizeBytes": deep[1], "inefficientBytes": 0, "efficiencyScore": 1,
-                                "fileReference": []}
+        assert doc["image"] == {"sizeBytes": deep[1], "inefficientBytes": 0, "efficiencyScore": 1, "fileReference": []}
 
 
 _UI_MODEL = """
@@ -139,8 +148,9 @@ def test_explorer_model_of_deep_paths_stays_small(deep: tuple[Path, int], tmp_pa
     """The explorer's model of every layer in both compare modes (and both semantics), with a
     filter scan over every path: memory linear in the names, and the paths still right."""
     archive, count = deep
-    proc = subprocess.run([sys.executable, "-c", _UI_MODEL, str(archive)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _UI_MODEL, str(archive)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     assert r["views"] and all(v == [count, True] for v in r["views"].values()), r["views"]

@@ -24,8 +24,7 @@ def workdir(tmp_path_factory):
 _count = [0]
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(sp=plans())
 def test_mutated_archives_never_crash(sp, workdir) -> None:
     data = apply_plan(*sp)
@@ -36,12 +35,15 @@ def test_mutated_archives_never_crash(sp, workdir) -> None:
     assert not problem, problem
 
 
-@pytest.mark.parametrize("seed,index", [
-    (1, 20128),  # index.json descriptor mediaType an object: TypeError unhashable (resolve.py)
-    (1, 18270),  # manifest blob mediaType a list: TypeError unhashable (resolve.py)
-    (1, 24726),
-    (1, 27626),
-])
+@pytest.mark.parametrize(
+    "seed,index",
+    [
+        (1, 20128),  # index.json descriptor mediaType an object: TypeError unhashable (resolve.py)
+        (1, 18270),  # manifest blob mediaType a list: TypeError unhashable (resolve.py)
+        (1, 24726),
+        (1, 27626),
+    ],
+)
 def test_fuzz_regressions(seed: int, index: int, workdir) -> None:
     data = input_for(seed, index)
     for mode in MODES:

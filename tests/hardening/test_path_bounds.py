@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .rss import measured
-
 from .corpus import CASES
+from .rss import measured
 
 RSS_LIMIT_MB = 500  # generous: the read stops at the first deep member (about 30 MB here)
 

@@ -17,9 +17,25 @@ from layerscope.ui.content import extract, extract_target, safe_name
 
 from .tarbuild import dir_, docker_save, hardlink, reg, symlink, tar
 
-HOSTILE = ["../../etc/passwd", "/etc/passwd", "..", ".", "", "a/..", "a/../..", "x/\x00y", "evil\nname",
-           "back\\slash", "..\\..\\win", " .. ", "\x1b[31mred", "d/" * 300 + "deep", "n" * 1000, "é" * 200,
-           "caf\udce9"]
+HOSTILE = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "..",
+    ".",
+    "",
+    "a/..",
+    "a/../..",
+    "x/\x00y",
+    "evil\nname",
+    "back\\slash",
+    "..\\..\\win",
+    " .. ",
+    "\x1b[31mred",
+    "d/" * 300 + "deep",
+    "n" * 1000,
+    "é" * 200,
+    "caf\udce9",
+]
 
 
 @pytest.mark.parametrize("path", HOSTILE)
@@ -34,9 +50,15 @@ def test_safe_name_cannot_leave_the_directory(path: str, tmp_path: Path) -> None
 
 @pytest.fixture
 def image(tmp_path: Path):
-    layer0 = tar(dir_("etc/"), reg("etc/passwd", b"root:x:0:0\n"), symlink("etc/link", "/etc/shadow"),
-                 hardlink("etc/hard", "etc/passwd"), symlink("up", "../../../../tmp"),
-                 reg("a/b/..name", b"dots"), reg("newline\nfile", b"nl"))
+    layer0 = tar(
+        dir_("etc/"),
+        reg("etc/passwd", b"root:x:0:0\n"),
+        symlink("etc/link", "/etc/shadow"),
+        hardlink("etc/hard", "etc/passwd"),
+        symlink("up", "../../../../tmp"),
+        reg("a/b/..name", b"dots"),
+        reg("newline\nfile", b"nl"),
+    )
     layer1 = tar(reg("etc/passwd", b"root:x:0:0\nuser:x:1000\n"))
     archive = tmp_path / "img.tar"
     archive.write_bytes(docker_save([layer0, layer1]))

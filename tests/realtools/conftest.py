@@ -49,7 +49,8 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 # name -> Dockerfile.  Each one exercises a way real builds make layers dive has to stack.
 DOCKERFILES: dict[str, str] = {
     # site-packages from real wheels, some removed again in a later layer, a non-root USER
-    "pyapp": BASE + """COPY site-packages /usr/lib/python3/site-packages
+    "pyapp": BASE
+    + """COPY site-packages /usr/lib/python3/site-packages
 COPY app.py /app/app.py
 RUN rm -rf /usr/lib/python3/site-packages/idna /usr/lib/python3/site-packages/idna-*.dist-info
 USER 1000:1000
@@ -66,7 +67,8 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 COPY --from=build /out/artifact /opt/artifact
 """,
     # deletes, overwrites, metadata-only copy-ups, an opaque directory, links, an empty file
-    "edits": BASE + """RUN mkdir -p /data/keep /data/gone /cfg \\
+    "edits": BASE
+    + """RUN mkdir -p /data/keep /data/gone /cfg \\
  && yes gone | head -c 32768 > /data/gone/blob && echo keep > /data/keep/k \\
  && echo secret > /x && echo why > /y && touch /empty && ln /x /x.hard \\
  && ln -s /data/keep/k /klink && echo old > /cfg/c && yes o | head -c 9000 > /cfg/old
@@ -82,8 +84,9 @@ USER 65534:65534
 APP_PY = "import six, packaging\nprint(six.__version__, packaging.__version__)\n"
 
 
-def run(argv: list[str], *, timeout: float = STEP_TIMEOUT, env: dict | None = None,
-        cwd: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    argv: list[str], *, timeout: float = STEP_TIMEOUT, env: dict | None = None, cwd: str | None = None
+) -> subprocess.CompletedProcess:
     """Run a tool with a timeout; raise :class:`ToolError` with its stderr on failure."""
     try:
         res = subprocess.run(argv, capture_output=True, timeout=timeout, env=env, cwd=cwd)
@@ -109,7 +112,7 @@ def has_interpreter(path: str) -> bool:
         if head[:4] != b"\x7fELF" or head[4] != 2:
             return True  # not a 64-bit ELF: treat as unusable
         endian = "<" if head[5] == 1 else ">"
-        phoff, = struct.unpack_from(endian + "Q", head, 32)
+        (phoff,) = struct.unpack_from(endian + "Q", head, 32)
         phentsize, phnum = struct.unpack_from(endian + "HH", head, 54)
         f.seek(phoff)
         table = f.read(phentsize * phnum)
@@ -124,6 +127,7 @@ def static_busybox() -> str | None:
 
 
 # ---------------------------------------------------------------------------------- the engine
+
 
 @dataclass
 class Engine:
@@ -203,14 +207,33 @@ def _start_engine(root: Path, driver: str, procs: list) -> Engine:
         raise ToolError("a private Docker engine needs root")
     root.mkdir(parents=True)
     csock, dsock = str(root / "c.sock"), str(root / "d.sock")
-    cproc = _spawn([containerd, "--root", str(root / "c-root"), "--state", str(root / "c-state"),
-                    "--address", csock], root / "containerd.log")
+    cproc = _spawn(
+        [containerd, "--root", str(root / "c-root"), "--state", str(root / "c-state"), "--address", csock],
+        root / "containerd.log",
+    )
     procs.append(cproc)
     _wait(lambda: os.path.exists(csock), cproc, "containerd", 30, root / "containerd.log")
-    dproc = _spawn([dockerd, "--data-root", str(root / "d-root"), "--exec-root", str(root / "d-exec"),
-                    "--host", f"unix://{dsock}", "--containerd", csock, "--storage-driver", driver,
-                    "--iptables=false", "--ip-masq=false", "--bridge=none",
-                    "--pidfile", str(root / "d.pid")], root / "dockerd.log")
+    dproc = _spawn(
+        [
+            dockerd,
+            "--data-root",
+            str(root / "d-root"),
+            "--exec-root",
+            str(root / "d-exec"),
+            "--host",
+            f"unix://{dsock}",
+            "--containerd",
+            csock,
+            "--storage-driver",
+            driver,
+            "--iptables=false",
+            "--ip-masq=false",
+            "--bridge=none",
+            "--pidfile",
+            str(root / "d.pid"),
+        ],
+        root / "dockerd.log",
+    )
     procs.append(dproc)
     _wait(lambda: _ping(dsock), dproc, f"dockerd ({driver})", 60, root / "dockerd.log")
     engine = Engine(host=f"unix://{dsock}", containerd_sock=csock, driver=driver)
@@ -254,6 +277,7 @@ def engine(workdir: Path):
 
 
 # ---------------------------------------------------------------------------------- the corpus
+
 
 @dataclass
 class Variant:
@@ -309,8 +333,21 @@ def make_context(root: Path, name: str, busybox: str) -> Path:
 def _unpack_wheels(root: Path, dest: Path) -> None:
     """``pip download`` small pure-Python wheels and unpack them as pip would install them."""
     wheels = root / "wheels"
-    run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(wheels), *WHEELS], timeout=180)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(wheels),
+            *WHEELS,
+        ],
+        timeout=180,
+    )
     dest.mkdir(parents=True)
     for whl in sorted(wheels.glob("*.whl")):
         with zipfile.ZipFile(whl) as z:
@@ -333,8 +370,7 @@ def _skopeo(src: str, dst: str) -> None:
 def _containers_args(root: Path, tool: str) -> list[str]:
     """Private vfs storage for buildah / podman: no overlay mounts, nothing shared."""
     store = root / tool
-    args = [_tool(tool), "--root", str(store / "root"), "--runroot", str(store / "run"),
-            "--storage-driver", "vfs"]
+    args = [_tool(tool), "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver", "vfs"]
     if tool == "podman":
         args += ["--cgroup-manager", "cgroupfs", "--events-backend", "file", "--tmpdir", str(store / "tmp")]
     return args
@@ -374,8 +410,11 @@ def _docker_variants(c: Corpus, name: str, ctx: Path) -> None:
     def skopeo_to(kind: str) -> str:
         needs_save()
         dst = str(out / f"{name}.skopeo-{kind}")
-        ref = {"docker-archive": f"docker-archive:{dst}:{tag}", "oci-archive": f"oci-archive:{dst}:latest",
-               "oci-dir": f"oci:{dst}:latest"}[kind]
+        ref = {
+            "docker-archive": f"docker-archive:{dst}:{tag}",
+            "oci-archive": f"oci-archive:{dst}:latest",
+            "oci-dir": f"oci:{dst}:latest",
+        }[kind]
         _skopeo(f"docker-archive:{save}", ref)
         return dst
 
@@ -394,8 +433,19 @@ def _buildah_variants(c: Corpus, name: str, ctx: Path) -> None:
             raise ToolError(built["err"])
         if "ok" not in built:
             try:
-                run([*_containers_args(c.root, "buildah"), "bud", "--isolation", "chroot", "--layers",
-                     "-q", "-t", ref, str(ctx)])
+                run(
+                    [
+                        *_containers_args(c.root, "buildah"),
+                        "bud",
+                        "--isolation",
+                        "chroot",
+                        "--layers",
+                        "-q",
+                        "-t",
+                        ref,
+                        str(ctx),
+                    ]
+                )
                 built["ok"] = ref
             except ToolError as e:
                 built["err"] = str(e)
@@ -404,8 +454,11 @@ def _buildah_variants(c: Corpus, name: str, ctx: Path) -> None:
     def push(kind: str) -> str:
         build()
         dst = str(out / f"{name}.buildah-{kind}")
-        target = {"docker-archive": f"docker-archive:{dst}:{ref}", "oci-archive": f"oci-archive:{dst}:latest",
-                  "oci-dir": f"oci:{dst}:latest"}[kind]
+        target = {
+            "docker-archive": f"docker-archive:{dst}:{ref}",
+            "oci-archive": f"oci-archive:{dst}:latest",
+            "oci-dir": f"oci:{dst}:latest",
+        }[kind]
         run([*_containers_args(c.root, "buildah"), "push", "-q", ref, target])
         return dst
 
@@ -425,8 +478,7 @@ def _podman_variants(c: Corpus, name: str, ctx: Path) -> None:
             raise ToolError(built["err"])
         if "ok" not in built:
             try:
-                run([*_containers_args(c.root, "podman"), "build", "--isolation", "chroot", "-q",
-                     "-t", ref, str(ctx)])
+                run([*_containers_args(c.root, "podman"), "build", "--isolation", "chroot", "-q", "-t", ref, str(ctx)])
                 built["ok"] = ref
             except ToolError as e:
                 built["err"] = str(e)
@@ -487,8 +539,10 @@ def variant_keys() -> list[str]:
     """Every variant the corpus tries to make (known at collection time for parametrizing)."""
     keys = []
     for name in DOCKERFILES:
-        keys += [f"{name}/{k}" for k in ("docker-save", "ctr-export", "skopeo-docker-archive",
-                                         "skopeo-oci-archive", "skopeo-oci-dir")]
+        keys += [
+            f"{name}/{k}"
+            for k in ("docker-save", "ctr-export", "skopeo-docker-archive", "skopeo-oci-archive", "skopeo-oci-dir")
+        ]
         keys += [f"{name}/buildah-{k}" for k in ("docker-archive", "oci-archive", "oci-dir")]
         keys += [f"{name}/podman-{k}" for k in ("docker-archive", "oci-archive", "oci-dir", "docker-dir")]
     keys += ["umoci/oci-dir", "umoci/docker-archive"]

@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.dive_oracle import DIVE, dive_unavailable
-
 from layerscope.image import TYPE_LINK
 from layerscope.sources.archive import ReadOptions, read_archive
 from layerscope.tree.build import build_layer_tree
 from layerscope.tree.node import Node, get_node
 from layerscope.tree.stack import stack_range
+from tests.dive_oracle import DIVE, dive_unavailable
 
 from .conftest import UNAVAILABLE, Corpus, ToolError, variant_keys
 
@@ -125,8 +124,7 @@ def test_docker_engine_source_matches_dive(name: str, corpus: Corpus, tmp_path: 
 
 
 # paths of the "edits" image whose final metadata each layer changed a different way
-STAT_PATHS = ["/x", "/x.hard", "/y", "/empty", "/cfg/n", "/data/keep/k", "/bin/busybox",
-              "/cfg", "/data/keep", "/data"]
+STAT_PATHS = ["/x", "/x.hard", "/y", "/empty", "/cfg/n", "/data/keep/k", "/bin/busybox", "/cfg", "/data/keep", "/data"]
 
 
 def _final_tree(archive: str) -> tuple[Node, dict[int, int]]:
@@ -156,8 +154,18 @@ def test_final_tree_matches_running_container(corpus: Corpus) -> None:
     after deletes, overwrites, chmod / chown copy-ups and an opaque directory."""
     v = corpus.get("edits/docker-save")
     try:
-        res = corpus.engine.docker("run", "--rm", "--user", "0", corpus.tags["edits"],
-                                   "stat", "-c", "%n %s %a %u %g %F", *STAT_PATHS, timeout=120)
+        res = corpus.engine.docker(
+            "run",
+            "--rm",
+            "--user",
+            "0",
+            corpus.tags["edits"],
+            "stat",
+            "-c",
+            "%n %s %a %u %g %F",
+            *STAT_PATHS,
+            timeout=120,
+        )
     except ToolError as e:  # the engine built the image, so this is the host refusing containers
         UNAVAILABLE["edits/docker-run"] = str(e)
         pytest.skip(f"cannot run a container of the image here: {e}")

@@ -21,7 +21,7 @@ from contextlib import redirect_stdout
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, write_docker_save  # noqa: E402
+from fixtures.imagegen import ImageSpec, LayerSpec, M, write_docker_save  # noqa: E402
 from layerscope.analysis.dive_efficiency import dive_efficiency  # noqa: E402
 from layerscope.commands.diff import main as diff_main  # noqa: E402
 from layerscope.sources import load_image, pick_source  # noqa: E402
@@ -70,8 +70,10 @@ def main() -> None:
                 code = diff_main([b, h, "--format", "json", "--no-step-summary"])
             t_diff = min(t_diff, time.perf_counter() - t)
         ratio = t_diff / t_analyse
-        print(f"analyse both: {t_analyse:.2f} s   diff: {t_diff:.2f} s   ratio: {ratio:.3f} "
-              f"({'OK' if ratio <= 1.2 else 'OVER'} the 1.2× budget)   exit {code}")
+        print(
+            f"analyse both: {t_analyse:.2f} s   diff: {t_diff:.2f} s   ratio: {ratio:.3f} "
+            f"({'OK' if ratio <= 1.2 else 'OVER'} the 1.2× budget)   exit {code}"
+        )
 
 
 if __name__ == "__main__":

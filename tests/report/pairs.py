@@ -12,7 +12,7 @@ import posixpath
 import tarfile
 from dataclasses import dataclass, replace
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, whiteout, write_docker_save, write_oci_archive
+from fixtures.imagegen import ImageSpec, LayerSpec, M, whiteout, write_docker_save, write_oci_archive
 
 # ----------------------------------------------------------------------------- the images
 L0_CMD = "/bin/sh -c #(nop) ADD file:0123 in / "
@@ -30,19 +30,30 @@ def base_layer0(with_pkg: bool = True) -> LayerSpec:
         M("bin/ls", kind="symlink", linkname="sh"),
     ]
     if with_pkg:
-        members += [M("usr/lib/pkg/", kind="dir"), M("usr/lib/pkg/a.py", size=10_000),
-                    M("usr/lib/pkg/b.so", size=5_000)]
+        members += [
+            M("usr/lib/pkg/", kind="dir"),
+            M("usr/lib/pkg/a.py", size=10_000),
+            M("usr/lib/pkg/b.so", size=5_000),
+        ]
     return LayerSpec(members, L0_CMD)
 
 
 def app_layer(data_size: int = 8_000) -> LayerSpec:
-    return LayerSpec([M("app/", kind="dir"), M("app/main.py", data=b"p" * 1_200),
-                      M("app/data.bin", size=data_size)], L1_CMD)
+    return LayerSpec(
+        [M("app/", kind="dir"), M("app/main.py", data=b"p" * 1_200), M("app/data.bin", size=data_size)], L1_CMD
+    )
 
 
 BASE = ImageSpec([base_layer0(), app_layer()], tags=["app:main"])
-EXTRA = LayerSpec([M("opt/", kind="dir"), M("opt/extra/", kind="dir"), M("opt/extra/big.dat", size=30_000),
-                   M("opt/extra/small.txt", data=b"s" * 500)], "COPY extra /opt/extra")
+EXTRA = LayerSpec(
+    [
+        M("opt/", kind="dir"),
+        M("opt/extra/", kind="dir"),
+        M("opt/extra/big.dat", size=30_000),
+        M("opt/extra/small.txt", data=b"s" * 500),
+    ],
+    "COPY extra /opt/extra",
+)
 RM_PKG = LayerSpec([whiteout("usr/lib/pkg")], "RUN /bin/sh -c rm -rf /usr/lib/pkg")
 CHMOD = LayerSpec([M("app/main.py", data=b"p" * 1_200, mode=0o755)], "RUN /bin/sh -c chmod +x /app/main.py")
 
@@ -90,7 +101,7 @@ def layer_bytes(layer: LayerSpec) -> int:
 
 
 def image_bytes(spec: ImageSpec) -> int:
-    return sum(layer_bytes(l) for l in spec.layers)
+    return sum(layer_bytes(lay) for lay in spec.layers)
 
 
 def _under(path: str, top: str) -> bool:
@@ -131,7 +142,7 @@ def dive_numbers(spec: ImageSpec) -> DiveNumbers:
     stacked: dict[str, tuple[str, int]] = {}
     for layer in spec.layers:
         paths = [_clean(m.name) for m in layer.members]
-        for m, p in zip(layer.members, paths):
+        for m, p in zip(layer.members, paths, strict=False):
             d, b = posixpath.split(p)
             if b.startswith(".wh."):
                 target = posixpath.join(d, b[4:])
@@ -150,7 +161,7 @@ def dive_numbers(spec: ImageSpec) -> DiveNumbers:
                 target = posixpath.join(d, b[4:])
                 for k in [k for k in stacked if _under(k, target)]:
                     del stacked[k]
-        for m, p in zip(layer.members, paths):
+        for m, p in zip(layer.members, paths, strict=False):
             if not posixpath.basename(p).startswith(".wh."):
                 stacked[p] = (m.kind, msize(m))
     cum = sum(sum(v) for v in occ.values())
@@ -171,8 +182,7 @@ def pct(base: int | float, head: int | float) -> float | None:
     return (head - base) * 100.0 / base
 
 
-def totals_block(base: ImageSpec, head: ImageSpec, base_comp: int | None = None,
-                 head_comp: int | None = None) -> dict:
+def totals_block(base: ImageSpec, head: ImageSpec, base_comp: int | None = None, head_comp: int | None = None) -> dict:
     """The expected ``totals`` of the diff JSON, from the inputs only."""
     bd, hd = dive_numbers(base), dive_numbers(head)
     pairs = {

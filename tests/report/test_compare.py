@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from layerscope.report.compare import (FileChange, compare, diff_files, grown_directories, match_layers,
-                                       normalize_command)
+from layerscope.report.compare import (
+    FileChange,
+    compare,
+    diff_files,
+    grown_directories,
+    match_layers,
+    normalize_command,
+)
 from layerscope.report.model import LayerSummary, Snapshot
 
 
@@ -16,8 +22,9 @@ def stack(*specs) -> list[LayerSummary]:
 
 
 def rows(base, head):
-    return [(r.status, r.base.index if r.base else None, r.head.index if r.head else None)
-            for r in match_layers(base, head)]
+    return [
+        (r.status, r.base.index if r.base else None, r.head.index if r.head else None) for r in match_layers(base, head)
+    ]
 
 
 def test_diff_id_first_then_command_then_position():
@@ -67,9 +74,13 @@ def test_file_changes_sorted_by_size_of_change():
 
 
 def test_grown_directories_prefers_the_specific_directory():
-    ch = [FileChange("/usr/lib/py/a", "added", None, 900), FileChange("/usr/lib/py/b", "added", None, 50),
-          FileChange("/usr/share/x", "added", None, 40), FileChange("/opt/z", "grown", 1, 301),
-          FileChange("/tmp/gone", "removed", 1000, None)]
+    ch = [
+        FileChange("/usr/lib/py/a", "added", None, 900),
+        FileChange("/usr/lib/py/b", "added", None, 50),
+        FileChange("/usr/share/x", "added", None, 40),
+        FileChange("/opt/z", "grown", 1, 301),
+        FileChange("/tmp/gone", "removed", 1000, None),
+    ]
     # /usr grew 990 but 950 of it (96 %) is /usr/lib/py, which is named instead; /tmp shrank.
     assert grown_directories(ch) == [("/usr/lib/py", 950), ("/opt", 300), ("/usr/share", 40)]
 

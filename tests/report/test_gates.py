@@ -15,8 +15,9 @@ from layerscope.report.model import LayerSummary, Snapshot
 
 def snap(*sizes: int) -> Snapshot:
     layers = [LayerSummary(i, f"d{i}-{s}", f"RUN {i}", s) for i, s in enumerate(sizes)]
-    return Snapshot("x", "docker-archive", layers, {f"/f{i}": s for i, s in enumerate(sizes)}, 1.0, 0,
-                    sum(sizes), sum(sizes[1:]))
+    return Snapshot(
+        "x", "docker-archive", layers, {f"/f{i}": s for i, s in enumerate(sizes)}, 1.0, 0, sum(sizes), sum(sizes[1:])
+    )
 
 
 def gate(base, head, **kw):
@@ -45,13 +46,21 @@ def test_sizes_are_decimal_like_dive_ci():
 def test_rules_without_ci_config_use_dive_defaults_for_the_rest():
     v = gate(snap(1), snap(1), rules={"highestWastedBytes": "1kB"})
     assert {r.name: (r.status, r.threshold) for r in v.results} == {
-        "highestUserWastedPercent": ("pass", "0.1"), "highestWastedBytes": ("pass", "1kB"),
-        "lowestEfficiency": ("pass", "0.9")}
+        "highestUserWastedPercent": ("pass", "0.1"),
+        "highestWastedBytes": ("pass", "1kB"),
+        "lowestEfficiency": ("pass", "0.9"),
+    }
 
 
-@pytest.mark.parametrize("kw,needle", [({"inc": "lots"}, "--max-increase"), ({"size": "-1"}, "--max-size"),
-                                       ({"pct": "nan"}, "--max-increase-percent"),
-                                       ({"rules": {"lowestEfficiency": "1.5"}}, "outside allowed range")])
+@pytest.mark.parametrize(
+    "kw,needle",
+    [
+        ({"inc": "lots"}, "--max-increase"),
+        ({"size": "-1"}, "--max-size"),
+        ({"pct": "nan"}, "--max-increase-percent"),
+        ({"rules": {"lowestEfficiency": "1.5"}}, "outside allowed range"),
+    ],
+)
 def test_bad_gate_values(kw, needle):
     with pytest.raises(LayerscopeError) as e:
         gate(snap(1), snap(1), **kw)

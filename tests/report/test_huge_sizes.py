@@ -49,15 +49,18 @@ def test_diff_and_baseline_round_trip(huge_tar, tmp_path, capsys):
         assert code == 0 and "internal error" not in err and "1.8 ZB" in out, (fmt, err)
 
 
-@pytest.mark.parametrize("n, text", [
-    (10**21, "1.0 ZB"),
-    (1_234 * 10**18, "1.2 ZB"),
-    (999_949 * 10**18, "1000 ZB"),  # rounds like the float code: floor(x·10 + ½) / 10, then %.0f
-    (10**24, "1.0 YB"),
-    (10**27, "1000 YB"),  # no unit after YB
-    (125 * 10**23, "12 YB"),  # 12.5 → "12": %.0f rounds half to even, as Go does
-    ((1 << 64), "18 EB"),  # the first size dive cannot hold still reads like go-humanize
-])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (10**21, "1.0 ZB"),
+        (1_234 * 10**18, "1.2 ZB"),
+        (999_949 * 10**18, "1000 ZB"),  # rounds like the float code: floor(x·10 + ½) / 10, then %.0f
+        (10**24, "1.0 YB"),
+        (10**27, "1000 YB"),  # no unit after YB
+        (125 * 10**23, "12 YB"),  # 12.5 → "12": %.0f rounds half to even, as Go does
+        ((1 << 64), "18 EB"),  # the first size dive cannot hold still reads like go-humanize
+    ],
+)
 def test_humanize_past_go_humanize(n, text):
     assert humanize_bytes(n) == text
 

@@ -7,7 +7,7 @@ import os
 import pytest
 from markdown_it import MarkdownIt
 
-from fixtures.imagegen import M, LayerSpec
+from fixtures.imagegen import LayerSpec, M
 from layerscope.commands.diff import main as diff_main
 from tests.report import pairs as P
 
@@ -26,17 +26,16 @@ def render(tmp_path, monkeypatch, capsys, base, head, *extra, insights: bool = F
 
 
 def test_insights_section_follows_the_report_for_a_live_head(tmp_path, monkeypatch, capsys):
+    from fixtures.catalog import CASES
     from layerscope.analysis.explanation import build_explanation
     from layerscope.sources import load_image
     from layerscope.sources.archive import ReadOptions
-
-    from fixtures.catalog import CASES
 
     head = CASES["demo"]  # apt lists deleted later, copy-ups, overwrites: advice to give
     plain = render(tmp_path, monkeypatch, capsys, P.BASE, head)
     full = render(tmp_path, monkeypatch, capsys, P.BASE, head, insights=True)
     assert full.startswith(plain.rstrip("\n"))
-    extra = full[len(plain.rstrip("\n")):]
+    extra = full[len(plain.rstrip("\n")) :]
     assert "### 💡 Where the bytes go" in extra
     ex = build_explanation(load_image("docker-archive", str(tmp_path / "head.tar"), ReadOptions()))
     rows = tables(extra)
@@ -94,8 +93,9 @@ HOSTILE = ["app/a|b.txt", "app/`tick`.txt", "app/<img src=x onerror=alert(1)>.tx
 
 def test_hostile_names_stay_inside_their_cells(tmp_path, monkeypatch, capsys):
     head = P.head_layer_added()
-    head.layers = head.layers + [LayerSpec([M(n, size=20_000 + i) for i, n in enumerate(HOSTILE)],
-                                           "RUN echo '|' `x` <b>bold</b>\n && true")]
+    head.layers = head.layers + [
+        LayerSpec([M(n, size=20_000 + i) for i, n in enumerate(HOSTILE)], "RUN echo '|' `x` <b>bold</b>\n && true")
+    ]
     md = render(tmp_path, monkeypatch, capsys, P.BASE, head)
     tokens = MarkdownIt("gfm-like").parse(md)
     # the only HTML is ours: the marker and the <details> folds

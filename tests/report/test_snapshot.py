@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, opaque, whiteout
+from fixtures.imagegen import ImageSpec, LayerSpec, M, opaque, whiteout
 from layerscope.report.snapshot import final_files
 from layerscope.sources import load_image, pick_source
 from layerscope.sources.archive import ReadOptions
@@ -18,8 +18,11 @@ def via_trees(image) -> dict[str, int]:
     root = Node("")
     for layer in image.layers:
         stack_accurate(root, build_layer_tree(layer.entries, accurate=True))
-    return {"/" + "/".join(n): node.info.size for n, node in walk_pre(root)
-            if node.info is not None and not node.info.is_dir and not node.is_whiteout}
+    return {
+        "/" + "/".join(n): node.info.size
+        for n, node in walk_pre(root)
+        if node.info is not None and not node.info.is_dir and not node.is_whiteout
+    }
 
 
 CASES = {

@@ -104,8 +104,9 @@ def _start_registry(tmp: Path, auth: bool) -> tuple[subprocess.Popen, Registry]:
         cfg.append(f"auth: {{htpasswd: {{realm: layerscope-test, path: {tmp / 'htpasswd'}}}}}")
     (tmp / "config.yml").write_text("\n".join(cfg) + "\n")
     log = open(tmp / "registry.log", "wb")
-    proc = subprocess.Popen([binary, "serve", str(tmp / "config.yml")], stdout=log, stderr=log,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "serve", str(tmp / "config.yml")], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/v2/")
     except RuntimeError:
@@ -164,9 +165,15 @@ def summary(image) -> dict:
         "user_wasted": eff.user_wasted_percent,
         "size": eff.size_bytes,
         "ineff": [(f.path, f.count, f.size) for f in eff.inefficient_files],
-        "layers": [(layer.diff_id, layer.size, layer.command,
-                    [(e.path, e.typeflag, e.size, e.mode, e.uid, e.gid, e.linkname, e.hash) for e in layer.entries])
-                   for layer in image.layers],
+        "layers": [
+            (
+                layer.diff_id,
+                layer.size,
+                layer.command,
+                [(e.path, e.typeflag, e.size, e.mode, e.uid, e.gid, e.linkname, e.hash) for e in layer.entries],
+            )
+            for layer in image.layers
+        ],
     }
 
 
@@ -183,8 +190,9 @@ class Podman:
     binary: str
 
     def run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([self.binary, *argv], capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **self.env})
+        return subprocess.run(
+            [self.binary, *argv], capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env}
+        )
 
 
 @pytest.fixture(scope="session")
@@ -199,8 +207,11 @@ def podman(tmp_path_factory, request) -> Podman:
         pass
     conf = d / "storage.conf"
     conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{d / "root"}"\nrunroot = "{d / "run"}"\n')
-    env = {"CONTAINERS_STORAGE_CONF": str(conf), "CONTAINERS_REGISTRIES_CONF": str(d / "registries.conf"),
-           "TMPDIR": str(d)}
+    env = {
+        "CONTAINERS_STORAGE_CONF": str(conf),
+        "CONTAINERS_REGISTRIES_CONF": str(d / "registries.conf"),
+        "TMPDIR": str(d),
+    }
     (d / "registries.conf").write_text("unqualified-search-registries = []\n" + insecure)
     p = Podman(env, binary)
     try:
@@ -225,9 +236,13 @@ def podman_loaded(podman, archives) -> Podman:
 def podman_service(podman_loaded, tmp_path_factory):
     """``podman system service`` serving the Docker-compatible API on a private socket."""
     sock = tmp_path_factory.mktemp("sock") / "podman.sock"
-    proc = subprocess.Popen([podman_loaded.binary, "system", "service", "--time=0", f"unix://{sock}"],
-                            env={**os.environ, **podman_loaded.env}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [podman_loaded.binary, "system", "service", "--time=0", f"unix://{sock}"],
+        env={**os.environ, **podman_loaded.env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 20
     while not sock.exists() and time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -120,8 +120,14 @@ def send(h: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dic
         h.wfile.write(body)
 
 
-def endless(h: BaseHTTPRequestHandler, status: int = 200, prefix: bytes = b"", fill: bytes = b"\0",
-            headers: dict[str, str] | None = None, declared: int | None = None) -> None:
+def endless(
+    h: BaseHTTPRequestHandler,
+    status: int = 200,
+    prefix: bytes = b"",
+    fill: bytes = b"\0",
+    headers: dict[str, str] | None = None,
+    declared: int | None = None,
+) -> None:
     """A body that only ends at :data:`MAX_SENT` (or when the client hangs up)."""
     h.send_response(status)
     for k, v in (headers or {}).items():
@@ -136,8 +142,13 @@ def endless(h: BaseHTTPRequestHandler, status: int = 200, prefix: bytes = b"", f
     h.close_connection = True
 
 
-def trickle(h: BaseHTTPRequestHandler, body: bytes, every: float, status: int = 200,
-            content_type: str = "application/vnd.oci.image.manifest.v1+json") -> None:
+def trickle(
+    h: BaseHTTPRequestHandler,
+    body: bytes,
+    every: float,
+    status: int = 200,
+    content_type: str = "application/vnd.oci.image.manifest.v1+json",
+) -> None:
     """``body`` one byte every ``every`` seconds (at most :data:`MAX_SECONDS` in all)."""
     h.send_response(status)
     h.send_header("Content-Type", content_type)
@@ -147,7 +158,7 @@ def trickle(h: BaseHTTPRequestHandler, body: bytes, every: float, status: int = 
     for i in range(len(body)):
         if time.monotonic() - start > MAX_SECONDS:
             break
-        h.wfile.write(body[i:i + 1])
+        h.wfile.write(body[i : i + 1])
         h.wfile.flush()
         time.sleep(every)
     h.close_connection = True
@@ -208,23 +219,37 @@ def tiny_image(file_size: int = 9000, compress: bool = False) -> TinyImage:
         tf.addfile(info, io.BytesIO(b"x" * file_size))
     tar = buf.getvalue()
     layer = gzip.compress(tar, mtime=0) if compress else tar
-    config = json.dumps({
-        "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [digest(tar)]},
-        "history": [{"created_by": "COPY data.bin /"}],
-    }).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest(config),
-                   "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if compress else ""),
-                    "digest": digest(layer), "size": len(layer)}],
-    }).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": [digest(tar)]},
+            "history": [{"created_by": "COPY data.bin /"}],
+        }
+    ).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": digest(config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if compress else ""),
+                    "digest": digest(layer),
+                    "size": len(layer),
+                }
+            ],
+        }
+    ).encode()
     return TinyImage(layer, config, manifest)
 
 
-def serve_image(server: EvilServer, repo: str, tag: str, image: TinyImage,
-                manifest: bytes | None = None) -> None:
+def serve_image(server: EvilServer, repo: str, tag: str, image: TinyImage, manifest: bytes | None = None) -> None:
     """Routes for ``/v2/``, the manifest (by tag and digest), the config and the layer."""
     body = image.manifest if manifest is None else manifest
     mt = "application/vnd.oci.image.manifest.v1+json"
@@ -233,16 +258,37 @@ def serve_image(server: EvilServer, repo: str, tag: str, image: TinyImage,
         server.routes[f"/v2/{repo}/manifests/{ref}"] = lambda h, b=body: send(h, 200, b, {"Content-Type": mt})
     for blob in (image.config, image.layer):
         server.routes[f"/v2/{repo}/blobs/{digest(blob)}"] = lambda h, b=blob: send(
-            h, 200, b, {"Content-Type": "application/octet-stream"})
+            h, 200, b, {"Content-Type": "application/octet-stream"}
+        )
 
 
 def self_signed(d: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 (openssl CLI), for an https registry the client trusts
     through ``SSL_CERT_FILE``."""
     cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 

@@ -145,8 +145,9 @@ def _pilot_view_and_extract(source: str, arg: str, opts: ReadOptions, out: Path,
     from layerscope.ui.screens.main import MainScreen
     from layerscope.ui.widgets.file_viewer import FileViewer
 
-    args = argparse.Namespace(ci_config=str(tmp_path / "none"), lowestEfficiency=None,
-                              highestWastedBytes=None, highestUserWastedPercent=None)
+    args = argparse.Namespace(
+        ci_config=str(tmp_path / "none"), lowestEfficiency=None, highestWastedBytes=None, highestUserWastedPercent=None
+    )
 
     async def until(pilot, cond) -> None:  # noqa: ANN001
         for _ in range(500):
@@ -158,8 +159,12 @@ def _pilot_view_and_extract(source: str, arg: str, opts: ReadOptions, out: Path,
     async def run() -> tuple[str, bytes]:
         app = create_app(source, arg, opts, UISettings(), args)
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: app.load_error is not None or (
-                isinstance(app.screen, MainScreen) and app.screen.view is not None))
+            await until(
+                pilot,
+                lambda: (
+                    app.load_error is not None or (isinstance(app.screen, MainScreen) and app.screen.view is not None)
+                ),
+            )
             assert app.load_error is None, app.load_error
             screen = app.screen
             await pilot.press("down", "down")

@@ -19,8 +19,9 @@ API = "1.41"
 @pytest.fixture
 def fake_engine(docker_config, monkeypatch):
     server = EvilServer().start()
-    server.routes["/version"] = lambda h: send(h, 200, json.dumps(
-        {"ApiVersion": API, "MinAPIVersion": "1.24", "Version": "24.0.0"}).encode())
+    server.routes["/version"] = lambda h: send(
+        h, 200, json.dumps({"ApiVersion": API, "MinAPIVersion": "1.24", "Version": "24.0.0"}).encode()
+    )
     server.routes[f"/v{API}/images/ghost:latest/json"] = lambda h: send(h, 404, b'{"message":"No such image"}')
     server.routes[f"/v{API}/images/ghost:latest/get"] = lambda h: send(h, 404, b'{"message":"No such image"}')
     monkeypatch.setenv("DOCKER_HOST", f"tcp://{server.host}")
@@ -39,19 +40,26 @@ def run(capsys, server, parts: list[bytes]) -> tuple[str, str]:
     return err[0], stderr
 
 
-@pytest.mark.parametrize("parts, pattern", [
-    ([b'{"status":"Pulling"}\r\n', b"<html>proxy error</html>\r\n"],
-     r"pull of ghost:latest: line 2 of the Docker daemon's progress is not JSON: '<html>proxy error</html>'"),
-    ([b"not json at all"], r"line 1 of the Docker daemon's progress is not JSON"),
-    ([b"[1, 2]\n"], r"line 1 of the Docker daemon's progress is a JSON list, not an object"),
-    ([b"\xff\xfe\n"], r"line 1 of the Docker daemon's progress is not UTF-8"),
-    ([b"x" * (1 << 20), b"x" * (1 << 20)], r"line 1 of the Docker daemon's progress is longer than 1 MiB"),
-    ([b'{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\r\n'],
-     r"cannot pull ghost:latest: manifest unknown$"),
-    ([b'{"error":{"code":7,"message":"denied: \\u001b[31mno"}}\n'], r"cannot pull ghost:latest: denied: \[31mno$"),
-    ([b'{"error":{"code":7}}\n'], r'cannot pull ghost:latest: \{"code": 7\}$'),
-    ([b'{"status":"Downloading","id":17}\n{"status":["a"]}\n'], r"cannot save ghost:latest: No such image$"),
-])
+@pytest.mark.parametrize(
+    "parts, pattern",
+    [
+        (
+            [b'{"status":"Pulling"}\r\n', b"<html>proxy error</html>\r\n"],
+            r"pull of ghost:latest: line 2 of the Docker daemon's progress is not JSON: '<html>proxy error</html>'",
+        ),
+        ([b"not json at all"], r"line 1 of the Docker daemon's progress is not JSON"),
+        ([b"[1, 2]\n"], r"line 1 of the Docker daemon's progress is a JSON list, not an object"),
+        ([b"\xff\xfe\n"], r"line 1 of the Docker daemon's progress is not UTF-8"),
+        ([b"x" * (1 << 20), b"x" * (1 << 20)], r"line 1 of the Docker daemon's progress is longer than 1 MiB"),
+        (
+            [b'{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\r\n'],
+            r"cannot pull ghost:latest: manifest unknown$",
+        ),
+        ([b'{"error":{"code":7,"message":"denied: \\u001b[31mno"}}\n'], r"cannot pull ghost:latest: denied: \[31mno$"),
+        ([b'{"error":{"code":7}}\n'], r'cannot pull ghost:latest: \{"code": 7\}$'),
+        ([b'{"status":"Downloading","id":17}\n{"status":["a"]}\n'], r"cannot save ghost:latest: No such image$"),
+    ],
+)
 def test_garbage_pull_output_is_a_located_error(fake_engine, capsys, parts, pattern):
 
     err, _ = run(capsys, fake_engine, parts)

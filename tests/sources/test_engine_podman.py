@@ -63,8 +63,15 @@ def test_engine_via_docker_context(docker_config, podman_service, archives, monk
 
     meta = docker_config / "contexts" / "meta" / hashlib.sha256(b"lstest").hexdigest()
     meta.mkdir(parents=True)
-    (meta / "meta.json").write_text(json.dumps(
-        {"Name": "lstest", "Metadata": {}, "Endpoints": {"docker": {"Host": podman_service, "SkipTLSVerify": False}}}))
+    (meta / "meta.json").write_text(
+        json.dumps(
+            {
+                "Name": "lstest",
+                "Metadata": {},
+                "Endpoints": {"docker": {"Host": podman_service, "SkipTLSVerify": False}},
+            }
+        )
+    )
     (docker_config / "config.json").write_text(json.dumps({"currentContext": "lstest"}))
     assert summary(load_from_engine(DEMO, ReadOptions())) == archive_summary(archives["save"])
     monkeypatch.setenv("DOCKER_CONTEXT", "missing")
@@ -113,11 +120,13 @@ def test_engine_permission_denied(docker_config, tmp_path, monkeypatch, capsys):
     try:
         # Import everything while still root: the checkout (e.g. under a 0700 temp dir) and
         # site-packages may be unreadable for "nobody"; only the socket's permission is tested.
-        code = ("import sys, os, pkgutil, importlib, layerscope, docker, docker.tls, yaml, encodings.idna; "
-                "[importlib.import_module(m.name) for m in pkgutil.walk_packages(layerscope.__path__, 'layerscope.') "
-                "if not m.name.endswith('__main__') and '.ui' not in m.name]; "
-                "from layerscope.cli import main; "
-                "os.setgid(65534); os.setuid(65534); sys.exit(main(['docker://x:y', '--ci']))")
+        code = (
+            "import sys, os, pkgutil, importlib, layerscope, docker, docker.tls, yaml, encodings.idna; "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(layerscope.__path__, 'layerscope.') "
+            "if not m.name.endswith('__main__') and '.ui' not in m.name]; "
+            "from layerscope.cli import main; "
+            "os.setgid(65534); os.setuid(65534); sys.exit(main(['docker://x:y', '--ci']))"
+        )
         env = {**os.environ, "DOCKER_HOST": f"unix://{sock_path}", "HOME": "/nonexistent"}
         res = subprocess.run(["python3", "-c", code], capture_output=True, text=True, env=env, timeout=60)
     finally:
@@ -146,7 +155,9 @@ def test_podman_container_host_uses_api(docker_config, podman_service, archives,
 def test_podman_errors(docker_config, podman_loaded, monkeypatch, capsys, tmp_path):
     for k, v in podman_loaded.env.items():
         monkeypatch.setenv(k, v)
-    assert one_line_error(capsys, ["podman://no/such:image", "--ci"]) == \
-        "layerscope: image not found in podman: no/such:image"
+    assert (
+        one_line_error(capsys, ["podman://no/such:image", "--ci"])
+        == "layerscope: image not found in podman: no/such:image"
+    )
     monkeypatch.setenv("PATH", str(tmp_path))  # no podman binary at all
     assert "needs the podman binary" in one_line_error(capsys, ["podman://x", "--ci"])

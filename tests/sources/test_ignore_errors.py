@@ -22,7 +22,7 @@ GOOD = tar(reg("etc/a", b"hello"))
 LAST = tar(reg("srv/c", b"ccc"))
 
 SKIPPABLE = {
-    "bad-checksum": tar(reg("ok", b"1")) [:1024] + member(header("x", 1, checksum=b"0000000\0"), b"z") + bytes(1024),
+    "bad-checksum": tar(reg("ok", b"1"))[:1024] + member(header("x", 1, checksum=b"0000000\0"), b"z") + bytes(1024),
     "truncated-layer": tar(reg("etc/b", b"x" * 600))[:700],
     "escaping-name": tar(reg("../../escape", b"e")),
     "not-a-tar": b"\x00\x01garbage" * 100,
@@ -72,7 +72,7 @@ def test_with_it_the_layer_is_skipped_with_a_warning(case, how, tmp_path, capsys
     doc = json.loads((tmp_path / "out.json").read_text())
     assert len(doc["layer"]) == 3
     # the good layers are intact, the bad one is empty
-    assert [l["sizeBytes"] for l in doc["layer"]] == [5, 0, 3]
+    assert [lay["sizeBytes"] for lay in doc["layer"]] == [5, 0, 3]
 
 
 def test_ci_verdict_still_computed(tmp_path, capsys):
@@ -85,7 +85,7 @@ def test_ci_verdict_still_computed(tmp_path, capsys):
 def _truncated_outer(tmp_path: Path) -> str:
     data = docker_save([GOOD, LAST])
     p = tmp_path / "cut.tar"
-    p.write_bytes(data[:1536 + 100])  # inside the second member's data
+    p.write_bytes(data[: 1536 + 100])  # inside the second member's data
     return str(p)
 
 
@@ -103,13 +103,16 @@ def _missing_layer(tmp_path: Path) -> str:
     return str(p)
 
 
-@pytest.mark.parametrize("make,extra,match", [
-    (lambda t: "docker-archive://" + str(t / "does-not-exist.tar"), [], "does-not-exist.tar"),
-    (_truncated_outer, [], "truncated"),
-    (_no_manifest, [], "manifest"),
-    (_missing_layer, [], "gone/layer.tar"),
-    (lambda t: write(t, SKIPPABLE["escaping-name"]), ["--max-entries", "1"], "--max-entries"),
-])
+@pytest.mark.parametrize(
+    "make,extra,match",
+    [
+        (lambda t: "docker-archive://" + str(t / "does-not-exist.tar"), [], "does-not-exist.tar"),
+        (_truncated_outer, [], "truncated"),
+        (_no_manifest, [], "manifest"),
+        (_missing_layer, [], "gone/layer.tar"),
+        (lambda t: write(t, SKIPPABLE["escaping-name"]), ["--max-entries", "1"], "--max-entries"),
+    ],
+)
 def test_what_stays_fatal_with_it(make, extra, match, tmp_path, capsys):
     archive = make(tmp_path)
     assert main(["-i", "--ci", *extra, archive]) == 2

@@ -30,17 +30,20 @@ from layerscope.ui.content import read_content
 from tests.sources.test_content import check_source, entry, tar_oracle
 
 
-@pytest.mark.parametrize(("arg", "flag", "cls", "reference"), [
-    ("docker://a/b:c", None, DockerEngineImage, "a/b:c"),
-    ("no/such/file:tag", None, DockerEngineImage, "no/such/file:tag"),
-    ("x", "docker", DockerEngineImage, "x"),
-    ("podman://a", "docker", PodmanImage, "a"),
-    ("x", "podman", PodmanImage, "x"),
-    ("registry://127.0.0.1:5000/a/b:c", None, RegistryImage, "127.0.0.1:5000/a/b:c"),
-    ("docker-archive:///no.tar", None, ArchiveFile, "/no.tar"),
-    ("docker-tar:///no.tar", None, ArchiveFile, "/no.tar"),
-    ("/no.tar", "docker-tar", ArchiveFile, "/no.tar"),
-])
+@pytest.mark.parametrize(
+    ("arg", "flag", "cls", "reference"),
+    [
+        ("docker://a/b:c", None, DockerEngineImage, "a/b:c"),
+        ("no/such/file:tag", None, DockerEngineImage, "no/such/file:tag"),
+        ("x", "docker", DockerEngineImage, "x"),
+        ("podman://a", "docker", PodmanImage, "a"),
+        ("x", "podman", PodmanImage, "x"),
+        ("registry://127.0.0.1:5000/a/b:c", None, RegistryImage, "127.0.0.1:5000/a/b:c"),
+        ("docker-archive:///no.tar", None, ArchiveFile, "/no.tar"),
+        ("docker-tar:///no.tar", None, ArchiveFile, "/no.tar"),
+        ("/no.tar", "docker-tar", ArchiveFile, "/no.tar"),
+    ],
+)
 def test_open_source_picks_one_class_per_source(arg, flag, cls, reference):
     src = open_source(arg, flag)
     assert type(src) is cls and src.reference == reference
@@ -75,10 +78,15 @@ def test_unknown_source_name_is_one_clear_error():
 
 
 # dive 0.13.1's resolver names, as recorded from its CI text in tests/ci/test_preamble.py
-@pytest.mark.parametrize(("name", "resolver"), [
-    ("docker", "docker-engine"), ("podman", "podman"), ("docker-archive", "docker-archive"),
-    ("registry", "registry"),
-])
+@pytest.mark.parametrize(
+    ("name", "resolver"),
+    [
+        ("docker", "docker-engine"),
+        ("podman", "podman"),
+        ("docker-archive", "docker-archive"),
+        ("registry", "registry"),
+    ],
+)
 def test_each_source_describes_its_resolver(name, resolver):
     assert resolver_name(name) == resolver
     assert SOURCES[name].resolver == resolver
@@ -91,8 +99,9 @@ def test_one_source_reads_and_reopens_an_archive_with_a_selector(archives, tmp_p
     src = open_source(f"{archives['save']}:{tag}", None)
     assert isinstance(src, ArchiveFile) and src.path == str(archives["save"])
     image = src.read(ReadOptions())
-    assert [l.digest for l in image.layers] == \
-        [l.digest for l in load_image("docker-archive", str(archives["save"]), ReadOptions()).layers]
+    assert [lay.digest for lay in image.layers] == [
+        lay.digest for lay in load_image("docker-archive", str(archives["save"]), ReadOptions()).layers
+    ]
     check_source(image, src, archives["save"], tmp_path)
 
 

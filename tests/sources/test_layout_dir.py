@@ -29,9 +29,10 @@ def test_directory_equals_archive(writer, tmp_path):
     _unpack(archive, d)
     a = read_archive(str(archive), "a", ReadOptions())
     b = read_archive(str(d), "b", ReadOptions())
-    assert [[(e.path, e.size, e.hash) for e in l.entries] for l in a.layers] == \
-           [[(e.path, e.size, e.hash) for e in l.entries] for l in b.layers]
-    assert [l.dive_empty for l in a.layers] == [l.dive_empty for l in b.layers]
+    assert [[(e.path, e.size, e.hash) for e in lay.entries] for lay in a.layers] == [
+        [(e.path, e.size, e.hash) for e in lay.entries] for lay in b.layers
+    ]
+    assert [lay.dive_empty for lay in a.layers] == [lay.dive_empty for lay in b.layers]
     ea, eb = dive_efficiency(a), dive_efficiency(b)
     assert (ea.efficiency, ea.wasted_bytes) == (eb.efficiency, eb.wasted_bytes)
 

@@ -21,7 +21,9 @@ def test_an_unknown_scheme_is_named():
         pick_source("foo://bar", None)
 
 
-@pytest.mark.parametrize("ref", ["alpine", "alpine:3.20", "localhost:5000/team/app:1", "ghcr.io/a/b@sha256:" + "0" * 64])
+@pytest.mark.parametrize(
+    "ref", ["alpine", "alpine:3.20", "localhost:5000/team/app:1", "ghcr.io/a/b@sha256:" + "0" * 64]
+)
 def test_image_names_still_go_to_the_engine(ref):
     assert pick_source(ref, None) == ("docker", ref)
 

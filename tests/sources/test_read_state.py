@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, write_docker_save
+from fixtures.imagegen import ImageSpec, LayerSpec, M, write_docker_save
 from layerscope.archive.decompress import Limits
 from layerscope.errors import LayerscopeError
 from layerscope.sources import load_image
@@ -40,7 +40,7 @@ def test_one_options_value_reads_twice_under_its_cap(archive):
     opts = ReadOptions(limits=Limits(max_bytes=layer_bytes, max_entries=2))
     first = load_image("docker-archive", path, opts)
     second = load_image("docker-archive", path, opts)
-    assert [len(l.entries) for l in first.layers] == [len(l.entries) for l in second.layers] == [2]
+    assert [len(lay.entries) for lay in first.layers] == [len(lay.entries) for lay in second.layers] == [2]
 
 
 def test_each_state_counts_its_own_read(archive):

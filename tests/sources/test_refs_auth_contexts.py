@@ -15,12 +15,15 @@ from layerscope.sources.contexts import resolve_endpoint
 from layerscope.sources.registry import parse_reference
 
 
-@pytest.mark.parametrize("text, want", [
-    ("alpine", ("docker.io", "library/alpine", "latest", None)),
-    ("user/app:1.2", ("docker.io", "user/app", "1.2", None)),
-    ("localhost:5000/a/b", ("localhost:5000", "a/b", "latest", None)),
-    ("ghcr.io/o/r:t@sha256:" + "a" * 64, ("ghcr.io", "o/r", "t", "sha256:" + "a" * 64)),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("alpine", ("docker.io", "library/alpine", "latest", None)),
+        ("user/app:1.2", ("docker.io", "user/app", "1.2", None)),
+        ("localhost:5000/a/b", ("localhost:5000", "a/b", "latest", None)),
+        ("ghcr.io/o/r:t@sha256:" + "a" * 64, ("ghcr.io", "o/r", "t", "sha256:" + "a" * 64)),
+    ],
+)
 def test_parse_reference(text, want):
     r = parse_reference(text)
     assert (r.host, r.repo, r.tag, r.digest) == want
@@ -35,7 +38,11 @@ def test_parse_reference_errors_are_one_line(bad):
 def test_parse_challenge():
     ch = parse_challenge('Bearer realm="https://auth.example/token",service="reg.example",scope="repository:a/b:pull"')
     assert ch.scheme == "bearer"
-    assert ch.params == {"realm": "https://auth.example/token", "service": "reg.example", "scope": "repository:a/b:pull"}
+    assert ch.params == {
+        "realm": "https://auth.example/token",
+        "service": "reg.example",
+        "scope": "repository:a/b:pull",
+    }
     assert parse_challenge('Basic realm="x"').scheme == "basic"
 
 
@@ -55,8 +62,9 @@ def test_context_resolution(tmp_path):
     assert resolve_endpoint(env).host == "unix:///var/run/docker.sock"
     key = hashlib.sha256(b"remote").hexdigest()
     (tmp_path / "contexts" / "meta" / key).mkdir(parents=True)
-    (tmp_path / "contexts" / "meta" / key / "meta.json").write_text(json.dumps(
-        {"Name": "remote", "Endpoints": {"docker": {"Host": "tcp://10.0.0.9:2376", "SkipTLSVerify": False}}}))
+    (tmp_path / "contexts" / "meta" / key / "meta.json").write_text(
+        json.dumps({"Name": "remote", "Endpoints": {"docker": {"Host": "tcp://10.0.0.9:2376", "SkipTLSVerify": False}}})
+    )
     tls = tmp_path / "contexts" / "tls" / key / "docker"
     tls.mkdir(parents=True)
     for n in ("ca.pem", "cert.pem", "key.pem"):

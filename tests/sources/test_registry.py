@@ -61,15 +61,20 @@ def test_pull_by_digest_and_platforms(docker_config, pushed, archives):
     assert amd.platform == "linux/amd64" and arm.platform.startswith("linux/arm64")
     with pytest.raises(LayerscopeError, match="not found in registry"):  # an unknown digest: 404
         pull(pushed["multi"].rsplit(":", 1)[0] + "@sha256:" + "0" * 64)
-    with pytest.raises(LayerscopeError, match=r"platform linux/s390x not in the index .*available: linux/amd64, linux/arm64/v8"):
+    with pytest.raises(
+        LayerscopeError, match=r"platform linux/s390x not in the index .*available: linux/amd64, linux/arm64/v8"
+    ):
         pull(pushed["multi"], platform="linux/s390x")
 
 
 def test_manifest_digest_reference(docker_config, registry, pushed):
     import requests
 
-    r = requests.get(f"http://{registry.host}/v2/demo/oci/manifests/v1",
-                     headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, timeout=10)
+    r = requests.get(
+        f"http://{registry.host}/v2/demo/oci/manifests/v1",
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        timeout=10,
+    )
     digest = r.headers["Docker-Content-Digest"]
     by_digest = pull(f"{registry.host}/demo/oci@{digest}")
     assert summary(by_digest) == summary(pull(pushed["oci"]))
@@ -80,8 +85,9 @@ def test_cli_ci_and_json_match_archive(docker_config, pushed, archives, tmp_path
     assert main([str(archives["save"]), "--ci", "--json", str(tmp_path / "a.json")]) == 0
     reg, arc = (json.loads((tmp_path / n).read_text()) for n in ("r.json", "a.json"))
     assert reg["image"] == arc["image"]
-    assert [(x["digestId"], x["sizeBytes"], x["command"]) for x in reg["layer"]] == \
-           [(x["digestId"], x["sizeBytes"], x["command"]) for x in arc["layer"]]
+    assert [(x["digestId"], x["sizeBytes"], x["command"]) for x in reg["layer"]] == [
+        (x["digestId"], x["sizeBytes"], x["command"]) for x in arc["layer"]
+    ]
 
 
 def test_cache_second_run_reads_no_blob(docker_config, pushed, registry, tmp_path, monkeypatch):
@@ -134,7 +140,9 @@ def test_auth_basic_from_docker_config(docker_config, auth_registry, archives):
     with pytest.raises(LayerscopeError, match=r"credentials were rejected .*\(401\)"):
         pull(ref)
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    (docker_config / "config.json").write_text(json.dumps({"auths": {f"https://{auth_registry.host}": {"auth": token}}}))
+    (docker_config / "config.json").write_text(
+        json.dumps({"auths": {f"https://{auth_registry.host}": {"auth": token}}})
+    )
     assert summary(pull(ref)) == archive_summary(archives["save"])
 
 
@@ -143,20 +151,28 @@ def test_auth_credential_helper(docker_config, auth_registry, archives, tmp_path
     bindir = tmp_path / "bin"
     bindir.mkdir()
     helper = bindir / "docker-credential-lstest"
-    helper.write_text("#!/bin/sh\nread server\n"
-                      f"[ \"$server\" = \"{auth_registry.host}\" ] || {{ echo 'credentials not found'; exit 1; }}\n"
-                      f"printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n")
+    helper.write_text(
+        "#!/bin/sh\nread server\n"
+        f'[ "$server" = "{auth_registry.host}" ] || {{ echo \'credentials not found\'; exit 1; }}\n'
+        f'printf \'{{"ServerURL":"%s","Username":"{USER}","Secret":"{PASSWORD}"}}\' "$server"\n'
+    )
     helper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     (docker_config / "config.json").write_text(json.dumps({"credHelpers": {auth_registry.host: "lstest"}}))
     assert summary(pull(ref, cache=False)) == archive_summary(archives["save"])
 
 
-@pytest.mark.parametrize("argv, pattern", [
-    (["registry://{host}/demo/none:v1", "--insecure"], r"image .*demo/none:v1 not found in registry .*\(404\)"),
-    (["registry://{host}/demo/save:v1"], r"TLS failure talking to registry .*use --insecure"),
-    (["registry://127.0.0.1:{closed}/demo/save:v1", "--insecure"], r"cannot reach registry 127\.0\.0\.1:\d+: connection refused"),
-])
+@pytest.mark.parametrize(
+    "argv, pattern",
+    [
+        (["registry://{host}/demo/none:v1", "--insecure"], r"image .*demo/none:v1 not found in registry .*\(404\)"),
+        (["registry://{host}/demo/save:v1"], r"TLS failure talking to registry .*use --insecure"),
+        (
+            ["registry://127.0.0.1:{closed}/demo/save:v1", "--insecure"],
+            r"cannot reach registry 127\.0\.0\.1:\d+: connection refused",
+        ),
+    ],
+)
 def test_errors_are_one_line(docker_config, pushed, registry, capsys, argv, pattern):
     argv = [a.format(host=registry.host, closed=free_port()) for a in argv]
     assert main(argv + ["--ci"]) == 2

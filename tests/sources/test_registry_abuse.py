@@ -17,8 +17,19 @@ from layerscope.errors import LayerscopeError
 from layerscope.sources.archive import ReadOptions
 from layerscope.sources.pull import load_from_registry
 
-from .evil import (EvilServer, TinyImage, digest, endless, self_signed, send, serve_image, stall, tiny_image, trickle,
-                   trickle_headers)
+from .evil import (
+    EvilServer,
+    TinyImage,
+    digest,
+    endless,
+    self_signed,
+    send,
+    serve_image,
+    stall,
+    tiny_image,
+    trickle,
+    trickle_headers,
+)
 
 IMAGE_MT = "application/vnd.oci.image.manifest.v1+json"
 INDEX_MT = "application/vnd.oci.image.index.v1+json"
@@ -158,8 +169,12 @@ def _index(entries) -> bytes:
 
 
 def _entry(os_="linux", arch="amd64", **platform) -> dict:
-    return {"mediaType": IMAGE_MT, "digest": digest(b"child"), "size": 5,
-            "platform": {"os": os_, "architecture": arch, **platform}}
+    return {
+        "mediaType": IMAGE_MT,
+        "digest": digest(b"child"),
+        "size": 5,
+        "platform": {"os": os_, "architecture": arch, **platform},
+    }
 
 
 def _manifest(**changes) -> bytes:
@@ -179,23 +194,29 @@ def _manifest(**changes) -> bytes:
     return json.dumps(doc).encode()
 
 
-@pytest.mark.parametrize("body, pattern", [
-    (json.dumps({"schemaVersion": 2, "mediaType": INDEX_MT, "manifests": 5}).encode(), r"manifests must be a list, not 5"),
-    (_index([_entry(os_=7)]), r"manifests\[0\]: platform.os must be a string, not 7"),
-    (_index([{**_entry(), "platform": "linux"}]), r"manifests\[0\]: platform must be a JSON object"),
-    (_index([{**_entry(), "digest": 12}]), r"manifests\[0\]: digest must be a string, not 12"),
-    (_manifest(layers="x"), r"layers must be a list, not 'x'"),
-    (_manifest(layers__0__size=-1), r"layers\[0\]: size must be a non-negative integer, not -1"),
-    (_manifest(layers__0__size=True), r"layers\[0\]: size must be a non-negative integer, not true"),
-    (_manifest(layers__0__size="20480"), r"layers\[0\]: size must be a non-negative integer, not '20480'"),
-    (_manifest(layers__0__digest=5), r"layers\[0\]: digest must be a string, not 5"),
-    (_manifest(layers__0__digest="md5:" + "0" * 32), r"unsupported digest algorithm .*md5"),
-    (_manifest(layers__0__digest="sha256:abc"), r"layers\[0\]: invalid digest 'sha256:abc'"),
-    (_manifest(layers__0="x"), r"layers\[0\]: descriptor must be a JSON object"),
-    (_manifest(config=KeyError), r"config: descriptor must be a JSON object, not null"),
-    (_manifest(mediaType=[1]), r"mediaType must be a string, not \[1\]"),
-    (b"[]", r"expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, pattern",
+    [
+        (
+            json.dumps({"schemaVersion": 2, "mediaType": INDEX_MT, "manifests": 5}).encode(),
+            r"manifests must be a list, not 5",
+        ),
+        (_index([_entry(os_=7)]), r"manifests\[0\]: platform.os must be a string, not 7"),
+        (_index([{**_entry(), "platform": "linux"}]), r"manifests\[0\]: platform must be a JSON object"),
+        (_index([{**_entry(), "digest": 12}]), r"manifests\[0\]: digest must be a string, not 12"),
+        (_manifest(layers="x"), r"layers must be a list, not 'x'"),
+        (_manifest(layers__0__size=-1), r"layers\[0\]: size must be a non-negative integer, not -1"),
+        (_manifest(layers__0__size=True), r"layers\[0\]: size must be a non-negative integer, not true"),
+        (_manifest(layers__0__size="20480"), r"layers\[0\]: size must be a non-negative integer, not '20480'"),
+        (_manifest(layers__0__digest=5), r"layers\[0\]: digest must be a string, not 5"),
+        (_manifest(layers__0__digest="md5:" + "0" * 32), r"unsupported digest algorithm .*md5"),
+        (_manifest(layers__0__digest="sha256:abc"), r"layers\[0\]: invalid digest 'sha256:abc'"),
+        (_manifest(layers__0="x"), r"layers\[0\]: descriptor must be a JSON object"),
+        (_manifest(config=KeyError), r"config: descriptor must be a JSON object, not null"),
+        (_manifest(mediaType=[1]), r"mediaType must be a string, not \[1\]"),
+        (b"[]", r"expected a JSON object"),
+    ],
+)
 def test_malformed_documents_are_located_errors(docker_config, evil, capsys, body, pattern):
     img = tiny_image()
     serve_image(evil, "demo/bad", "v1", img, manifest=body)
@@ -250,8 +271,11 @@ def test_credentials_never_go_to_a_plain_http_realm(docker_config, tls_evil, evi
     challenge = {"WWW-Authenticate": f'Bearer realm="http://{evil.host}/token",service="x"'}
     tls_evil.routes["/v2/demo/realm/manifests/v1"] = lambda h: send(h, 401, b"{}", challenge)
     evil.routes["/token"] = lambda h: send(h, 200, b'{"token":"t"}')
-    with pytest.raises(LayerscopeError, match=r"token service http://127\.0\.0\.1:\d+/token is plain http; "
-                                              r"refusing to send credentials"):
+    with pytest.raises(
+        LayerscopeError,
+        match=r"token service http://127\.0\.0\.1:\d+/token is plain http; "
+        r"refusing to send credentials",
+    ):
         pull(f"{tls_evil.host}/demo/realm:v1", insecure=False)
     assert not [s for s in evil.seen if "authorization" in s.headers]
 
@@ -261,8 +285,11 @@ def test_https_never_redirects_to_http(docker_config, tls_evil, evil):
     serve_image(tls_evil, "demo/down", "v1", img)
     target = f"http://{evil.host}/cdn/layer?X-Signature=secret"
     tls_evil.routes[f"/v2/demo/down/blobs/{img.layer_digest}"] = lambda h: send(h, 307, b"", {"Location": target})
-    with pytest.raises(LayerscopeError, match=r"refusing a redirect from https to plain http "
-                                              r"\(http://127\.0\.0\.1:\d+/cdn/layer\)"):
+    with pytest.raises(
+        LayerscopeError,
+        match=r"refusing a redirect from https to plain http "
+        r"\(http://127\.0\.0\.1:\d+/cdn/layer\)",
+    ):
         pull(f"{tls_evil.host}/demo/down:v1", insecure=False)
     assert evil.seen == []
 
@@ -281,14 +308,17 @@ def test_redirect_to_another_host_goes_without_credentials(docker_config, evil):
                 if h.headers.get("Authorization") != expected:
                     return send(h, 401, b"{}", {"WWW-Authenticate": 'Basic realm="x"'})
                 return guarded[path](h)
+
             return route
 
         for path in guarded:
             evil.routes[path] = guard(path)
         cdn.routes["/layer"] = lambda h: send(h, 200, img.layer)
         evil.routes[f"/v2/demo/cdn/blobs/{img.layer_digest}"] = lambda h: (
-            guard("/v2/")(h) if h.headers.get("Authorization") != expected
-            else send(h, 307, b"", {"Location": f"http://localhost:{cdn.port}/layer"}))
+            guard("/v2/")(h)
+            if h.headers.get("Authorization") != expected
+            else send(h, 307, b"", {"Location": f"http://localhost:{cdn.port}/layer"})
+        )
         assert pull(f"{evil.host}/demo/cdn:v1").layers
         assert cdn.requests_to("/layer"), "the blob came from the CDN"
         assert all("authorization" not in s.headers for s in cdn.seen)
@@ -305,8 +335,11 @@ def _garbage_layer_image() -> TinyImage:
     img = tiny_image()
     bad = b"this is not a tar archive\n" * 40
     manifest = json.loads(img.manifest)
-    manifest["layers"][0] = {"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                             "digest": digest(bad), "size": len(bad)}
+    manifest["layers"][0] = {
+        "mediaType": "application/vnd.oci.image.layer.v1.tar",
+        "digest": digest(bad),
+        "size": len(bad),
+    }
     return TinyImage(bad, img.config, json.dumps(manifest).encode())
 
 

@@ -33,8 +33,18 @@ def test_compare_with_adds():
 
 
 def test_compare_with_removes():
-    lower = build_layer_tree([d("etc"), f("etc/hosts"), d("usr"), d("usr/bin"), f("usr/bin/ls"),
-                              d("root"), d("root/example"), f("root/example/x")])
+    lower = build_layer_tree(
+        [
+            d("etc"),
+            f("etc/hosts"),
+            d("usr"),
+            d("usr/bin"),
+            f("usr/bin/ls"),
+            d("root"),
+            d("root/example"),
+            f("root/example/x"),
+        ]
+    )
     upper = build_layer_tree([f(".wh.etc", 0), d("usr"), f("usr/.wh.bin", 0), d("root"), f("root/.wh.example", 0)])
     errors = compare_and_mark(lower, upper)
     assert errors == []
@@ -58,8 +68,7 @@ def test_missing_whiteout_is_a_path_error():
 
 
 def _image(*layers: list[Entry]) -> Image:
-    return Image("t", "docker-archive",
-                 [Layer(i, f"l{i}", "", "", "", 0, list(es)) for i, es in enumerate(layers)])
+    return Image("t", "docker-archive", [Layer(i, f"l{i}", "", "", "", 0, list(es)) for i, es in enumerate(layers)])
 
 
 def test_aggregated_keeps_first_mark_and_deleted_then_readded_stays_removed():

@@ -1,7 +1,8 @@
 """``PathSeq`` (the UI's paths, built on demand) against paths built the obvious way.
 
 Why: the explorer's model once stored one string per node, which costs O(depth × length) a
-path (tests/hardening/test_deep_path_memory.py); ``PathSeq`` must give the very same strings by lookup and by iteration, in
+path (tests/hardening/test_deep_path_memory.py); ``PathSeq`` must give the very same strings by lookup and by
+iteration, in
 every branch of its bounded iteration (shallow levels, budgeted chain, joined names)."""
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def _expected(names: list[str], parent: list[int]) -> list[str]:
 
 
 @pytest.mark.parametrize("shallow,budget", [(32, 1 << 22), (2, 1 << 22), (2, 40), (0, 0), (3, 7)])
-def test_iteration_and_lookup_give_the_obvious_paths(shallow: int, budget: int,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_iteration_and_lookup_give_the_obvious_paths(
+    shallow: int, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(PathSeq, "SHALLOW", shallow)
     monkeypatch.setattr(PathSeq, "ITER_CHARS", budget)
     rng = random.Random(shallow * 1000 + budget)

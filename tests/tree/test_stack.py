@@ -63,7 +63,9 @@ def test_walk_post_is_children_first_sorted_bytewise():
     assert order == ["b\u00e9", "b\udcff", "var/a", "var/www", "var"]
 
 
-names = st.text(alphabet="ab.-", min_size=1, max_size=3).filter(lambda s: s not in (".", "..") and not s.startswith(".wh"))
+names = st.text(alphabet="ab.-", min_size=1, max_size=3).filter(
+    lambda s: s not in (".", "..") and not s.startswith(".wh")
+)
 
 
 @settings(max_examples=150, deadline=None)

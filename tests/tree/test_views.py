@@ -98,15 +98,18 @@ def d(path: str, mode: int = 0o755) -> Entry:
 
 def test_edge_cases_match():
     cases = {
-        "readd": _image([f("keep"), f("gone"), d("dd"), f("dd/x")],
-                        [f("new", 2), f(".wh.gone", 0), f(".wh.dd", 0)],
-                        [f("new", 3), f("gone", 4), f("dd/y")]),
+        "readd": _image(
+            [f("keep"), f("gone"), d("dd"), f("dd/x")],
+            [f("new", 2), f(".wh.gone", 0), f(".wh.dd", 0)],
+            [f("new", 3), f("gone", 4), f("dd/y")],
+        ),
         "missing-whiteout": _image([f("a")], [f(".wh.nothere", 0), f("b")]),
         "sorts-before-dot": _image([f("-x"), f("x")], [f("-x", 2), f(".wh.-x", 0), f(".wh.x", 0), f("x", 5)]),
         "whiteout-dir-children": _image([d("a"), f("a/b")], [f(".wh.a/c"), f("a/b", 2)], [f("a/.wh.b")]),
         "bare-wh": _image([d("a"), f("a/b")], [f("a/.wh.", 0)], [f(".wh.", 0)]),
-        "opaque": _image([d("a"), f("a/x"), d("a/s"), f("a/s/t")], [d("a"), f("a/.wh..wh..opq", 0), f("a/y")],
-                         [f("a/x", 7)]),
+        "opaque": _image(
+            [d("a"), f("a/x"), d("a/s"), f("a/s/t")], [d("a"), f("a/.wh..wh..opq", 0), f("a/y")], [f("a/x", 7)]
+        ),
         "layer0-whiteouts": _image([f(".wh.foo", 0), f("a"), d("p"), f("p/q"), f("p/.wh..wh..opq", 0)], [f("a", 2)]),
         "file-replaces-dir": _image([d("a"), f("a/b"), f("a/c")], [f("a", 2)], [d("a"), f("a/z")]),
         "implicit-parents": _image([f("u/v/w")], [d("u", 0o700), f("u/v/w", 2)], [f("u/v/k")]),

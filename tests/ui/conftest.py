@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from fixtures.imagegen import M, ImageSpec, LayerSpec, whiteout, write_docker_save
+from fixtures.imagegen import ImageSpec, LayerSpec, M, whiteout, write_docker_save
 from layerscope.config import UISettings
 from layerscope.sources import load_image
 from layerscope.sources.archive import ReadOptions
@@ -28,19 +28,46 @@ def d(name: str, **kw) -> M:
 
 # Four layers that exercise every mark: add, modify (content and chmod), delete (file and dir),
 # delete-then-re-add, links, and directories that only exist implicitly.
-MARKS_SPEC = ImageSpec([
-    LayerSpec([d("etc"), f("etc/a.conf", 100), f("etc/b.conf", 200), d("opt"), f("opt/big.bin", 5000),
-               f("opt/small.bin", 50), d("srv"), f("srv/keep", 10), f("srv/gone", 20),
-               M("etc/link", "symlink", linkname="a.conf")], created_by="ADD base /"),
-    LayerSpec([d("etc"), f("etc/a.conf", 120, seed=1), f("etc/new.conf", 300), whiteout("srv/gone"),
-               d("var"), f("var/log.txt", 700)], created_by="RUN edit", ),
-    LayerSpec([whiteout("opt"), f("etc/b.conf", 200, mode=0o600), f("deep/x/y/z.txt", 40)],
-              created_by="RUN rm -rf /opt && chmod 600 /etc/b.conf"),
-    LayerSpec([f("srv/gone", 25, seed=3), f("etc/new.conf", 330, seed=4)], created_by="RUN readd"),
-], tags=["layerscope/marks:test"])
+MARKS_SPEC = ImageSpec(
+    [
+        LayerSpec(
+            [
+                d("etc"),
+                f("etc/a.conf", 100),
+                f("etc/b.conf", 200),
+                d("opt"),
+                f("opt/big.bin", 5000),
+                f("opt/small.bin", 50),
+                d("srv"),
+                f("srv/keep", 10),
+                f("srv/gone", 20),
+                M("etc/link", "symlink", linkname="a.conf"),
+            ],
+            created_by="ADD base /",
+        ),
+        LayerSpec(
+            [
+                d("etc"),
+                f("etc/a.conf", 120, seed=1),
+                f("etc/new.conf", 300),
+                whiteout("srv/gone"),
+                d("var"),
+                f("var/log.txt", 700),
+            ],
+            created_by="RUN edit",
+        ),
+        LayerSpec(
+            [whiteout("opt"), f("etc/b.conf", 200, mode=0o600), f("deep/x/y/z.txt", 40)],
+            created_by="RUN rm -rf /opt && chmod 600 /etc/b.conf",
+        ),
+        LayerSpec([f("srv/gone", 25, seed=3), f("etc/new.conf", 330, seed=4)], created_by="RUN readd"),
+    ],
+    tags=["layerscope/marks:test"],
+)
 
-EMPTY_SPEC = ImageSpec([LayerSpec([], created_by="empty"), LayerSpec([], created_by="still empty")],
-                       tags=["layerscope/empty:test"])
+EMPTY_SPEC = ImageSpec(
+    [LayerSpec([], created_by="empty"), LayerSpec([], created_by="still empty")], tags=["layerscope/empty:test"]
+)
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +94,17 @@ def demo_image(archives):
 
 def no_ci_args(tmp: str) -> argparse.Namespace:
     """Args whose .dive-ci does not exist, so the verdict uses dive's defaults."""
-    return argparse.Namespace(ci_config=os.path.join(tmp, "no-such-dive-ci"), lowestEfficiency=None,
-                              highestWastedBytes=None, highestUserWastedPercent=None)
+    return argparse.Namespace(
+        ci_config=os.path.join(tmp, "no-such-dive-ci"),
+        lowestEfficiency=None,
+        highestWastedBytes=None,
+        highestUserWastedPercent=None,
+    )
 
 
-def make_app(archive: str, settings: UISettings | None = None, tmp: str = "/nonexistent",
-             name: str | None = None) -> LayerscopeApp:
+def make_app(
+    archive: str, settings: UISettings | None = None, tmp: str = "/nonexistent", name: str | None = None
+) -> LayerscopeApp:
     return create_app("docker-archive", name or archive, ReadOptions(), settings or UISettings(), no_ci_args(tmp))
 
 

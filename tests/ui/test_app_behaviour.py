@@ -6,8 +6,11 @@ import argparse
 import os
 
 import pytest
+from conftest import make_app, settle, wait_loaded
 
+from layerscope.analysis.dive_efficiency import dive_efficiency
 from layerscope.errors import LayerscopeError
+from layerscope.golang.humanize import humanize_bytes
 from layerscope.sources.archive import ReadOptions
 from layerscope.ui import app as app_module
 from layerscope.ui.content import extract_target, hexdump, safe_name
@@ -17,9 +20,6 @@ from layerscope.ui.widgets.file_tree import FileTree
 from layerscope.ui.widgets.file_viewer import FileViewer
 from layerscope.ui.widgets.image_details import ImageDetails
 from layerscope.ui.widgets.layers import LayersPane
-from layerscope.analysis.dive_efficiency import dive_efficiency
-from layerscope.golang.humanize import humanize_bytes
-from conftest import make_app, settle, wait_loaded
 
 
 async def goto(app, pilot, screen, path: str) -> None:  # noqa: ANN001
@@ -132,8 +132,9 @@ async def test_image_details_match_analysis(archives, demo_image, tmp_path):
 async def test_ci_rules_file_in_image_details(archives, tmp_path):
     ci = tmp_path / "rules.yaml"
     ci.write_text("rules:\n  lowestEfficiency: 0.5\n  highestWastedBytes: 1MB\n")
-    args = argparse.Namespace(ci_config=str(ci), lowestEfficiency=None, highestWastedBytes=None,
-                              highestUserWastedPercent="0.9")
+    args = argparse.Namespace(
+        ci_config=str(ci), lowestEfficiency=None, highestWastedBytes=None, highestUserWastedPercent="0.9"
+    )
     app = app_module.create_app("docker-archive", archives["demo"], ReadOptions(), app_module.UISettings(), args)
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await wait_loaded(app, pilot)
@@ -202,8 +203,9 @@ def test_cli_prints_one_line_without_terminal(archives, capsys, monkeypatch):
 
     assert main([archives["demo"]]) == 2  # pytest's stdin is not a terminal
     err = capsys.readouterr().err
-    assert err.strip() == ("layerscope: the interactive UI needs a terminal; "
-                           "use --ci or --json for non-interactive use")
+    assert err.strip() == (
+        "layerscope: the interactive UI needs a terminal; use --ci or --json for non-interactive use"
+    )
 
 
 def test_bad_config_fails_before_the_ui(archives, tmp_path, monkeypatch):

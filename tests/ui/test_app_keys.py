@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from conftest import make_app, settle, wait_loaded
+from ui_oracle import expected_rows
+
+from layerscope.config import UISettings
 from layerscope.tree.marks import LayerTrees, TreeKey
 from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
-from layerscope.config import UISettings
 from layerscope.ui.widgets.file_tree import FileTree
 from layerscope.ui.widgets.filter_bar import FilterBar
 from layerscope.ui.widgets.image_details import ImageDetails
@@ -14,8 +17,6 @@ from layerscope.ui.widgets.layer_details import LayerDetails
 from layerscope.ui.widgets.layers import LayersPane
 from layerscope.ui.widgets.search_bar import SearchBar
 from layerscope.ui.widgets.status_bar import StatusBar
-from ui_oracle import expected_rows
-from conftest import make_app, settle, wait_loaded
 
 
 def shown(screen) -> list[tuple[str, int, int]]:  # noqa: ANN001
@@ -84,8 +85,17 @@ async def test_tree_toggles(archives, marks_image, tmp_path):
         screen = await settle(app, pilot)
         await pilot.press("tab")
         hidden: set[int] = set()
-        for key, mark in (("ctrl+a", ADDED), ("ctrl+r", REMOVED), ("enter", MODIFIED), ("ctrl+u", UNMODIFIED),
-                          ("ctrl+u", UNMODIFIED), ("m", MODIFIED), ("r", REMOVED), ("a", ADDED), ("U", UNMODIFIED)):
+        for key, mark in (
+            ("ctrl+a", ADDED),
+            ("ctrl+r", REMOVED),
+            ("enter", MODIFIED),
+            ("ctrl+u", UNMODIFIED),
+            ("ctrl+u", UNMODIFIED),
+            ("m", MODIFIED),
+            ("r", REMOVED),
+            ("a", ADDED),
+            ("U", UNMODIFIED),
+        ):
             await pilot.press(key)
             screen = await settle(app, pilot)
             hidden ^= {mark}
@@ -241,8 +251,9 @@ async def test_keybinding_override_from_config(archives, marks_image, tmp_path):
 
 
 async def test_config_defaults_applied(archives, marks_image, tmp_path):
-    settings = UISettings(hide=frozenset({"unmodified"}), aggregated=True, sort="size",
-                          show_attributes=False, collapse_dir=True)
+    settings = UISettings(
+        hide=frozenset({"unmodified"}), aggregated=True, sort="size", show_attributes=False, collapse_dir=True
+    )
     app = make_app(archives["marks"], settings, tmp=str(tmp_path))
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_loaded(app, pilot)
@@ -284,8 +295,9 @@ async def test_insights_key_opens_the_explanation_for_this_image(archives, tmp_p
                 break
         expected = build_explanation(screen.model.image)
         assert insights.explanation is not None and expected.insights.groups
-        assert [(g.kind, g.bytes) for g in insights.explanation.insights.groups] == \
-               [(g.kind, g.bytes) for g in expected.insights.groups]
+        assert [(g.kind, g.bytes) for g in insights.explanation.insights.groups] == [
+            (g.kind, g.bytes) for g in expected.insights.groups
+        ]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen

@@ -12,8 +12,9 @@ from layerscope.ui.widgets.image_details import image_details_text
 
 
 def ci_lines(a: DiveEfficiency, **values: str) -> list[str]:
-    rules = RuleSet({"lowestEfficiency": "0.9", "highestWastedBytes": "disabled",
-                     "highestUserWastedPercent": "0.1", **values}, None)
+    rules = RuleSet(
+        {"lowestEfficiency": "0.9", "highestWastedBytes": "disabled", "highestUserWastedPercent": "0.1", **values}, None
+    )
     text = image_details_text(Image("img", "docker-archive", []), a, evaluate(rules, a), None, None).plain
     return text.split("CI rules (defaults):\n")[1].splitlines()
 

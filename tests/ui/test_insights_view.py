@@ -49,7 +49,7 @@ def test_insights_screen_shows_groups_and_closes(tmp_path):
 def test_report_section(tmp_path):
     ex = build_explanation(_image(tmp_path, waste_cases.realistic()))
     md = markdown_section(ex, top=5)
-    rows = [l for l in md.splitlines() if l.startswith("| ") and not l.startswith("| Bytes")]
+    rows = [lay for lay in md.splitlines() if lay.startswith("| ") and not lay.startswith("| Bytes")]
     assert len(rows) == 5
     assert rows[0].startswith("| 31 MB | build toolchain in final image: C/C++ compilers | 1 |")
     assert "| 5.0 MB | deleted later | 2 → 4 | `/tmp/app-1.0.tar.gz` |" in md

@@ -54,8 +54,13 @@ asyncio.run(main())
 
 def test_pathological_pattern_in_filter_and_search_keeps_the_ui_answering(tmp_path):
     try:
-        out = subprocess.run([sys.executable, "-c", _CHILD, HERE, ROOT, PATHOLOGICAL, str(tmp_path)],
-                             capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, HERE, ROOT, PATHOLOGICAL, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=tmp_path,
+        )
     except subprocess.TimeoutExpired:
         raise AssertionError(f"the explorer stopped answering after {PATHOLOGICAL!r} was typed") from None
     assert out.returncode == 0, out.stderr[-3000:]

@@ -3,20 +3,23 @@ notification at start naming them, and a ``Skipped:`` line with the reason in La
 
 from __future__ import annotations
 
+from conftest import no_ci_args, settle, wait_loaded
+
 from layerscope.config import UISettings
 from layerscope.sources.archive import ReadOptions
 from layerscope.ui.app import create_app
 from layerscope.ui.widgets.layer_details import LayerDetails
-from conftest import no_ci_args, settle, wait_loaded
 from tests.hardening.tarbuild import docker_save, reg, tar
 
 
 async def test_skipped_layer_is_named_in_the_ui(tmp_path):
     archive = tmp_path / "img.tar"
-    archive.write_bytes(docker_save([tar(reg("etc/a", b"1")), tar(reg("etc/b", b"x" * 600))[:700],
-                                     tar(reg("etc/c", b"3"))]))
-    app = create_app("docker-archive", str(archive), ReadOptions(ignore_errors=True), UISettings(),
-                     no_ci_args(str(tmp_path)))
+    archive.write_bytes(
+        docker_save([tar(reg("etc/a", b"1")), tar(reg("etc/b", b"x" * 600))[:700], tar(reg("etc/c", b"3"))])
+    )
+    app = create_app(
+        "docker-archive", str(archive), ReadOptions(ignore_errors=True), UISettings(), no_ci_args(str(tmp_path))
+    )
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await wait_loaded(app, pilot)
         notes = [n.message for n in app._notifications]

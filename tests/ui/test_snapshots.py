@@ -7,7 +7,6 @@ and review the SVG diff.
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT, make_app, settle, wait_loaded
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from ui_oracle import expected_rows
 
 from layerscope.tree.marks import LayerTrees, TreeKey
 from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from layerscope.ui.trees import TreeCache
 from layerscope.ui.viewmodel import SORT_SIZE, FlatTree, Sizes, TreeView, compile_filter, display_text
-from ui_oracle import expected_rows
 
 
 def rows(view: TreeView) -> list[tuple[str, int, int]]:
@@ -50,15 +50,16 @@ def test_marks_of_each_kind(marks_image):
     assert agg["/srv/gone"] == REMOVED and agg["/etc/new.conf"] == ADDED
 
 
-@pytest.mark.parametrize("hidden", [{ADDED}, {REMOVED}, {MODIFIED}, {UNMODIFIED}, {UNMODIFIED, MODIFIED},
-                                    {ADDED, REMOVED, MODIFIED, UNMODIFIED}])
+@pytest.mark.parametrize(
+    "hidden",
+    [{ADDED}, {REMOVED}, {MODIFIED}, {UNMODIFIED}, {UNMODIFIED, MODIFIED}, {ADDED, REMOVED, MODIFIED, UNMODIFIED}],
+)
 def test_hidden_types_sizes_count_only_visible(marks_image, hidden):
     for i in range(len(marks_image.layers)):
         root = marked(marks_image, i)
         view = TreeView(FlatTree(root), hidden=hidden)
         assert rows(view) == expected_rows(root, hidden)
-        assert all(m not in hidden or any(p2.startswith(p + "/") for p2, _, _ in rows(view))
-                   for p, m, _ in rows(view))
+        assert all(m not in hidden or any(p2.startswith(p + "/") for p2, _, _ in rows(view)) for p, m, _ in rows(view))
 
 
 def test_removed_dir_size_and_parent_skip(marks_image):
@@ -252,9 +253,11 @@ def test_live_dir_below_removed_dir_sizes():
     def d(p):
         return Entry(p, TYPE_DIR, "", 0, MODE_DIR | 0o755, 0, 0, 0)
 
-    layers = [[d("dd"), f("dd/x", 10), d("dd/old"), f("dd/old/y", 20), f("keep", 1)],
-              [f(".wh.dd", 0)],
-              [d("dd"), d("dd/new"), f("dd/new/z", 300), f("dd/new/w", 4000), f("dd/x", 50000, 2)]]
+    layers = [
+        [d("dd"), f("dd/x", 10), d("dd/old"), f("dd/old/y", 20), f("keep", 1)],
+        [f(".wh.dd", 0)],
+        [d("dd"), d("dd/new"), f("dd/new/z", 300), f("dd/new/w", 4000), f("dd/x", 50000, 2)],
+    ]
     image = Image("t", "docker-archive", [Layer(i, f"l{i}", "", "", "", 0, es) for i, es in enumerate(layers)])
     cache = TreeCache(LayerTrees(image))
     for aggregated in (False, True):

@@ -1,7 +1,8 @@
 """An independent oracle for the view model: prune the core's Node tree, ask core for sizes.
 
 dive computes sizes on a *copy* of the tree holding only the visible nodes (dive's ``GetSize``;
-``docs/dive-compat.md``, *Sizes in the file tree*).  This builds that copy directly from the core's marked tree with plain recursion, then
+``docs/dive-compat.md``, *Sizes in the file tree*).  This builds that copy directly from the core's marked
+tree with plain recursion, then
 uses the core's ``node_size`` on it, so the flat-array view model is checked against dive's
 definition rather than against itself.
 """

@@ -26,7 +26,9 @@ class ExtractScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, image: Image, source: LayerSource, layer: int, entry: Entry, directory: str | None = None) -> None:
+    def __init__(
+        self, image: Image, source: LayerSource, layer: int, entry: Entry, directory: str | None = None
+    ) -> None:
         super().__init__()
         self.image, self.content_source, self.layer_index, self.entry = image, source, layer, entry
         self.directory = directory if directory is not None else os.getcwd()
@@ -89,12 +91,15 @@ class ExtractScreen(ModalScreen[str | None]):
         self.query_one("#extract-ok", Button).disabled = True
         self.query_one("#extract-target", Label).update("extracting…")
         directory = self.query_one("#extract-dir", Input).value
-        self.run_worker(lambda: self._extract(directory, self._confirm_overwrite), thread=True,
-                        exclusive=True, group="extract")
+        self.run_worker(
+            lambda: self._extract(directory, self._confirm_overwrite), thread=True, exclusive=True, group="extract"
+        )
 
     def _extract(self, directory: str, overwrite: bool) -> None:
         try:
-            written = extract(self.image, self.content_source, self.layer_index, self.entry, directory, overwrite=overwrite)
+            written = extract(
+                self.image, self.content_source, self.layer_index, self.entry, directory, overwrite=overwrite
+            )
         except LayerscopeError as e:
             self.app.call_from_thread(self._failed, str(e))
             return

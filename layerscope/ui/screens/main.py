@@ -23,16 +23,23 @@ from ...errors import LayerscopeError
 from ...tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from ..content import layer_of
 from ..keys import GLOBAL, LAYERS, TREE, bindings
-from ..messages import (CompareModeChanged, FileRequested, FilterChanged, LayerSelected, PaneStep,
-                        SearchSubmitted, TreeStateChanged)
+from ..messages import (
+    CompareModeChanged,
+    FileRequested,
+    FilterChanged,
+    LayerSelected,
+    PaneStep,
+    SearchSubmitted,
+    TreeStateChanged,
+)
 from ..model import UIModel
 from ..viewmodel import FlatTree, TreeView, compile_filter
-from ..widgets.lines_pane import LinesPane
 from ..widgets.file_tree import FileTree
 from ..widgets.filter_bar import FilterBar
 from ..widgets.image_details import ImageDetails, image_details_text
 from ..widgets.layer_details import LayerDetails
 from ..widgets.layers import LayersPane
+from ..widgets.lines_pane import LinesPane
 from ..widgets.search_bar import SearchBar, compile_search
 from ..widgets.status_bar import StatusBar
 
@@ -75,7 +82,8 @@ class MainScreen(Screen[None]):
         m = self.model
         self.query_one(LayerDetails).show_layer(0)
         self.query_one(ImageDetails).set_text(
-            image_details_text(m.image, m.analysis, m.verdict, m.ci_source, m.ci_error))
+            image_details_text(m.image, m.analysis, m.verdict, m.ci_source, m.ci_error)
+        )
         self._layout_for(self.size.width, self.size.height)
         self.query_one(LayersPane).focus()
         self.request_tree()
@@ -86,8 +94,12 @@ class MainScreen(Screen[None]):
         skipped = self.model.image.skipped_layers
         if skipped:
             which = ", ".join(str(layer.index) for layer in skipped)
-            self.notify(f"{len(skipped)} layer(s) could not be parsed and are shown empty (ignore-errors): "
-                        f"layer {which}; see Layer Details", severity="warning", timeout=10)
+            self.notify(
+                f"{len(skipped)} layer(s) could not be parsed and are shown empty (ignore-errors): "
+                f"layer {which}; see Layer Details",
+                severity="warning",
+                timeout=10,
+            )
 
     def on_resize(self, event) -> None:  # noqa: ANN001
         self._layout_for(event.size.width, event.size.height)
@@ -97,7 +109,8 @@ class MainScreen(Screen[None]):
         self.set_class(small, "-too-small")
         if small:
             self.query_one("#too-small", Static).update(
-                f"Terminal too small ({width}×{height}): layerscope needs at least {MIN_W}×{MIN_H}.")
+                f"Terminal too small ({width}×{height}): layerscope needs at least {MIN_W}×{MIN_H}."
+            )
         narrow = width < NARROW
         self.set_class(narrow, "-narrow")
         w = self.settings.pane_width  # honoured (dive reads it but always splits 50/50)
@@ -122,16 +135,34 @@ class MainScreen(Screen[None]):
         if v is None:
             s = self.settings
             hidden = {DIFF_TYPES.index(n) for n in s.hide}
-            return {"hidden": hidden, "sort": s.sort, "collapse_default": s.collapse_dir, "collapsed": {},
-                    "path": "", "cursor": 0, "filter": self._compiled_filter()}
-        return {"hidden": set(v.hidden), "sort": v.sort, "collapse_default": v.collapse_default,
-                "collapsed": dict(v.collapsed), "path": v.current_path, "cursor": v.cursor,
-                "filter": v.filter}
+            return {
+                "hidden": hidden,
+                "sort": s.sort,
+                "collapse_default": s.collapse_dir,
+                "collapsed": {},
+                "path": "",
+                "cursor": 0,
+                "filter": self._compiled_filter(),
+            }
+        return {
+            "hidden": set(v.hidden),
+            "sort": v.sort,
+            "collapse_default": v.collapse_default,
+            "collapsed": dict(v.collapsed),
+            "path": v.current_path,
+            "cursor": v.cursor,
+            "filter": v.filter,
+        }
 
     def _build_view(self, key: tuple[int, bool], snap: dict) -> None:
         flat, errors = self.model.trees.get(*key)
-        view = TreeView(flat, hidden=snap["hidden"], sort=snap["sort"],
-                        collapse_default=snap["collapse_default"], expanded=snap["collapsed"])
+        view = TreeView(
+            flat,
+            hidden=snap["hidden"],
+            sort=snap["sort"],
+            collapse_default=snap["collapse_default"],
+            expanded=snap["collapsed"],
+        )
         if snap["filter"] is not None:
             view.set_filter(snap["filter"])
         view.cursor = snap["cursor"]
@@ -147,8 +178,12 @@ class MainScreen(Screen[None]):
             return  # a newer request is on its way
         old = self.view
         if old is not None:  # keys pressed while the worker ran changed the state: carry it over
-            if (old.hidden != view.hidden or old.filter is not view.filter or old.sort != view.sort
-                    or old.collapse_default != view.collapse_default):
+            if (
+                old.hidden != view.hidden
+                or old.filter is not view.filter
+                or old.sort != view.sort
+                or old.collapse_default != view.collapse_default
+            ):
                 view.adopt_state(old)
             else:
                 view.collapsed = old.collapsed
@@ -160,14 +195,21 @@ class MainScreen(Screen[None]):
         self._prefetch(key)
         if errors and key not in self._error_layers:
             self._error_layers.add(key)
-            self.notify(f"{len(errors)} path error(s) in this tree, e.g. unable to remove {errors[0]}: "
-                        "path does not exist", severity="warning", timeout=6)
+            self.notify(
+                f"{len(errors)} path error(s) in this tree, e.g. unable to remove {errors[0]}: path does not exist",
+                severity="warning",
+                timeout=6,
+            )
 
     def _prefetch(self, key: tuple[int, bool]) -> None:
         """Compute the neighbouring layers' trees while the user looks at this one."""
         index, aggregated = key
-        todo = [(i, aggregated) for i in (index + 1, index - 1)
-                if 0 <= i < len(self.model.image.layers) and not self.model.trees.cached(i, aggregated)]
+        todo = [
+            (i, aggregated)
+            for i in (index + 1, index - 1)
+            if 0 <= i < len(self.model.image.layers) and not self.model.trees.cached(i, aggregated)
+        ]
+
         def work() -> None:
             for k in todo:
                 self.model.trees.get(*k)
@@ -187,8 +229,7 @@ class MainScreen(Screen[None]):
         self._update_status()
 
     def on_pane_step(self, msg: PaneStep) -> None:
-        order: list[Widget] = [self.query_one(LayersPane), self.query_one(LayerDetails),
-                               self.query_one(ImageDetails)]
+        order: list[Widget] = [self.query_one(LayersPane), self.query_one(LayerDetails), self.query_one(ImageDetails)]
         focused = self.focused
         i = order.index(focused) if focused in order else 0
         order[(i + msg.delta) % len(order)].focus()
@@ -311,7 +352,8 @@ class MainScreen(Screen[None]):
     def _update_titles(self) -> None:
         focused = self.focused
         panes: list[tuple[Widget, str]] = [
-            (self.query_one(LayersPane), "Layers"), (self.query_one(LayerDetails), "Layer Details"),
+            (self.query_one(LayersPane), "Layers"),
+            (self.query_one(LayerDetails), "Layer Details"),
             (self.query_one(ImageDetails), "Image Details"),
         ]
         tree = self.query_one(FileTree)
@@ -345,10 +387,14 @@ class MainScreen(Screen[None]):
         hidden = v.hidden if v is not None else set()
         states: dict[str, bool | str] = {
             "filter": self.query_one(FilterBar).display,
-            "layer": not self.aggregated, "aggregated": self.aggregated,
-            "added": ADDED not in hidden, "removed": REMOVED not in hidden,
-            "modified": MODIFIED not in hidden, "unmodified": UNMODIFIED not in hidden,
-            "attributes": tree.show_attributes, "wrap": tree.wrap,
+            "layer": not self.aggregated,
+            "aggregated": self.aggregated,
+            "added": ADDED not in hidden,
+            "removed": REMOVED not in hidden,
+            "modified": MODIFIED not in hidden,
+            "unmodified": UNMODIFIED not in hidden,
+            "attributes": tree.show_attributes,
+            "wrap": tree.wrap,
             "sort": v.sort if v is not None else self.settings.sort,
         }
         scope = LAYERS if isinstance(focused, LayersPane) else TREE if isinstance(focused, FileTree) else None

@@ -141,7 +141,7 @@ class FileTree(ScrollView, can_focus=True):
             row, sub = line, 0
         text = self.row_text(row)
         if self._line_starts is not None:
-            text = text[sub * width:(sub + 1) * width]
+            text = text[sub * width : (sub + 1) * width]
         if row == v.cursor:
             style = CURSOR if self.has_focus else CURSOR_UNFOCUSED
         else:

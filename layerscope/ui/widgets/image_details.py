@@ -18,8 +18,12 @@ from ...golang.strconv import go_g
 from ...image import Image
 from .lines_pane import LinesPane
 
-_STATUS_STYLE = {Status.PASS: "bold green", Status.FAIL: "bold red", Status.SKIP: "blue",
-                 Status.MISCONFIGURED: "bold red"}
+_STATUS_STYLE = {
+    Status.PASS: "bold green",
+    Status.FAIL: "bold red",
+    Status.SKIP: "blue",
+    Status.MISCONFIGURED: "bold red",
+}
 
 
 def _measured(r: RuleResult, a: DiveEfficiency) -> str:
@@ -30,8 +34,9 @@ def _measured(r: RuleResult, a: DiveEfficiency) -> str:
     return f"{rule.label} {shown} (threshold {rule.bound} {r.threshold})"
 
 
-def image_details_text(image: Image, a: DiveEfficiency, verdict: Verdict | None,
-                       ci_source: str | None, ci_error: str | None) -> Text:
+def image_details_text(
+    image: Image, a: DiveEfficiency, verdict: Verdict | None, ci_source: str | None, ci_error: str | None
+) -> Text:
     t = Text(no_wrap=True, overflow="crop")  # table rows stay rows, as in dive
 
     def line(label: str, value: str) -> None:

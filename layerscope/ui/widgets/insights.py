@@ -25,7 +25,8 @@ def render_insights(ex: Explanation, top: int = 20) -> RichGroup:
         f"dive (CI): wasted [b]{humanize_bytes(ex.dive.wasted_bytes)}[/b] · "
         f"layerscope: dead [b]{humanize_bytes(acc.wasted_bytes)}[/b] "
         f"(no final file needs them) · removable [b]{humanize_bytes(ins.removable_bytes)}[/b] · "
-        f"download {humanize_bytes(ex.download.size)}{'' if ex.download.exact else ' (est.)'}")
+        f"download {humanize_bytes(ex.download.size)}{'' if ex.download.exact else ' (est.)'}"
+    )
     kinds = Table(title="Waste by kind", title_justify="left", expand=False)
     kinds.add_column("Kind")
     kinds.add_column("Bytes", justify="right")
@@ -43,8 +44,11 @@ def render_insights(ex: Explanation, top: int = 20) -> RichGroup:
         what = KIND_TITLES[g.kind] + (f": {g.rule}" if g.rule else "")
         where = f"layer {g.layer}" + ("" if g.killer is None else f" → dead in layer {g.killer}")
         paths = ", ".join(escape(a) for a, _b, _n in g.top_anchors(3))
-        groups.add_row(str(rank), humanize_bytes(g.bytes),
-                       Text.from_markup(f"[b]{escape(what)}[/b] ({where})\n{paths}\n[i]{escape(g.fix)}[/i]"))
+        groups.add_row(
+            str(rank),
+            humanize_bytes(g.bytes),
+            Text.from_markup(f"[b]{escape(what)}[/b] ({where})\n{paths}\n[i]{escape(g.fix)}[/i]"),
+        )
     if not ins.groups:
         groups.add_row("", "", "Nothing to remove: every stored byte is used by the final image.")
     return RichGroup(head, Text(""), kinds, Text(""), groups)

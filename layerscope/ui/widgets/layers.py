@@ -72,8 +72,7 @@ class LayersPane(ScrollView, can_focus=True):
             segs = [Segment("%-4d" % i, SELECTED if i == self.cursor else None)]
         else:
             text = self._rows[i]
-            segs = [Segment("  ", bar_style), Segment(" "),
-                    Segment(text, SELECTED if i == self.cursor else None)]
+            segs = [Segment("  ", bar_style), Segment(" "), Segment(text, SELECTED if i == self.cursor else None)]
         return Strip(segs).crop(0, width).extend_cell_length(width)
 
     # ------------------------------------------------------------------ cursor
