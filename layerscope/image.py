@@ -8,6 +8,10 @@ history.  Trees, diff marks and efficiency are computed from this by ``tree`` an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .archive.capture import LayerCapture
 
 # tar typeflags as dive reports them (Go's archive/tar byte values).
 TYPE_REG = 48  # '0' (TypeRegA '\0' is reported as '0', as Go does)
@@ -103,6 +107,8 @@ class Layer:
     dive_all_entries: list[Entry] | None = None
     # ignore-errors: why this layer could not be parsed; it is then shown with no entries
     skipped: str = ""
+    # content of the files the read's CaptureSpec asked for (package databases), else None
+    captured: LayerCapture | None = None
 
     @property
     def dive_entries(self) -> list[Entry]:

@@ -24,6 +24,7 @@ from ..image import (
     Entry,
     RootedEntry,
 )
+from .capture import LayerCapture
 from .decompress import Budget, Limits
 from .tarstream import ChunkStream, TarHeader, go_clean, iter_headers, read_data
 
@@ -116,6 +117,7 @@ def read_layer(
     hash_content: bool = True,
     skip: Callable[[int], int] | None = None,
     paths: PathTally | None = None,
+    capture: LayerCapture | None = None,
 ) -> tuple[list[Entry], int]:
     """Parse a layer tar stream; return (entries in tar order, dive's layer size).
 
@@ -123,6 +125,8 @@ def read_layer(
     hashed only when asked (the hash serves diff marks, which CI mode and ``--json`` never
     show); otherwise it is skipped, by seeking when the source allows it.  ``paths`` is the
     read's running total of name bytes (one per image; a fresh one bounds this layer alone).
+    ``capture`` keeps the content of the regular files its spec asks for (package databases),
+    hashed like any other file.
     """
     limits = budget.limits
     tally = PathTally() if paths is None else paths
@@ -143,7 +147,9 @@ def read_layer(
         if tally.used > max_path_bytes or path.count("/") > max_slashes:
             raise _path_bound_error(h, path, limits, tally, label)
         tf = h.typeflag
-        if not hash_content:
+        if capture is not None and (tf == 0x30 or tf == 0 or tf == 0x37) and capture.admits(path, h.data_size):
+            digest = _capture(stream, h, capture, path, label)
+        elif not hash_content:
             n = h.data_size
             if n:
                 n += (-n) % 512
@@ -174,6 +180,22 @@ def read_layer(
             mode = modes[key] = go_file_mode(h.mode, tf)
         append((RootedEntry if rooted else Entry)(path, tf, h.linkname, h.size, mode, h.uid, h.gid, digest))
     return entries, total
+
+
+def _capture(stream: ChunkStream, h: TarHeader, capture: LayerCapture, path: str, label: str) -> int:
+    """Read one member's content into ``capture`` and return its XXH64 (kept files are small:
+    the spec bounds them)."""
+    from xxhash import xxh64_intdigest
+
+    n = h.data_size
+    data = stream.take(n) if n else b""
+    if len(data) < n:
+        raise ArchiveError(f"{label}: truncated data for member {h.name!r}")
+    pad = (-n) % 512
+    if pad and stream.feed(pad, None) < pad:
+        raise ArchiveError(f"{label}: truncated tar padding after {h.name!r}")
+    capture.keep(path, bytes(data))
+    return xxh64_intdigest(data)
 
 
 def _empty_hash() -> int:

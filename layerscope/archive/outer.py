@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ArchiveError, LimitError
 from ..image import Entry
+from .capture import CaptureBudget, CaptureSpec, LayerCapture
 from .decompress import Budget, open_decompressed, sniff
 from .layer_reader import PathTally, read_layer
 from .tarstream import BLOCK, ChunkStream, go_clean, iter_headers, read_data
@@ -47,6 +48,7 @@ class ParsedLayer:
     size: int  # dive's size: sum of header sizes
     compression: str
     raw_size: int  # bytes of the member in the outer archive
+    captured: LayerCapture | None = None  # files kept by the read's CaptureSpec
 
 
 @dataclass
@@ -152,6 +154,7 @@ def scan(
     skip: Callable[[int], int] | None = None,
     hash_content: bool = True,
     progress: object | None = None,
+    capture: CaptureSpec | None = None,
 ) -> OuterContents:
     """Read the whole outer archive once and return what it holds.
 
@@ -161,6 +164,7 @@ def scan(
     out = OuterContents(ignore_errors=budget.ignore_errors)
     stream = ChunkStream(read_chunk, label, skip)
     paths = PathTally()  # name bytes of this read: the outer members' and every layer's
+    kept = CaptureBudget()  # bytes of captured content of this read, across its layers
     max_path_bytes = budget.limits.max_path_bytes
     for h in iter_headers(stream, allow_global=True):
         name = go_clean(h.name)
@@ -210,13 +214,20 @@ def scan(
                 inner_skip = None
                 if kind == "none" and hasher is None and not hash_content and raw.can_seek:
                     inner_skip = head.skip_with(raw.skip)
+                captured = None if capture is None else LayerCapture(capture, kept)
                 if kind == "none" and not head.head:
                     entries, size = [], 0  # zero-length member: an empty layer, as in Go
                 else:
                     entries, size = read_layer(
-                        inner, member_label, budget, hash_content=hash_content, skip=inner_skip, paths=paths
+                        inner,
+                        member_label,
+                        budget,
+                        hash_content=hash_content,
+                        skip=inner_skip,
+                        paths=paths,
+                        capture=captured,
                     )
-                out.layers[name] = ParsedLayer(entries, size, comp, h.data_size)
+                out.layers[name] = ParsedLayer(entries, size, comp, h.data_size, captured)
                 if progress is not None:
                     progress.layers_read += 1  # type: ignore[attr-defined]
             except ArchiveError as e:

@@ -487,6 +487,7 @@ def make_layers(
                 created=h.created,
                 comment=h.comment,
                 skipped=skipped,
+                captured=parsed.captured,
             )
         )
     return layers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ..archive.capture import CaptureSpec
 from ..archive.decompress import Budget, Limits
 from ..archive.outer import scan
 from ..archive.resolve import build_image
@@ -38,6 +39,7 @@ class ReadOptions:
     insecure: bool = False  # registry source: plain http (--insecure)
     cache: bool = True  # registry source: use the blob cache (--no-cache turns it off)
     ignore_errors: bool = False  # skip layers that cannot be parsed (-i, ignore-errors), with a warning
+    capture: CaptureSpec | None = None  # files whose content the read keeps (package databases)
 
 
 @dataclass(slots=True)
@@ -118,6 +120,7 @@ def read_archive(
             verify=opts.verify,
             hash_content=opts.hash_content,
             progress=state.progress,
+            capture=opts.capture,
         )
         return build_image(
             contents,
@@ -148,6 +151,7 @@ def read_archive(
                 skip=source_file.skip if source_file.seekable else None,
                 hash_content=opts.hash_content,
                 progress=state.progress,
+                capture=opts.capture,
             )
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None

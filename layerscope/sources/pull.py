@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from ..archive.capture import CaptureBudget, LayerCapture
 from ..archive.decompress import open_decompressed
 from ..archive.imagefmt import (
     INDEX_TYPES,
@@ -232,6 +233,7 @@ class RegistryPuller:
         self.ref, self.opts, self.cache = ref, opts, cache
         self.state = state_for(opts, state)
         self._paths = PathTally()  # names and link targets of the whole pull, not per layer
+        self._kept = CaptureBudget()  # captured content of the whole pull
         self.client = RegistryClient(ref, insecure=opts.insecure)
 
     # ------------------------------------------------------------------ documents
@@ -391,8 +393,14 @@ class RegistryPuller:
         ok = False
         try:
             comp, inner, _counted = open_decompressed(read, self.state.budget, label)
+            captured = None if self.opts.capture is None else LayerCapture(self.opts.capture, self._kept)
             entries, tar_size = read_layer(
-                inner, label, self.state.budget, hash_content=self.opts.hash_content, paths=self._paths
+                inner,
+                label,
+                self.state.budget,
+                hash_content=self.opts.hash_content,
+                paths=self._paths,
+                capture=captured,
             )
             while read():  # padding after the tar's end still counts for the digest
                 pass
@@ -410,7 +418,7 @@ class RegistryPuller:
             if writer is not None:
                 writer.commit() if ok else writer.abort()
         progress.layers_read += 1
-        return ParsedLayer(entries, tar_size, comp, size if isinstance(size, int) else fetch.count)
+        return ParsedLayer(entries, tar_size, comp, size if isinstance(size, int) else fetch.count, captured)
 
     # ------------------------------------------------------------------ image
     def pull(self, display: str) -> Image:

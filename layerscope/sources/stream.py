@@ -55,7 +55,13 @@ def read_stream(
 ) -> Image:
     """One streaming pass over an outer archive, then the usual layout resolution."""
     contents = scan(
-        read_chunk, label, state.budget, verify=opts.verify, hash_content=opts.hash_content, progress=state.progress
+        read_chunk,
+        label,
+        state.budget,
+        verify=opts.verify,
+        hash_content=opts.hash_content,
+        progress=state.progress,
+        capture=opts.capture,
     )
     return build_image(
         contents, name=display, source=source, selector=opts.image, want_platform=opts.platform, verify=opts.verify
