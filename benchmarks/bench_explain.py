@@ -47,6 +47,9 @@ def child_ci_hash(path: str) -> int:
 def measure(cmd: list[str], cwd: str) -> tuple[float, float, int]:
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
     start = time.perf_counter()
+    import images
+
+    env = images.cold_cache_env(env)
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - start, usage.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status)

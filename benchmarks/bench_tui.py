@@ -66,7 +66,11 @@ def full_frame(text: str) -> bool:
 def first_frame(cmd: list[str], cwd: str, timeout: float, after: float) -> tuple[float, float, str]:
     """(seconds to the first full frame, peak RSS MiB, the frame) of ``cmd`` in a tmux pane."""
     session = f"bench-tui-{os.getpid()}-{time.monotonic_ns()}"
-    shell = f"cd {shlex.quote(cwd)} && exec env HOME={shlex.quote(cwd)} " + " ".join(map(shlex.quote, cmd))
+    import images
+
+    cache = images.cold_cache_env(dict(os.environ)).get("LAYERSCOPE_CACHE_DIR")  # every run a first run
+    cache_env = f"LAYERSCOPE_CACHE_DIR={shlex.quote(cache)} " if cache else ""
+    shell = f"cd {shlex.quote(cwd)} && exec env HOME={shlex.quote(cwd)} {cache_env}" + " ".join(map(shlex.quote, cmd))
     start = time.perf_counter()
     _tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), shell)
     try:
@@ -260,8 +264,7 @@ def main() -> int:
         from layerscope.sources import load_image
         from layerscope.sources.archive import ReadOptions
 
-        opts = ReadOptions()
-        opts.hash_content = False
+        opts = ReadOptions(hash_content=False)
         img = load_image("docker-archive", image, opts)
         print(f"  {len(img.layers)} layers, {sum(len(lay.entries) for lay in img.layers):,} entries")
         del img

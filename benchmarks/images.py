@@ -3,14 +3,25 @@
 * ``big``: ≥ 2 GB, ≥ 100k entries, 7 layers with the shapes that cost dive time: a base, an
   application tree, overwrites, deletes (files and directories), chmod-only copy-ups, a
   duplicated tree and a few large files.  Written as a legacy ``docker save``.
+  It has about 200 whiteouts: the many-whiteouts shape.
+* ``fast``: the same 2 GB / 120k entries / 7 layers with fewer than 50 whiteouts, dive's fastest
+  case (dive re-stacks every earlier layer per whiteout, so few whiteouts is where it shines).
 * ``whiteouts``: ≈ 400 MB with ≥ 200 whiteouts spread over many layers (dive re-stacks every
   earlier layer for each whiteout), as a legacy save and as a gzip OCI archive.
+* ``huge`` (on request only, see ``main``): 20 GB, 1M entries, 12 layers: overwrites, deletes,
+  chmod copy-ups, a few multi-GB files, one directory with 200k entries.  Its members are
+  generated lazily and the content is streamed, so writing it never holds a layer in memory.
+
+    python benchmarks/images.py huge --scale 0.05 --out DIR   (or LAYERSCOPE_BENCH_OUT=DIR)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+import time
+from collections.abc import Callable, Iterator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -18,12 +29,25 @@ sys.path.insert(0, os.path.dirname(HERE))
 from fixtures.imagegen import ImageSpec, LayerSpec, M, whiteout, write_docker_save, write_oci_archive  # noqa: E402
 
 
+def cold_cache_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with an empty layer-analysis cache directory of its own (docs/cache.md).
+
+    Every run is a first run unless ``LAYERSCOPE_BENCH_WARM`` is set: a warm cache would serve the
+    layers from disk and flatter every ratio against dive.  The cold run still pays for writing
+    its records, as a user's first run does."""
+    if "LAYERSCOPE_BENCH_WARM" in env:
+        return env
+    import tempfile
+
+    return dict(env, LAYERSCOPE_CACHE_DIR=tempfile.mkdtemp(prefix="layerscope-bench-cache-"))
+
+
 def _size(i: int, avg: int) -> int:
     # deterministic spread around avg: small config files to a few times the average
     return (i * 7919) % (2 * avg) + 1
 
 
-def big_image(scale: float = 1.0) -> ImageSpec:
+def big_image(scale: float = 1.0, max_whiteouts: int | None = None) -> ImageSpec:
     n_base = int(50_000 * scale)
     n_app = int(30_000 * scale)
     base = [M(f"usr/lib/pkg{i // 100:04d}", "dir") for i in range(0, n_base, 100)]
@@ -36,6 +60,9 @@ def big_image(scale: float = 1.0) -> ImageSpec:
     # a real image deletes a few hundred files, not thousands (dive re-stacks per whiteout)
     deletes = [whiteout(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so") for i in range(1, n_base, 250) if (i // 100) % 25]
     deletes += [whiteout(f"usr/lib/pkg{j:04d}") for j in range(0, n_base // 100, 25)]
+    if max_whiteouts is not None and len(deletes) > max_whiteouts:
+        step = -(-len(deletes) // max_whiteouts)
+        deletes = deletes[::step]
     chmod = [
         M(f"usr/lib/pkg{i // 100:04d}/f{i:06d}.so", size=_size(i, 10_000), mode=0o755) for i in range(3, n_base, 5)
     ]
@@ -50,7 +77,100 @@ def big_image(scale: float = 1.0) -> ImageSpec:
         LayerSpec(dup, "RUN cp -r /opt/app /opt/app2"),
         LayerSpec(large, "COPY data /data"),
     ]
-    return ImageSpec(layers, tags=["bench/big:latest"])
+    return ImageSpec(layers, tags=["bench/big:latest" if max_whiteouts is None else "bench/fast:latest"])
+
+
+def fast_image(scale: float = 1.0) -> ImageSpec:
+    """The big image with under 50 whiteouts: dive's fastest case at the same size."""
+    return big_image(scale, max_whiteouts=45)
+
+
+class _Lazy:
+    """Members made on each iteration, never stored: a 1M-entry layer list would be the
+    biggest thing in memory while the layer streams to disk."""
+
+    def __init__(self, make: Callable[[], Iterator[M]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[M]:
+        return self._make()
+
+
+def huge_image(scale: float = 1.0) -> ImageSpec:
+    """≈ 20 GB and 1M entries in 12 layers at scale 1 (both scale linearly)."""
+    n = lambda k: max(1, int(k * scale))  # noqa: E731
+    n_base, n_big, n_app = n(400_000), n(200_000), n(150_000)
+    huge_file = int(3_500_000_000 * scale)
+
+    def base() -> Iterator[M]:
+        for i in range(n_base):
+            if i % 100 == 0:
+                yield M(f"usr/lib/pkg{i // 100:05d}", "dir")
+            yield M(f"usr/lib/pkg{i // 100:05d}/f{i:07d}.so", size=_size(i, 10_000))
+
+    def big_dir() -> Iterator[M]:  # one directory with 200k entries
+        yield M("var/cache/objects", "dir")
+        for i in range(n_big):
+            yield M(f"var/cache/objects/o{i:07d}", size=_size(i, 5_000))
+
+    def app(root: str, count: int, seed: int) -> Callable[[], Iterator[M]]:
+        def gen() -> Iterator[M]:
+            for i in range(count):
+                if i % 200 == 0:
+                    yield M(f"{root}/mod{i // 200:04d}", "dir")
+                yield M(f"{root}/mod{i // 200:04d}/m{i:07d}.py", size=_size(i, 10_000), seed=seed)
+
+        return gen
+
+    def overwrite() -> Iterator[M]:
+        for i in range(0, n_base, 5):
+            yield M(f"usr/lib/pkg{i // 100:05d}/f{i:07d}.so", size=_size(i, 10_000), seed=2)
+
+    def deletes() -> Iterator[M]:
+        for i in range(1, n_base, 200):
+            yield whiteout(f"usr/lib/pkg{i // 100:05d}/f{i:07d}.so")
+        for j in range(7, n_base // 100, 200):
+            yield whiteout(f"usr/lib/pkg{j:05d}")
+
+    def chmod() -> Iterator[M]:
+        for i in range(3, n_base, 7):
+            yield M(f"usr/lib/pkg{i // 100:05d}/f{i:07d}.so", size=_size(i, 10_000), mode=0o755)
+
+    def blobs() -> Iterator[M]:
+        for i in range(3):
+            yield M(f"data/model{i}.bin", size=huge_file, seed=10 + i)
+
+    def big_dir_churn() -> Iterator[M]:
+        for i in range(0, n_big, 10):
+            yield M(f"var/cache/objects/o{i:07d}", size=_size(i, 5_000), seed=3)
+        for i in range(5, n_big, 400):
+            yield whiteout(f"var/cache/objects/o{i:07d}")
+
+    def app_copyup() -> Iterator[M]:
+        for i in range(0, n_app, 7):
+            yield M(f"opt/app/mod{i // 200:04d}/m{i:07d}.py", size=_size(i, 10_000), seed=1, mode=0o600)
+
+    def last() -> Iterator[M]:
+        yield M("data/index.bin", size=huge_file // 3, seed=20)
+        for i in range(n(1_000)):
+            yield M(f"etc/conf.d/c{i:05d}.conf", size=_size(i, 2_000))
+
+    makers: list[tuple[Callable[[], Iterator[M]], str]] = [
+        (base, "ADD rootfs.tar /"),
+        (big_dir, "RUN fetch objects"),
+        (app("opt/app", n_app, 1), "COPY app /opt/app"),
+        (overwrite, "RUN upgrade libraries"),
+        (deletes, "RUN remove unused libraries"),
+        (chmod, "RUN chmod +x /usr/lib/pkg*/*.so"),
+        (blobs, "COPY models /data"),
+        (app("opt/plugins", n(50_000), 4), "COPY plugins /opt/plugins"),
+        (big_dir_churn, "RUN refresh objects"),
+        (app_copyup, "RUN chmod 600 /opt/app"),
+        (app("srv/www", n(20_000), 5), "COPY site /srv/www"),
+        (last, "COPY index and config"),
+    ]
+    layers = [LayerSpec(_Lazy(make), cmd) for make, cmd in makers]  # type: ignore[arg-type]
+    return ImageSpec(layers, tags=["bench/huge:latest"])
 
 
 def whiteout_image(scale: float = 1.0) -> ImageSpec:
@@ -82,14 +202,48 @@ def write_all(outdir: str, scale: float = 1.0) -> dict[str, str]:
     os.makedirs(outdir, exist_ok=True)
     paths = {
         "big-save": os.path.join(outdir, f"big-{scale:g}.tar"),
+        "fast-save": os.path.join(outdir, f"fast-{scale:g}.tar"),
         "whiteouts-save": os.path.join(outdir, f"whiteouts-{scale:g}.tar"),
         "whiteouts-oci-gzip": os.path.join(outdir, f"whiteouts-{scale:g}-oci.tar"),
     }
     if not os.path.exists(paths["big-save"]):
         write_docker_save(paths["big-save"], big_image(scale))
+    if not os.path.exists(paths["fast-save"]):
+        write_docker_save(paths["fast-save"], fast_image(scale))
     wspec = whiteout_image(scale)
     if not os.path.exists(paths["whiteouts-save"]):
         write_docker_save(paths["whiteouts-save"], wspec)
     if not os.path.exists(paths["whiteouts-oci-gzip"]):
         write_oci_archive(paths["whiteouts-oci-gzip"], wspec, compression="gzip")
     return paths
+
+
+def write_huge(outdir: str, scale: float = 1.0) -> str:
+    """The 20 GB image (at scale 1) as a legacy save in ``outdir``; kept if already there.
+    Needs about twice its size free while writing (layer tars, then the archive)."""
+    os.makedirs(outdir, exist_ok=True)
+    path = os.path.join(outdir, f"huge-{scale:g}.tar")
+    if not os.path.exists(path):
+        write_docker_save(path, huge_image(scale))
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="write a benchmark image")
+    ap.add_argument("shape", choices=["huge", "all"])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--out", default=os.environ.get("LAYERSCOPE_BENCH_OUT", os.path.join(HERE, "out")))
+    args = ap.parse_args()
+    t = time.perf_counter()
+    if args.shape == "huge":
+        written = {"huge": write_huge(args.out, args.scale)}
+    else:
+        written = write_all(args.out, args.scale)
+    for name, path in written.items():
+        print(f"{name}: {path} ({os.path.getsize(path) / 1e9:.2f} GB)")
+    print(f"in {time.perf_counter() - t:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -37,8 +37,14 @@ def one_input(data: bytes) -> None:
         seed = fdp.ConsumeIntInRange(0, len(get_seeds()) - 1)
         plan = []
         for _ in range(fdp.ConsumeIntInRange(1, 4)):
-            plan.append((OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)], fdp.ConsumeInt(4) & 0xFFFFFFFF,
-                         fdp.ConsumeInt(4) & 0xFFFFFFFF, fdp.ConsumeBytes(fdp.ConsumeIntInRange(1, 24)) or b"\0"))
+            plan.append(
+                (
+                    OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)],
+                    fdp.ConsumeInt(4) & 0xFFFFFFFF,
+                    fdp.ConsumeInt(4) & 0xFFFFFFFF,
+                    fdp.ConsumeBytes(fdp.ConsumeIntInRange(1, 24)) or b"\0",
+                )
+            )
         archive = apply_plan(seed, plan)
     _rc, _err, problem = run_target(archive, mode, WORK)
     if problem:

@@ -77,7 +77,7 @@ def run_target(data: bytes, mode: str, workdir: str) -> tuple[int, str, str]:
     finally:
         os.chdir(old)
     text = err.getvalue()
-    lines = [l for l in text.splitlines() if l and not l.startswith("note: ")]
+    lines = [lay for lay in text.splitlines() if lay and not lay.startswith("note: ")]
     if not problem:
         if rc not in (0, 1, 2):
             problem = f"exit code {rc}"
@@ -145,7 +145,9 @@ def run_random(args) -> int:
     currents = []
     for k in range(workers):
         cur = mp.Value("q", -1)
-        p = mp.Process(target=_worker, args=(args.seed, shares[k], queue, cur, os.path.join(base, f"w{k}")), daemon=True)
+        p = mp.Process(
+            target=_worker, args=(args.seed, shares[k], queue, cur, os.path.join(base, f"w{k}")), daemon=True
+        )
         p.start()
         procs.append(p)
         currents.append(cur)
@@ -197,8 +199,10 @@ def run_random(args) -> int:
             print(f"  {done}/{total} inputs, {len(crashes)} crashes, {done / (now - t0):.0f}/s", flush=True)
     elapsed = time.time() - t0
     shutil.rmtree(base, ignore_errors=True)
-    print(f"fuzz seed={args.seed} inputs tried: {done} (of {total}) in {elapsed:.0f}s, "
-          f"{done / max(elapsed, 1e-9):.0f}/s, {workers} workers")
+    print(
+        f"fuzz seed={args.seed} inputs tried: {done} (of {total}) in {elapsed:.0f}s, "
+        f"{done / max(elapsed, 1e-9):.0f}/s, {workers} workers"
+    )
     print(f"exit codes: {dict(sorted(rcs.items()))}")
     print(f"crashes: {len(crashes)}" + "".join(f"\n  input {i}: {p}" for i, p in crashes[:50]))
     print(f"slowest input: {slowest[1]} ({slowest[0]:.2f}s; replay with --replay {slowest[1]} --seed {args.seed})")
@@ -215,8 +219,13 @@ def run_hypothesis(args) -> int:
     os.makedirs(os.path.join(workdir, "work"))
     count = [0]
 
-    @settings(max_examples=args.inputs, deadline=None, derandomize=args.seed == 0, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.inputs,
+        deadline=None,
+        derandomize=args.seed == 0,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(plans())
     def target(sp):
         data = apply_plan(*sp)

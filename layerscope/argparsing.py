@@ -14,7 +14,7 @@ less the same way (a non-positive cap would either stop every read or mean "unbo
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import ConfigError
 
@@ -28,9 +28,9 @@ class UsageError(ConfigError):
 class ArgumentParser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` whose errors are one :class:`UsageError` line."""
 
-    def __init__(self, *args: object, prog: str = PROG, **kwargs: object) -> None:
+    def __init__(self, prog: str = PROG, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)  # a typo must not silently pick another flag
-        super().__init__(*args, prog=prog, **kwargs)  # type: ignore[arg-type]
+        super().__init__(prog=prog, **kwargs)
 
     @property
     def command(self) -> str:

@@ -7,202 +7,86 @@ Exit codes: 0 pass, 1 a CI rule or gate failed (or the rules are misconfigured, 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import sys
-import time
+from typing import TYPE_CHECKING
 
 from . import __version__, escape
-from .archive.decompress import Limits
-from .argparsing import ArgumentParser, positive_count, positive_size
+from .argparsing import ArgumentParser
+from .cli_args import add_ci_args, add_config_arg, add_read_args, add_rule_args
 from .errors import LayerscopeError
-from .sources import load_image, pick_source
-from .sources.archive import ReadOptions
 
-FORMATS = ("dive", "junit", "github", "markdown")  # CI output formats (ci/formats.py renders them)
+if TYPE_CHECKING:
+    from .config import ConfigFile
+    from .image import Image
+    from .settings import AnalyzeArgs
+    from .sources.archive import ReadOptions
 
-GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-
-
-_size_arg = positive_size  # the --max-bytes type (also used by the sub-commands)
-_count_arg = positive_count  # the --max-entries type
+# The sub-commands: name → the module whose ``main(argv) -> int`` gets the arguments after it.
+# Each one parses its own flags (the shared ones from layerscope.cli_args) and reads the config.
+COMMANDS: dict[str, str] = {
+    "diff": "layerscope.commands.diff",
+    "report": "layerscope.commands.report",
+    "explain": "layerscope.commands.explain",
+    "build": "layerscope.commands.build",
+    "packages": "layerscope.commands.packages",
+}
 
 
 def build_parser(prog: str = "layerscope") -> argparse.ArgumentParser:
-    """The top-level parser (``prog`` is ``layerscope build`` when ``build`` reuses it); its
-    errors are one line, exit 2 (:class:`~layerscope.argparsing.ArgumentParser`)."""
+    """The top-level parser; its errors are one line, exit 2
+    (:class:`~layerscope.argparsing.ArgumentParser`).  The flags shared with the sub-commands
+    come from :mod:`layerscope.cli_args`."""
     p = ArgumentParser(
         prog=prog,
         description="Explore a container image's layers and find wasted space (a drop-in for dive).",
     )
     p.add_argument("image", nargs="?", help="image archive path, or SOURCE://IMAGE")
-    p.add_argument(
-        "--source", default=os.environ.get("DIVE_SOURCE"), help="docker-archive (docker-tar), docker, podman, registry"
-    )
-    p.add_argument("--ci", action="store_true", help="skip the UI; evaluate CI rules (also CI=true)")
-    p.add_argument("--ci-config", default=".dive-ci", help="rules file (default: .dive-ci in the cwd)")
-    p.add_argument("--lowestEfficiency", "--lowest-efficiency", dest="lowestEfficiency", default=None)
-    p.add_argument("--highestWastedBytes", "--highest-wasted-bytes", dest="highestWastedBytes", default=None)
-    p.add_argument(
-        "--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent", default=None
-    )
-    p.add_argument("-j", "--json", dest="json_path", default=None, help="write dive's JSON export to FILE")
-    p.add_argument(
-        "-i",
-        "--ignore-errors",
-        action="store_true",
-        help="skip layers that cannot be parsed, with a warning (also ignore-errors / DIVE_IGNORE_ERRORS)",
-    )
-    p.add_argument("--config", default=None, help=".dive.yaml configuration file")
-    p.add_argument(
-        "--image", dest="image_select", default=None, help="pick an image of a multi-image archive (name:tag)"
-    )
-    p.add_argument("--platform", default=None, help="os/arch[/variant] to pick from a multi-platform index")
-    p.add_argument("--no-verify", action="store_true", help="do not verify blob digests")
-    p.add_argument("--max-bytes", type=_size_arg, default=None, help="cap on total uncompressed bytes (default 64GiB)")
-    p.add_argument("--max-entries", type=_count_arg, default=None, help="cap on total tar entries (default 10M)")
-    p.add_argument("--sort", choices=["name", "size"], default=None, help="file tree order in the UI")
-    p.add_argument("--insecure", action="store_true", help="registry source: plain http (no TLS)")
-    p.add_argument(
-        "--cache",
-        dest="cache",
-        action="store_true",
-        default=True,
-        help="registry source: use the blob cache in ~/.cache/layerscope (default)",
-    )
-    p.add_argument("--no-cache", dest="cache", action="store_false", help="registry source: no blob cache")
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="dive",
-        help="CI output: dive's text (default), junit XML, dive's text + GitHub annotations, "
-        "or the markdown summary; other than dive implies --ci",
-    )
+    add_ci_args(p.add_argument_group("CI mode and --json"))
+    add_rule_args(p.add_argument_group("dive's CI rules"))
+    add_read_args(p.add_argument_group("reading the image"))
+    ui = p.add_argument_group("configuration and the explorer")
+    add_config_arg(ui)
+    ui.add_argument("--sort", choices=["name", "size"], default=None, help="file tree order in the UI")
     p.add_argument("-v", "--version", action="store_true", help="print the version")
     return p
 
 
-def limits_from_args(args: argparse.Namespace) -> Limits:
-    """``--max-bytes`` / ``--max-entries`` over the defaults (the limits of each single read)."""
-    given = {k: v for k in ("max_bytes", "max_entries") if (v := getattr(args, k, None)) is not None}
-    return Limits(**given)
+def load_image(source: str, image_arg: str, opts: ReadOptions) -> Image:
+    """The CI pipeline's reader, :func:`layerscope.sources.load_image`, imported when a run
+    reads: ``layerscope --help`` and a usage error never import the archive readers."""
+    from .sources import load_image as read
+
+    return read(source, image_arg, opts)
 
 
-def ci_enabled(flag: bool) -> bool:
-    return flag or os.environ.get("CI", "") in GO_TRUE
+def run_analyze(args: argparse.Namespace | AnalyzeArgs, config: ConfigFile | None = None) -> int:
+    """``layerscope IMAGE``: CI mode / ``--json`` through :func:`layerscope.ci.run.run`, else
+    the explorer.  ``config`` is the ``.dive.yaml`` already read (``build`` reads it for
+    ``container-engine``); otherwise it is read here, once."""
+    from .config import load_config
+    from .settings import AnalyzeArgs, ci_settings, explore_settings, start_run
+    from .sources import pick_source
 
-
-def _read_options(args: argparse.Namespace) -> ReadOptions:
-    limits = limits_from_args(args)
-    return ReadOptions(
-        image=args.image_select,
-        platform=args.platform,
-        verify=not args.no_verify,
-        limits=limits,
-        insecure=getattr(args, "insecure", False),
-        cache=getattr(args, "cache", True),
-    )
-
-
-def _apply_run_settings(args: argparse.Namespace, opts: ReadOptions) -> ReadOptions:
-    """dive's ``log.*`` (the log file is opened here, before anything is read) and
-    ``ignore-errors`` (``-i``, the config key or ``DIVE_IGNORE_ERRORS``)."""
-    from . import log
-    from .config import load_run_settings
-
-    run = load_run_settings(args.config)
-    log.configure(run.log)
-    ignore = bool(getattr(args, "ignore_errors", False)) or run.ignore_errors
-    return dataclasses.replace(opts, ignore_errors=ignore) if ignore else opts
-
-
-def _configure_log() -> None:
-    """dive's ``log.*`` for the sub-commands too (from the config file dive would find and the
-    environment), so ``diff`` / ``report`` / ``explain`` log what they read and any internal error."""
-    from . import log
-    from .config import load_run_settings
-
-    log.configure(load_run_settings(None).log)
-
-
-def run_analyze(args: argparse.Namespace) -> int:
-    if not args.image:
+    a = args if isinstance(args, AnalyzeArgs) else AnalyzeArgs.from_namespace(args)
+    if not a.image:
         raise LayerscopeError("No image argument given")
-    source, image_arg = pick_source(args.image, args.source)
-    opts = _apply_run_settings(args, _read_options(args))
-    ci = ci_enabled(args.ci) or args.format != "dive"
-    if args.json_path or ci:
-        opts = dataclasses.replace(opts, hash_content=False)  # CI mode and dive's JSON never use them
+    source, image_arg = pick_source(a.image, a.source_flag(os.environ))
+    config = load_config(a.config) if config is None else config
+    run = start_run(config)  # dive's log file is open before anything is read
+    if a.batch(os.environ):
+        from .ci.run import run as run_ci
         from .report.output import guard_stdout
 
+        settings = ci_settings(a, source, image_arg, config, run, os.environ)
         with guard_stdout():  # a closed stdout never turns a FAIL into a pass (see GuardedStdout)
-            return _run_ci(args, source, image_arg, opts, ci)
-    return run_ui(args, source, image_arg, opts)
-
-
-def _run_ci(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOptions, ci: bool) -> int:
-    """CI mode or ``--json``: dive's text on stdout, then the verdict's exit code."""
-    from .ci.render import title
-
-    out = sys.stdout
-    if ci and not args.json_path and args.format not in ("dive", "github"):
-        import io
-
-        out = io.StringIO()  # junit / markdown replace dive's text (see ci/formats.py)
-    if args.json_path:
-        from .report.output import writes_to_stdout
-
-        if writes_to_stdout(args.json_path):
-            out = sys.stderr  # `--json -`: stdout carries the JSON alone, so it parses
-    from .analysis.dive_efficiency import dive_efficiency
-    from .ci import render
-    from .ci.evaluate import evaluate
-    from .ci.rules import RULE_KEYS, load_rules
-    from .config import find_config
-
-    config_path = find_config(args.config)
-    if config_path:
-        out.write(f"Using config file: {config_path}\n")  # dive prints this first, on stdout
-    rules = None
-    if ci:
-        flags = {k: getattr(args, k) for k in RULE_KEYS}
-        rules = load_rules(args.ci_config, flags)
-        out.write(render.config_line(rules.source))
-    out.write(render.preamble(source, image_arg))
-    out.flush()
-    from . import log
-
-    started = time.perf_counter()
-    image = load_image(source, image_arg, opts)
-    log.log_read(image, time.perf_counter() - started)
-    for note in image.notes:
-        print(f"note: {escape.terminal(note)}", file=sys.stderr)
-    for warning in log.skipped_warnings(image):
-        print(f"layerscope: {escape.terminal(warning)}", file=sys.stderr)
-    if args.json_path:
-        from .export import dive_json
-
-        out.write(title("Analyzing image...") + "\n")
-        out.write(title(f"Exporting image to '{args.json_path}'...") + "\n")
-        dive_json.export(args.json_path, image)  # errors: one LayerscopeError line, exit 2
-        return 0
-    analysis = dive_efficiency(image)
-    assert rules is not None
-    verdict = evaluate(rules, analysis)
-    out.write(render.analysis_lines(analysis))
-    out.write(render.report(analysis, verdict))
-    from .ci.formats import finish_ci
-
-    return finish_ci(args.format, image, analysis, verdict, rules, sys.stdout)
-
-
-def run_ui(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOptions) -> int:
+            return run_ci(settings, load=load_image).exit_code
     try:
-        from .ui.app import run as run_app
+        from .ui.app import explore
     except ImportError as e:  # pragma: no cover - textual is a dependency
         raise LayerscopeError(f"the interactive UI cannot start: {e}") from None
-    return run_app(args, source, image_arg, opts)
+    return explore(explore_settings(a, source, image_arg, config, run))
 
 
 def _silence_stdout() -> None:
@@ -237,13 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] == "version":
             return _print_version()
-        if argv and argv[0] in ("diff", "report", "build", "explain"):
+        if argv and argv[0] in COMMANDS:
             import importlib
 
-            command = importlib.import_module(f"layerscope.commands.{argv[0]}")
-            if argv[0] != "build":  # build hands its own flags to the analysis, which sets the log up
-                _configure_log()
-            return command.main(argv[1:])
+            command = importlib.import_module(COMMANDS[argv[0]])
+            return int(command.main(argv[1:]))
         args = build_parser().parse_args(argv)
         if args.version:
             return _print_version()

@@ -67,6 +67,7 @@ ACTION_NAMES = (
     "search-prev",
     "view-file",
     "insights",
+    "packages",
 )
 LEGACY_NAMES = {"toggle-unchanged-files": "toggle-unmodified-files"}
 
@@ -105,7 +106,7 @@ _CTRL_SPECIAL = {
 
 def parse_key(token: str) -> list[str]:
     """One dive key (``ctrl+f``, ``pgup``, ``q``, ``ctrl+slash``) → Textual key names."""
-    from textual.keys import _character_to_key
+    from .ui.textual_compat import character_key  # Textual's name for a character (public API only)
 
     t = token.strip()
     if not t:
@@ -113,7 +114,7 @@ def parse_key(token: str) -> list[str]:
     if len(t) == 1:
         if not t.isprintable():
             raise ValueError(f"unknown key {t!r}")
-        return [_character_to_key(t)]
+        return [character_key(t)]
     low = t.lower()
     if low in _NAMED_KEYS:
         return list(_NAMED_KEYS[low])
@@ -263,17 +264,42 @@ def _pane_width(value: Any) -> float:
     return w
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """The ``.dive.yaml`` of one run, found and read once: its path (None when there is none)
+    and its flattened keys.  The run settings, the explorer's settings and ``build``'s
+    ``container-engine`` are all read from this one value, so the file is opened once per run
+    and every reader sees the same content."""
+
+    path: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+def load_config(
+    explicit: str | None = None, env: Mapping[str, str] | None = None, home: str | None = None
+) -> ConfigFile:
+    """Find the config file in dive's order and read it (bounded, see :func:`_read_yaml`)."""
+    path = find_config(explicit, env, home)
+    return ConfigFile(path, _read_yaml(path) if path else {})
+
+
 def load_settings(
     explicit: str | None = None,
     *,
     sort_flag: str | None = None,
     env: Mapping[str, str] | None = None,
     home: str | None = None,
+    config: ConfigFile | None = None,
 ) -> UISettings:
-    """Find, read and validate the UI settings; raise ConfigError naming a bad key."""
+    """Validate the UI settings of ``config`` (found and read now when not given) under the
+    environment; raise ConfigError naming a bad key."""
     env = os.environ if env is None else env
-    path = find_config(explicit, env, home)
-    values = _read_yaml(path) if path else {}
+    config = load_config(explicit, env, home) if config is None else config
+    path = config.path
+    values = dict(config.values)
     key_names = [f"keybinding.{n}" for n in ACTION_NAMES + tuple(LEGACY_NAMES)]
     known = [
         "diff.hide",
@@ -352,14 +378,20 @@ def _dive_env_values(env: Mapping[str, str], keys: tuple[str, ...]) -> dict[str,
 
 
 def load_run_settings(
-    explicit: str | None = None, *, env: Mapping[str, str] | None = None, home: str | None = None
+    explicit: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    home: str | None = None,
+    config: ConfigFile | None = None,
 ) -> RunSettings:
-    """``ignore-errors`` and ``log.*`` from the config file dive would use and the environment."""
+    """``ignore-errors`` and ``log.*`` from ``config`` (the file dive would use, found and read
+    now when not given) and the environment."""
     from .log import DEFAULT_PATH, parse_level
 
     env = os.environ if env is None else env
-    path = find_config(explicit, env, home)
-    values = {k: v for k, v in (_read_yaml(path) if path else {}).items() if k in RUN_KEYS}
+    config = load_config(explicit, env, home) if config is None else config
+    path = config.path
+    values = {k: v for k, v in config.values.items() if k in RUN_KEYS}
     values.update(_dive_env_values(env, RUN_KEYS))
     ignore = _bool("ignore-errors", values["ignore-errors"]) if "ignore-errors" in values else False
     enabled = _bool("log.enabled", values["log.enabled"]) if "log.enabled" in values else False

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# the whiteout spelling lives with the other path rules (paths.py); re-exported for the model's readers
+from .paths import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX  # noqa: F401
+
 if TYPE_CHECKING:
     from .archive.capture import LayerCapture
 
@@ -32,10 +35,6 @@ MODE_SETUID = 1 << 23
 MODE_SETGID = 1 << 22
 MODE_CHAR_DEVICE = 1 << 21
 MODE_STICKY = 1 << 20
-
-WHITEOUT_PREFIX = ".wh."
-OPAQUE_PREFIX = ".wh..wh."
-OPAQUE_MARKER = ".wh..wh..opq"
 
 
 @dataclass(slots=True)

@@ -68,7 +68,7 @@ def bounded_loader(base: type) -> type:
     from yaml.composer import ComposerError
     from yaml.events import AliasEvent
 
-    class BoundedLoader(base):  # type: ignore[misc, valid-type]
+    class BoundedLoader(base):
         def __init__(self, stream: Any) -> None:
             super().__init__(stream)
             self._depth = 0

@@ -64,3 +64,82 @@ def test_positive_values_are_accepted():
 
     assert positive_count("1") == 1 and positive_count("10_000_000") == 10_000_000
     assert positive_size("1") == 1 and positive_size("64GiB") == 64 << 30 and positive_size("20Mb") == 20_000_000
+
+
+# ---------------------------------------------------------------- the shared flags, declared once
+def _dests(parser) -> set[str]:  # noqa: ANN001
+    return {a.dest for a in parser._actions if a.dest != "help"}
+
+
+def test_rule_flags_are_dives_rule_keys():
+    from layerscope.ci.rules import RULE_KEYS
+    from layerscope.cli_args import RULE_FLAGS
+
+    assert [dest for dest, *_ in RULE_FLAGS] == list(RULE_KEYS)
+
+
+def test_top_level_defaults_are_the_typed_defaults():
+    """What build leaves out takes AnalyzeArgs' defaults: they must be the top level's."""
+    from layerscope.cli import build_parser
+    from layerscope.settings import AnalyzeArgs
+
+    assert AnalyzeArgs.from_namespace(build_parser().parse_args(["x"])) == AnalyzeArgs(image="x")
+
+
+def test_every_top_level_flag_reaches_the_typed_args():
+    """A dest that is no AnalyzeArgs field (or rule flag) would be dropped silently."""
+    import dataclasses
+
+    from layerscope.cli import build_parser
+    from layerscope.cli_args import RULE_FLAGS
+    from layerscope.settings import AnalyzeArgs
+
+    fields = {f.name for f in dataclasses.fields(AnalyzeArgs)} | {d for d, *_ in RULE_FLAGS}
+    assert _dests(build_parser()) <= fields
+
+
+@pytest.mark.parametrize("command", ["diff", "report", "explain"])
+def test_sub_commands_take_the_shared_read_flags(command):
+    import importlib
+
+    from layerscope.settings import ReadArgs
+
+    parser = importlib.import_module(f"layerscope.commands.{command}").build_parser()
+    images = ["a.tar", "b.tar"] if command == "diff" else ["a.tar"]
+    ns = parser.parse_args([*images, "--no-cache", "--insecure", "--platform", "linux/arm64", "-i", "-q"])
+    got = ReadArgs.from_namespace(ns)
+    assert (got.cache, got.insecure, got.platform, got.ignore_errors, ns.quiet) == (
+        False,
+        True,
+        "linux/arm64",
+        True,
+        True,
+    )
+    assert ReadArgs.from_namespace(parser.parse_args(images)).cache is True
+
+
+def test_build_parser_gives_no_defaults():
+    from layerscope.commands.build import build_parser
+
+    assert vars(build_parser().parse_args([])) == {}
+
+
+def test_parent_parsers_compose_a_new_command():
+    """What a new sub-command (``layerscope packages``) builds its parser from."""
+    from layerscope.argparsing import ArgumentParser
+    from layerscope.cli_args import quiet_parent, read_parent
+    from layerscope.settings import ReadArgs
+
+    p = ArgumentParser(prog="layerscope packages", parents=[read_parent(), quiet_parent()])
+    p.add_argument("image")
+    ns = p.parse_args(["img.tar", "--no-cache", "--max-entries", "5", "--image", "a:1"])
+    assert ReadArgs.from_namespace(ns) == ReadArgs(cache=False, max_entries=5, image_select="a:1")
+    with pytest.raises(Exception, match=r"layerscope: |packages: argument --max-bytes"):
+        p.parse_args(["img.tar", "--max-bytes", "0"])
+
+
+def test_dispatch_table_names_every_sub_command():
+    from layerscope.cli import COMMANDS
+
+    assert set(COMMANDS) >= {"diff", "report", "explain", "build", "packages"}
+    assert all(module == f"layerscope.commands.{name}" for name, module in COMMANDS.items())

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, TYPE_LINK, WHITEOUT_PREFIX, Entry, Image
+from ..image import TYPE_LINK, Entry, Image
+from ..paths import OPAQUE, WHITEOUT, entry_kind, is_whiteout, leaf, parent, split, whiteout_target
 from .globs import PathGlobs
 from .pathids import ROOT, PathIds
 
@@ -103,11 +104,6 @@ class AccurateWaste:
         return out
 
 
-def _parent(path: str) -> str:
-    cut = path.rfind("/")
-    return "" if cut < 0 else path[:cut]
-
-
 def _hidden(ids: PathIds, subtree: dict[int, tuple[int, int]], parent: str) -> tuple[int, int, str] | None:
     """The nearest later layer that hid the whole of ``parent`` or one of its ancestors (the
     root included), and the path it named; on a tie the shallowest wins.  Walks the components
@@ -141,120 +137,158 @@ def _link_target(e: Entry) -> str:
 
 def accurate_waste(image: Image, ignore: PathGlobs | None = None) -> AccurateWaste:
     """Walk the layers top-down once; see the module docstring."""
-    ignore = ignore or PathGlobs()
-    ids = PathIds()
-    own: dict[int, tuple[int, int, Entry | None]] = {}
-    subtree: dict[int, tuple[int, int]] = {}
-    dead: list[DeadFile] = []
-    live: list[tuple[int, Entry]] = []
-    total = 0
-    hashed = False
-    n = len(image.layers)
-    layer_size = [0] * n
-    for i in range(n - 1, -1, -1):
-        entries = image.layers[i].entries
+    walk = _Walk(image, ignore or PathGlobs())
+    for i in range(len(image.layers) - 1, -1, -1):
+        walk.layer(i)
+    return walk.result()
+
+
+class _Walk:
+    """The top-down pass: what the layers above have done (``own``, ``subtree``, by path id)
+    and what has been judged so far.  One method per step of a layer."""
+
+    def __init__(self, image: Image, ignore: PathGlobs) -> None:
+        self.image = image
+        self.ignore = ignore
+        self.ids = PathIds()
+        # path id → (nearest later layer that touched the path, what it did, the entry it wrote)
+        self.own: dict[int, tuple[int, int, Entry | None]] = {}
+        # path id → (nearest later layer that hid the path's whole subtree, how)
+        self.subtree: dict[int, tuple[int, int]] = {}
+        self.dead: list[DeadFile] = []
+        self.live: list[tuple[int, Entry]] = []
+        self.total = 0
+        self.hashed = False
+        self.layer_size = [0] * len(image.layers)
+
+    def layer(self, i: int) -> None:
+        """Judge every file of layer ``i`` against the layers above, then record what layer
+        ``i`` does to the layers below."""
+        entries = self.image.layers[i].entries
+        last, nodes = self._index(entries)
+        layer_dead, layer_live, links = self._judge(i, entries, last, nodes)
+        self._keep_hardlinked(layer_dead, layer_live, links)
+        self.live.extend((i, e) for e in layer_live)
+        _register(entries, nodes, i, self.ids, self.own, self.subtree)
+
+    def _index(self, entries: list[Entry]) -> tuple[dict[str, int], list[int]]:
+        """The last position of every path in the tar (a same-tar rewrite kills the earlier
+        copies), and each entry's path id, interned once for judging and registering."""
         last: dict[str, int] = {}
-        nodes = [ROOT] * len(entries)  # each entry's path id, interned once for both passes
+        nodes = [ROOT] * len(entries)
+        add = self.ids.add
         for k, e in enumerate(entries):
-            leaf = e.path[e.path.rfind("/") + 1 :]
-            if not leaf.startswith(WHITEOUT_PREFIX):
+            if not is_whiteout(leaf(e.path)):
                 last[e.path] = k
-                nodes[k] = ids.add(e.path)
+                nodes[k] = add(e.path)
+        return last, nodes
+
+    def _judge(
+        self, i: int, entries: list[Entry], last: dict[str, int], nodes: list[int]
+    ) -> tuple[dict[str, DeadFile], list[Entry], list[Entry]]:
+        """Each non-directory entry of layer ``i``: dead (recorded, with its cause) or live.
+        Returns the layer's dead files by path, its live entries and its live hardlinks."""
         hidden_cache: dict[str, tuple[int, int, str] | None] = {}
         layer_dead: dict[str, DeadFile] = {}
         layer_live: list[Entry] = []
         links: list[Entry] = []
+        ignore = self.ignore
         for k, e in enumerate(entries):
             if e.is_dir:
                 continue
             path = e.path
-            leaf = path[path.rfind("/") + 1 :]
-            if leaf.startswith(WHITEOUT_PREFIX):
+            if is_whiteout(leaf(path)):
                 continue
-            layer_size[i] += e.size
-            total += e.size
+            self.layer_size[i] += e.size
+            self.total += e.size
             if e.hash:
-                hashed = True
-            fate: DeadFile | None = None
+                self.hashed = True
             if last[path] != k:
                 nxt = entries[last[path]]
-                how = COPY_UP if _same_content(e, nxt) else OVERWRITTEN
-                fate = DeadFile(i, e, i, how, path, nxt)
+                fate: DeadFile | None = DeadFile(i, e, i, COPY_UP if _same_content(e, nxt) else OVERWRITTEN, path, nxt)
             else:
-                parent = _parent(path)
-                if parent in hidden_cache:
-                    hidden = hidden_cache[parent]
-                else:
-                    hidden = hidden_cache[parent] = _hidden(ids, subtree, parent)
-                rec = own.get(nodes[k])
-                if rec is not None and (hidden is None or rec[0] <= hidden[0]):
-                    j, act, new = rec
-                    if act == _WHITEOUT:
-                        fate = DeadFile(i, e, j, DELETED, path)
-                    else:
-                        how = COPY_UP if new is not None and _same_content(e, new) else OVERWRITTEN
-                        fate = DeadFile(i, e, j, how, path, new)
-                elif hidden is not None:
-                    j, act, a = hidden
-                    how = OVERWRITTEN if act == _FILE else DELETED
-                    fate = DeadFile(i, e, j, how, a)
+                fate = self._fate(i, e, nodes[k], hidden_cache)
             if fate is None:
                 layer_live.append(e)
                 if e.typeflag == TYPE_LINK:
                     links.append(e)
             else:
                 fate.ignored = bool(ignore) and ignore.match(path)
-                dead.append(fate)
+                self.dead.append(fate)
                 layer_dead[path] = fate
-        # a live hardlink keeps its target's inode (and bytes) alive
+        return layer_dead, layer_live, links
+
+    def _fate(
+        self, i: int, e: Entry, node: int, hidden_cache: dict[str, tuple[int, int, str] | None]
+    ) -> DeadFile | None:
+        """What a later layer did to the last copy of ``e`` in its layer: the nearest of its own
+        path's record and its ancestors' subtree records (the path's own wins a tie)."""
+        path = e.path
+        d = parent(path)
+        if d in hidden_cache:
+            hidden = hidden_cache[d]
+        else:
+            hidden = hidden_cache[d] = _hidden(self.ids, self.subtree, d)
+        rec = self.own.get(node)
+        if rec is not None and (hidden is None or rec[0] <= hidden[0]):
+            j, act, new = rec
+            if act == _WHITEOUT:
+                return DeadFile(i, e, j, DELETED, path)
+            how = COPY_UP if new is not None and _same_content(e, new) else OVERWRITTEN
+            return DeadFile(i, e, j, how, path, new)
+        if hidden is not None:
+            j, act, anchor = hidden
+            return DeadFile(i, e, j, OVERWRITTEN if act == _FILE else DELETED, anchor)
+        return None
+
+    def _keep_hardlinked(self, layer_dead: dict[str, DeadFile], layer_live: list[Entry], links: list[Entry]) -> None:
+        """A live hardlink keeps its target's inode (and bytes) alive."""
         for h in links:
             target = layer_dead.pop(_link_target(h), None)
             if target is not None and target.entry.typeflag != TYPE_LINK:
-                dead.remove(target)
+                self.dead.remove(target)
                 layer_live.append(target.entry)
-        live.extend((i, e) for e in layer_live)
-        _register(entries, nodes, i, ids, own, subtree)
-    live.reverse()
-    per_layer = [LayerWaste(i, layer_size[i], 0, 0) for i in range(n)]
-    wasted = ignored = 0
-    for d in dead:
-        if d.ignored:
-            ignored += d.size
-            continue
-        wasted += d.size
-        per_layer[d.layer].dead_bytes += d.size
-        if d.killer != d.layer:
-            per_layer[d.killer].killed_bytes += d.size
-    dead.sort(key=lambda d: (d.layer, d.entry.path))
-    live.sort(key=lambda t: t[0])
-    return AccurateWaste(total, wasted, ignored, dead, live, per_layer, hashed)
+
+    def result(self) -> AccurateWaste:
+        """Totals per layer and overall, dead files by layer and path, live files bottom-up."""
+        dead, live = self.dead, self.live
+        live.reverse()
+        per_layer = [LayerWaste(i, size, 0, 0) for i, size in enumerate(self.layer_size)]
+        wasted = ignored = 0
+        for d in dead:
+            if d.ignored:
+                ignored += d.size
+                continue
+            wasted += d.size
+            per_layer[d.layer].dead_bytes += d.size
+            if d.killer != d.layer:
+                per_layer[d.killer].killed_bytes += d.size
+        dead.sort(key=lambda d: (d.layer, d.entry.path))
+        live.sort(key=lambda t: t[0])
+        return AccurateWaste(self.total, wasted, ignored, dead, live, per_layer, self.hashed)
 
 
 def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own: dict, subtree: dict) -> None:
     """Record what layer ``i`` does to the layers below it (deletions first, as overlayfs).
     ``nodes[k]`` is the path id of ``entries[k]`` (whiteouts excepted)."""
-    parents: set[int] = set()
     for e in entries:
         path = e.path
-        cut = path.rfind("/")
-        leaf = path[cut + 1 :]
-        if leaf.startswith(OPAQUE_PREFIX):
-            if leaf == OPAQUE_MARKER:
-                subtree[ids.add(path[:cut]) if cut >= 0 else ROOT] = (i, _OPAQUE)
-            continue
-        if leaf.startswith(WHITEOUT_PREFIX):
-            target = (path[: cut + 1] if cut >= 0 else "") + leaf[len(WHITEOUT_PREFIX) :]
+        d, name = split(path)
+        kind = entry_kind(name)
+        if kind == OPAQUE:
+            subtree[ids.add(d) if d else ROOT] = (i, _OPAQUE)
+        elif kind == WHITEOUT:
+            target = whiteout_target(path)
             if target:
                 node = ids.add(target)
                 own[node] = (i, _WHITEOUT, None)
                 subtree[node] = (i, _WHITEOUT)
+    parents: set[int] = set()
     for e, node in zip(entries, nodes, strict=False):
         path = e.path
-        cut = path.rfind("/")
-        leaf = path[cut + 1 :]
-        if leaf.startswith(WHITEOUT_PREFIX):
+        if is_whiteout(leaf(path)):
             continue
-        if cut >= 0:
+        if "/" in path:
             parents.add(ids.parent[node])
         if e.is_dir:
             own[node] = (i, _DIR, e)

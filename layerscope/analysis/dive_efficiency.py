@@ -16,7 +16,8 @@ numbers and the same row order as dive 0.13.1:
 * rows are ordered by Go's unstable ``sort.Sort`` on the cumulative size, then reversed.
 
 Unlike dive, which re-stacks every earlier layer for each whiteout (O(whiteouts × files)), one
-running stack is kept and advanced a layer at a time.
+running stack is kept and advanced a layer at a time, by the dive-compatible copy-on-write engine
+(:mod:`layerscope.tree.cow`) that the explorer's dive views use too.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from dataclasses import dataclass, field
 
 from ..golang.sort import go_sort
 from ..image import Image, Layer
+from ..paths import WHITEOUT_PREFIX
 from ..tree.build import build_layer_tree
-from ..tree.node import Node, get_node, sorted_names, subtree_info_size
-from ..tree.stack import stack_dive
+from ..tree.cow import LayerOps, State, layer_ops, stack_dive, state_of
+from ..tree.node import Node
+from ..tree.universe import Universe
 
 
 @dataclass(slots=True)
@@ -59,61 +62,48 @@ class _Rec:
         self.count = 0
 
 
-def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: list[tuple[str, _Rec]]) -> None:
+def _visit_layer(
+    u: Universe, ops: LayerOps, stacked: State, recs: dict[str, int | _Rec], ineff: list[tuple[str, _Rec]]
+) -> None:
     """Visit the layer tree's leaves children-first in sorted order (dive's traversal).
 
-    A leaf's path key reuses its entry's path string (``path.Clean``-ed, so it equals dive's
-    ``Node.Path()`` without the leading slash); only whiteouts and implicit leaves build one.
+    ``ops.seq`` holds that order already (a leaf is a node without children).  A leaf's path key
+    reuses its entry's path string (``path.Clean``-ed, so it equals dive's ``Node.Path()``
+    without the leading slash); only whiteouts and implicit leaves build one, from the universe
+    (no per-frame prefix strings: a path d directories deep must not cost O(d * length) bytes,
+    tests/hardening/test_deep_path_memory.py).
     """
-    if not tree.children:
-        return
-    # the names from the root to the directory being visited; a key is joined from them only
-    # when one is needed (whiteouts, implicit leaves): a frame holding its own prefix string
-    # made one path d directories deep cost O(d * length) bytes
-    # (tests/hardening/test_deep_path_memory.py)
-    parts: list[str] = []
-    stack: list[tuple[Node, list[str], int]] = [(tree, sorted_names(tree.children), 0)]
-    while stack:
-        node, order, i = stack[-1]
-        if i == len(order):
-            stack.pop()
-            if parts:
-                parts.pop()
+    code, info, own, end = stacked.code, stacked.info, stacked.own, u.end
+    targets = ops.targets
+    for idx, node in zip(ops.seq, ops.seq_nodes, strict=True):  # type: ignore[arg-type]
+        if idx < 0 or node.children:  # entering a directory, or leaving one
             continue
-        stack[-1] = (node, order, i + 1)
-        name = order[i]
-        child = node.children[name]  # type: ignore[index]
-        if child.children:
-            stack.append((child, sorted_names(child.children), 0))
-            parts.append(name)
-            continue
-        if name.startswith(".wh."):
-            parts.append(name[4:])
-            key = "/".join(parts)
-            target = get_node(stacked, [p for p in parts if p])
-            parts.pop()
-            if target is None:
+        name = node.name
+        if name.startswith(WHITEOUT_PREFIX):
+            t, path, empty = targets[idx]
+            # dive joins the names with the stripped one: ".wh." alone keys "<dir>/" ("" at the root)
+            key = path[1:] if name != WHITEOUT_PREFIX else ("" if empty else path[1:] + "/")
+            if t < 0 or not code[t]:
                 if key not in recs:
                     recs[key] = _Rec()  # created before dive's visitor fails: min stays -1
                 return  # dive's visitor error: the rest of this layer is silently skipped
-            size = subtree_info_size(target) if target.is_dir else 0
+            target = info[t]
+            size = sum(own[t : end[t]]) if target is not None and target.is_dir else 0
         else:
-            info = child.info
-            if info is None:
-                parts.append(name)
-                key = "/".join(parts)
-                parts.pop()
+            entry = node.info
+            if entry is None:
+                key = u.path[idx][1:]
                 size = 0
             else:
-                key = info.path
-                size = info.size
+                key = entry.path
+                size = entry.size
         rec = recs.get(key)
         if rec is None:
             # most paths occur once: store just the size (cum = min = size, count = 1) and
             # make a record only for the second occurrence; saves ~60 bytes a path
             recs[key] = size
             continue
-        if type(rec) is int:
+        if isinstance(rec, int):
             full = _Rec()
             full.cum, full.min, full.count = rec, rec, 1
             recs[key] = rec = full
@@ -126,26 +116,29 @@ def _visit_layer(tree: Node, stacked: Node, recs: dict[str, int | _Rec], ineff: 
 
 
 def dive_efficiency(image: Image, on_layer_tree: Callable[[Layer, Node], None] | None = None) -> DiveEfficiency:
-    """dive's analysis of ``image``.  ``on_layer_tree(layer, tree)`` sees each layer's own tree
-    (before it is stacked), so an exporter that needs those trees does not build them again."""
-    recs: dict[str, int | _Rec] = {}
-    ineff: list[tuple[str, _Rec]] = []
-    stacked: Node | None = None
+    """dive's analysis of ``image``.  ``on_layer_tree(layer, tree)`` sees each layer's own tree,
+    so an exporter that needs those trees does not build them again."""
+    trees = []
     for layer in image.layers:
         tree = build_layer_tree(layer.dive_entries)
         if on_layer_tree is not None:
             on_layer_tree(layer, tree)
-        if stacked is None:
-            # StackTreeRange(0, -1): layer 0 alone.  Stacking layer 0 onto itself changes no
-            # structure unless it holds whiteouts, so the copy is only needed then.
-            has_whiteout = any(e.path.rpartition("/")[2].startswith(".wh.") for e in layer.dive_entries)
-            stacked = tree.copy() if has_whiteout else tree
-        _visit_layer(tree, stacked, recs, ineff)
-        stack_dive(stacked, tree)  # becomes StackTreeRange(0, i) for the next layer
+        trees.append(tree)
+    recs: dict[str, int | _Rec] = {}
+    ineff: list[tuple[str, _Rec]] = []
+    if trees:
+        u = Universe(trees)
+        ops = layer_ops(u, trees[0], True, with_post=False)
+        stacked = state_of(u, trees[0], ops.pre)  # StackTreeRange(0, -1): layer 0 alone
+        for k in range(len(trees)):
+            if k:
+                ops = layer_ops(u, trees[k], True, with_pre=False, with_post=False)  # one layer at a time
+            _visit_layer(u, ops, stacked, recs, ineff)
+            stack_dive(u, stacked, ops)  # becomes StackTreeRange(0, k) for the next layer
     min_sum = 0
     cum_sum = 0
     for rec in recs.values():
-        if type(rec) is int:
+        if isinstance(rec, int):
             min_sum += rec
             cum_sum += rec
         else:

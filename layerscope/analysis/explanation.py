@@ -5,6 +5,7 @@ and the PR-report section all render this one object, so they can never disagree
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..golang.strconv import nonfinite
 from ..image import Image
@@ -13,6 +14,9 @@ from .compressed import CompressedSize, image_compressed, layer_compressed
 from .dive_efficiency import DiveEfficiency, dive_efficiency
 from .globs import PathGlobs
 from .insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, Insights, command_of, explain_waste
+
+if TYPE_CHECKING:
+    from ..packages.model import PackageReport
 
 EXPLAIN_SCHEMA = "layerscope/explain"
 EXPLAIN_VERSION = 1
@@ -37,16 +41,25 @@ class Explanation:
     download: CompressedSize
     layers: list[LayerFacts]
     ignore: list[str]
+    packages: PackageReport | None = None  # when the read kept the package databases
 
     @property
     def final_files(self) -> int:
         return len(self.accurate.live)
 
 
-def build_explanation(image: Image, ignore: PathGlobs | None = None) -> Explanation:
+def build_explanation(
+    image: Image, ignore: PathGlobs | None = None, packages: PackageReport | None = None
+) -> Explanation:
+    """``packages`` defaults to the image's own package report when the read captured the
+    databases (``ReadOptions(capture=layerscope.packages.CAPTURE)``), else none."""
     ignore = ignore or PathGlobs()
+    if packages is None and any(layer.captured is not None for layer in image.layers):
+        from ..packages import analyze_packages
+
+        packages = analyze_packages(image)
     acc = accurate_waste(image, ignore)
-    ins = explain_waste(image, acc)
+    ins = explain_waste(image, acc, packages)
     layers = [
         LayerFacts(
             lw.index,
@@ -58,7 +71,9 @@ def build_explanation(image: Image, ignore: PathGlobs | None = None) -> Explanat
         )
         for lw in acc.layers
     ]
-    return Explanation(image, dive_efficiency(image), acc, ins, image_compressed(image), layers, list(ignore.patterns))
+    return Explanation(
+        image, dive_efficiency(image), acc, ins, image_compressed(image), layers, list(ignore.patterns), packages
+    )
 
 
 def _num(x: float) -> float | str:
@@ -80,6 +95,7 @@ def to_json(ex: Explanation, top: int = 0) -> dict:
         "final_files": ex.final_files,
         "content_hashes": ins.hashed,
         "ignore": ex.ignore,
+        "packages_read": ex.packages is not None,
         "dive": {
             "wasted_bytes": ex.dive.wasted_bytes,
             "efficiency": _num(ex.dive.efficiency),
@@ -114,6 +130,18 @@ def to_json(ex: Explanation, top: int = 0) -> dict:
                 "dead_in_command": command_of(ex.image, g.killer) if g.killer is not None else None,
                 "paths": [{"path": a, "bytes": b, "files": n} for a, b, n in g.top_anchors(10)],
                 "details": sorted(g.details),
+                "packages": [
+                    {
+                        "ecosystem": s.ecosystem,
+                        "name": s.name,
+                        "version": s.version,
+                        "bytes": s.bytes,
+                        "files": s.files,
+                        "package_bytes": s.package_bytes,
+                        "layer": s.layer,
+                    }
+                    for s in g.packages
+                ],
                 "fix": g.fix,
             }
             for g in groups

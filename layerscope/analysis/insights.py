@@ -20,16 +20,27 @@ Kinds, in attribution order (a byte belongs to the first that applies):
 
 Content hashes (already computed for the diff marks) are needed for ``copy-up`` and
 ``duplicate``; without them those kinds are empty and the output says so.
+
+When the image was read with the package capture (:mod:`layerscope.packages`), every live
+finding is also attributed to the package owning its file: a toolchain, ``-dev`` or docs group
+then names the packages responsible with their bytes, and a toolchain fix names the command
+that removes them (``apt-get purge``, ``apk del``, ``dnf remove``, ``pip uninstall``, ``npm
+uninstall``) — in the RUN that installed them, or by leaving them in a builder stage.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from ..golang.humanize import humanize_bytes
 from ..image import TYPE_REG, Entry, Image
 from .accurate import COPY_UP, DELETED, OVERWRITTEN, AccurateWaste, DeadFile
 from .globs import GlobClassifier
+
+if TYPE_CHECKING:
+    from ..packages.model import PackageReport
 
 CACHE, TOOLCHAIN, DUPLICATE, UNNEEDED = "cache", "toolchain", "duplicate", "unneeded"
 KINDS = (DELETED, OVERWRITTEN, COPY_UP, CACHE, TOOLCHAIN, DUPLICATE, UNNEEDED)
@@ -242,6 +253,20 @@ class Finding:
     killer: int | None  # the layer that made them dead (dead kinds)
     anchor: str  # what the group is about: deleted dir, cache root, original of a duplicate
     detail: str = ""
+    package: int | None = None  # index into the PackageReport's packages of the file's owner
+
+
+@dataclass(slots=True)
+class PackageShare:
+    """The bytes of one group that one package installed."""
+
+    ecosystem: str
+    name: str
+    version: str
+    bytes: int  # of this group's files
+    files: int
+    package_bytes: int  # the whole package in the final image
+    layer: int | None  # the layer that installed it
 
 
 @dataclass(slots=True)
@@ -257,6 +282,7 @@ class Group:
     anchors: dict[str, list[int]] = field(default_factory=dict)  # anchor -> [bytes, files]
     details: set[str] = field(default_factory=set)
     fix: str = ""
+    packages: list[PackageShare] = field(default_factory=list)  # biggest share first
 
     def top_anchors(self, n: int = 3) -> list[tuple[str, int, int]]:
         items = sorted(self.anchors.items(), key=lambda kv: (-kv[1][0], kv[0]))[:n]
@@ -297,12 +323,19 @@ def _dead_finding(d: DeadFile) -> Finding:
     return Finding(d.how, "", d.path, d.size, d.layer, d.killer, "/" + d.anchor if d.anchor else "/", detail)
 
 
-def explain_waste(image: Image, acc: AccurateWaste) -> Insights:
-    """Attribute every removable byte to one kind (see the module docstring)."""
+_DEV_SUFFIX = {"deb": ("-dev",), "apk": ("-dev",), "rpm": ("-devel", "-static")}
+
+
+def explain_waste(image: Image, acc: AccurateWaste, packages: PackageReport | None = None) -> Insights:
+    """Attribute every removable byte to one kind (see the module docstring); ``packages``
+    (when the image's databases were read) names the package owning each live finding."""
     findings = [_dead_finding(d) for d in acc.dead if not d.ignored]
     live = acc.live
     python_present = any(_PYTHON.match(e.path) for _i, e in live if e.typeflag != 53)
-    dev_packages = sorted({m.group(1) for _i, e in live if (m := _DEV_LIST.match(e.path))})
+    dev = {m.group(1) for _i, e in live if (m := _DEV_LIST.match(e.path))}
+    if packages is not None:
+        dev |= {p.name for p in packages.packages if p.name.endswith(_DEV_SUFFIX.get(p.ecosystem, ()))}
+    dev_packages = sorted(dev)
     classified: set[int] = set()  # id() of entries attributed to cache/toolchain
     soft: list[tuple[int, Entry, str]] = []
     candidates: dict[tuple[int, int], list[tuple[int, Entry]]] = {}
@@ -317,7 +350,8 @@ def explain_waste(image: Image, acc: AccurateWaste) -> Insights:
             if r.kind != UNNEEDED:
                 classified.add(id(e))
                 path = "/" + e.path
-                findings.append(Finding(r.kind, rule, path, e.size, i, None, anchor_for(rule, path)))
+                owner = packages.owner.get(e.path) if packages is not None else None
+                findings.append(Finding(r.kind, rule, path, e.size, i, None, anchor_for(rule, path), "", owner))
                 continue
             soft.append((i, e, rule))
         if e.hash:
@@ -345,14 +379,21 @@ def explain_waste(image: Image, acc: AccurateWaste) -> Insights:
     for i, e, rule in soft:
         if id(e) not in duplicated:
             path = "/" + e.path
-            findings.append(Finding(UNNEEDED, rule, path, e.size, i, None, anchor_for(rule, path)))
-    return _summarise(image, findings, acc.hashed, dev_packages, python_present)
+            owner = packages.owner.get(e.path) if packages is not None else None
+            findings.append(Finding(UNNEEDED, rule, path, e.size, i, None, anchor_for(rule, path), "", owner))
+    return _summarise(image, findings, acc.hashed, dev_packages, python_present, packages)
 
 
 def _summarise(
-    image: Image, findings: list[Finding], hashed: bool, dev_packages: list[str], python_present: bool
+    image: Image,
+    findings: list[Finding],
+    hashed: bool,
+    dev_packages: list[str],
+    python_present: bool,
+    packages: PackageReport | None = None,
 ) -> Insights:
     groups: dict[tuple, Group] = {}
+    shares: dict[tuple, dict[int, list[int]]] = {}  # group key -> package index -> [bytes, files]
     totals = {k: (0, 0) for k in KINDS}
     for f in findings:
         b, n = totals[f.kind]
@@ -368,6 +409,20 @@ def _summarise(
         a[1] += 1
         if f.detail and len(g.details) < 4:
             g.details.add(f.detail)
+        if f.package is not None:
+            share = shares.setdefault(key, {}).setdefault(f.package, [0, 0])
+            share[0] += f.size
+            share[1] += 1
+    if packages is not None:
+        for key, per in shares.items():
+            groups[key].packages = sorted(
+                (
+                    PackageShare(p.ecosystem, p.name, p.version, b, n, p.bytes, p.layer)
+                    for i, (b, n) in per.items()
+                    for p in (packages.packages[i],)
+                ),
+                key=lambda s: (-s.bytes, s.ecosystem, s.name),
+            )
     ranked = sorted(groups.values(), key=lambda g: (g.kind == UNNEEDED, -g.bytes, KINDS.index(g.kind), g.layer))
     for g in ranked:
         g.fix = fix_for(image, g, dev_packages)
@@ -431,10 +486,53 @@ def fix_for(image: Image, g: Group, dev_packages: list[str] | None = None) -> st
         )
     rule = _RULE_BY_NAME.get(g.rule)
     text = rule.fix if rule else ""
+    if g.packages:
+        return text + _package_fix(image, g)
     if g.kind == TOOLCHAIN and dev_packages:
         shown = ", ".join(dev_packages[:6]) + (", …" if len(dev_packages) > 6 else "")
         text += f" Installed -dev packages: {shown}."
     return text
+
+
+# Names put into a suggested command: anything else (an image controls the names) is left out
+# of the command; the renderers still list it, escaped.
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9@][A-Za-z0-9.+_@/-]{0,127}$")
+_REMOVE = {
+    "deb": "apt-get purge -y --auto-remove",
+    "apk": "apk del",
+    "rpm": "dnf remove -y",
+    "python": "pip uninstall -y",
+    "npm": "npm uninstall",
+}
+_MAX_NAMED = 6
+
+
+def _package_fix(image: Image, g: Group) -> str:
+    """The packages behind a live group, and (toolchain) the command that removes them where it
+    helps: in the RUN that installed them, since a later layer only hides the bytes."""
+    safe = [s for s in g.packages if _SAFE_NAME.match(s.name)]
+    named = ", ".join(f"{s.name} ({humanize_bytes(s.bytes)})" for s in safe[:_MAX_NAMED])
+    if len(safe) > _MAX_NAMED:
+        named += ", …"
+    if not named:
+        return ""
+    if g.kind != TOOLCHAIN:
+        return f" Mostly installed by: {named}."
+    commands = []
+    for eco, verb in _REMOVE.items():
+        names = [s.name for s in safe if s.ecosystem == eco][:_MAX_NAMED]
+        if names:
+            commands.append(f"`{verb} {' '.join(names)}`")
+    layers = sorted({s.layer for s in safe if s.layer is not None})
+    where = (
+        f"the RUN that installed them (layer {layers[0]}: `{_short(command_of(image, layers[0]))}`)"
+        if len(layers) == 1
+        else "the RUN that installed them"
+    )
+    return (
+        f" Packages responsible: {named}: leave them in the builder stage, or end {where} with "
+        f"{' && '.join(commands)} (a later RUN only hides the bytes)."
+    )
 
 
 __all__ = [
@@ -443,6 +541,7 @@ __all__ = [
     "DEAD_KINDS",
     "Finding",
     "Group",
+    "PackageShare",
     "Insights",
     "explain_waste",
     "fix_for",

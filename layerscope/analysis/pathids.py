@@ -52,15 +52,16 @@ class PathIds:
             return ROOT
         cut = path.rfind("/")
         if cut < 0:
-            parent: int | None = ROOT
+            parent = ROOT
         else:
             d = path[:cut]
             if d == self._dir:
                 parent = self._dir_id
             else:
-                parent = self._walk(d, create)
-                if parent is None:
+                found = self._walk(d, create)
+                if found is None:
                     return None
+                parent = found
                 self._dir, self._dir_id = d, parent
         key = (parent, path[cut + 1 :])
         node = self._ids.get(key)

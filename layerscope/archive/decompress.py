@@ -157,7 +157,9 @@ def _unzstd(read: _Counted, first: bytes, label: str) -> Iterator[bytes]:
     import zstandard
 
     reader = zstandard.ZstdDecompressor().stream_reader(
-        _ChunkFile(read, first), read_size=CHUNK, read_across_frames=True
+        _ChunkFile(read, first),  # type: ignore[arg-type]  # duck-typed: only read() is used
+        read_size=CHUNK,
+        read_across_frames=True,
     )
     while True:
         try:
@@ -208,7 +210,7 @@ def open_decompressed(
             return next(it)
         except StopIteration:
             return b""
-        except (_zlib.error, EOFError) as e:  # type: ignore[attr-defined]
+        except (_zlib.error, EOFError) as e:  # type: ignore[misc]
             raise ArchiveError(f"{label}: corrupt {kind} stream ({e})") from None
 
     return kind, nxt, counted

@@ -211,7 +211,8 @@ class Platform:
         features = value.get("os.features")
         if features is not None and (not isinstance(features, list) or not all(isinstance(f, str) for f in features)):
             raise ArchiveError(rules.wording.not_string_list(where, _join(path, "os.features")))
-        return cls(*fields, os_features=tuple(features or ()))
+        os_, arch, variant, os_version = fields
+        return cls(os_, arch, variant, os_version, os_features=tuple(features or ()))
 
     def matches(self, want: Platform) -> bool:
         """Whether this platform satisfies ``want``: os and architecture equal, and the

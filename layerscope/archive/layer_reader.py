@@ -144,7 +144,7 @@ def read_layer(
         if path[0] == "/" or path[0] == "." and (path == ".." or path.startswith("../")) or "\0" in name:
             path, rooted = resolve_member_name(name, label)
         tally.used += len(h.raw_name) + len(h.linkname)
-        if tally.used > max_path_bytes or path.count("/") > max_slashes:
+        if tally.used > max_path_bytes or (len(path) > max_slashes and path.count("/") > max_slashes):
             raise _path_bound_error(h, path, limits, tally, label)
         tf = h.typeflag
         if capture is not None and (tf == 0x30 or tf == 0 or tf == 0x37) and capture.admits(path, h.data_size):

@@ -44,7 +44,15 @@ from .imagefmt import (
 )
 from .outer import OuterContents, ParsedLayer
 
-__all__ = ["INDEX_TYPES", "MANIFEST_TYPES", "build_image", "make_image", "pair_history", "select"]
+__all__ = [
+    "INDEX_TYPES",
+    "MANIFEST_TYPES",
+    "build_image",
+    "layer_ids_by_member",
+    "make_image",
+    "pair_history",
+    "select",
+]
 
 MAX_DEPTH = 8  # nested indexes deeper than this are refused (a loop or an attack)
 # eStargz layers carry a TOC and landmark files at the root; snapshotters hide them, so the
@@ -384,7 +392,7 @@ def pair_history(config: Any, layer_count: int) -> list[LayerHistory]:
     diff ID at its position (dive pairs them the same way)."""
     if not isinstance(config, dict):
         raise ArchiveError("image config: expected a JSON object")
-    rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {}
+    rootfs: dict[str, Any] = config["rootfs"] if isinstance(config.get("rootfs"), dict) else {}
     diff_ids = _str_list(rootfs.get("diff_ids"), "image config rootfs.diff_ids")
     history = config.get("history") or []
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
@@ -520,3 +528,31 @@ def build_image(
 ) -> Image:
     """select → pair history → make layers, for an archive, a layout directory or a stream."""
     return make_image(contents, select(contents, selector, want_platform), name=name, source=source, verify=verify)
+
+
+def layer_ids_by_member(contents: OuterContents, selector: str | None, want_platform: str | None) -> dict[str, str]:
+    """Member name → diff_id of the selected image's layers that are not named by their
+    digest (docker save's ``<id>/layer.tar``): by position, from the config's
+    ``rootfs.diff_ids``, following a duplicate layer's symlink.  A member two positions give
+    different diff_ids is left out; so is everything when the documents do not resolve (the
+    real pass reports that)."""
+    from .outer import named_digest
+
+    try:
+        resolved = select(contents, selector, want_platform)
+        history = pair_history(resolved.config, len(resolved.layers))
+    except ArchiveError:
+        return {}
+    ids: dict[str, str] = {}
+    clash: set[str] = set()
+    for rl, h in zip(resolved.layers, history, strict=True):
+        target, hops = rl.member, 0
+        while target in contents.symlinks and hops <= MAX_SYMLINK_HOPS:
+            target, hops = contents.symlinks[target], hops + 1
+        if named_digest(target) is not None or not h.diff_id:
+            continue
+        if ids.setdefault(target, h.diff_id) != h.diff_id:
+            clash.add(target)
+    for name in clash:
+        del ids[name]
+    return ids

@@ -13,8 +13,10 @@ header, a zero block ends the archive.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from zlib import adler32 as _adler32
 
 from xxhash import xxh64 as _xxh64
 from xxhash import xxh64_intdigest as _xxh64_intdigest
@@ -275,30 +277,113 @@ def _pax_int(records: dict[bytes, bytes], key: bytes, label: str) -> int | None:
 
 def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator[TarHeader]:
     """Yield each member's header; the caller must consume exactly ``data_size`` bytes
-    (with :func:`read_data` / :func:`skip_data`) before asking for the next one."""
+    (with :func:`read_data` / :func:`skip_data`) before asking for the next one.
+
+    Each header block first goes through :func:`parse_fast`, which handles the common case
+    (one ordinary ustar/GNU/v7 block with octal numbers and a matching unsigned checksum) in
+    a handful of C calls.  Anything else (PAX and GNU long-name records, sparse files,
+    base-256 or oddly padded numbers, signed checksums, the end of the archive, every
+    malformation) goes through :func:`_read_exact`, the strict reader, unchanged.
+    """
+    take = stream.take
+    ids: dict[bytes, tuple[int, int, int]] = {}
+    saw_any = False
+    while True:
+        offset = stream.consumed
+        block = take(BLOCK)
+        if len(block) == BLOCK:
+            h = parse_fast(block, ids)
+            if h is not None:
+                saw_any = True
+                yield h
+                continue
+        h = _read_exact(stream, block, offset, saw_any, allow_global)
+        if h is None:
+            return
+        saw_any = True
+        yield h
+
+
+# mode, uid, gid (24 bytes as one field), size, checksum, typeflag, magic; the rest is skipped
+_FAST = struct.Struct("100x24s12s12x8sB100x6s249x")
+_FAST_SPECIAL = frozenset(b"LKxgS")  # long names, PAX records, sparse files: the exact path only
+_IDS_CACHE_MAX = 4096  # distinct (mode, uid, gid) fields remembered per stream
+
+
+def parse_fast(block: bytes, ids: dict[bytes, tuple[int, int, int]]) -> TarHeader | None:
+    """The header in one ordinary 512-byte block, or ``None`` when the block needs the exact
+    path (which then decides, with the same result or error as ever).
+
+    Why it is equivalent: every number is parsed with the exact path's first attempt
+    (``int(field.rstrip(b"\0 "), 8)``) and any failure, a negative size, a typeflag with
+    records attached, or a checksum that only matches the signed sum defers.  The unsigned
+    checksum is the byte sum from two ``adler32`` halves: adler32's low word is
+    ``1 + sum(bytes) mod 65521``, exact for 256 bytes (at most 65,280).  ``ids`` caches the
+    parsed (mode, uid, gid) field, so a layer's few distinct owners are parsed once and their
+    ints shared by every entry.
+    """
+    idf, size_f, chk, tf, magic = _FAST.unpack_from(block)
+    if tf in _FAST_SPECIAL:
+        return None
+    try:
+        stored = int(chk.rstrip(b"\0 "), 8)
+        size = int(size_f.rstrip(b"\0 "), 8)
+    except ValueError:
+        return None
+    if stored != (_adler32(block[:256]) & 0xFFFF) + (_adler32(block[256:]) & 0xFFFF) + 254 - sum(chk) or size < 0:
+        return None
+    owner = ids.get(idf)
+    if owner is None:
+        try:
+            owner = (
+                int(idf[:8].rstrip(b"\0 "), 8),
+                int(idf[8:16].rstrip(b"\0 "), 8),
+                int(idf[16:].rstrip(b"\0 "), 8),
+            )
+        except ValueError:
+            return None
+        if len(ids) < _IDS_CACHE_MAX:
+            ids[idf] = owner
+    i = block.find(0, 0, 100)
+    raw = block[: 100 if i < 0 else i]
+    if magic == b"ustar\x00":
+        i = block.find(0, 345, 500)
+        if i != 345:
+            raw = block[345 : 500 if i < 0 else i] + b"/" + raw
+    i = block.find(0, 157, 257)
+    link = "" if i == 157 else block[157 : 257 if i < 0 else i].decode("utf-8", "surrogateescape")
+    if tf == 0:
+        tf = 0x30
+    return TarHeader(
+        raw.decode("utf-8", "surrogateescape"),
+        tf,
+        size,
+        owner[0],
+        owner[1],
+        owner[2],
+        link,
+        0 if tf in _HEADER_ONLY else size,
+        raw,
+    )
+
+
+def _read_exact(stream: ChunkStream, block: bytes, offset: int, saw_any: bool, allow_global: bool) -> TarHeader | None:
+    """The strict reader: one logical header starting at ``block`` (at ``offset``), after any
+    PAX / GNU long-name records in front of it, or ``None`` at the end of the archive."""
     label = stream.label
     pax: dict[bytes, bytes] = {}
     long_name: bytes | None = None
     long_link: bytes | None = None
-    saw_any = False
     while True:
-        offset = stream.consumed
-        block = stream.take(BLOCK)
         if not block:
             if not saw_any:
                 raise ArchiveError(f"{label}: empty tar stream")
-            return  # EOF without end-of-archive blocks: Go accepts it, so do we
+            return None  # EOF without end-of-archive blocks: Go accepts it, so do we
         if len(block) < BLOCK:
             raise ArchiveError(f"{label}: truncated tar header at offset {offset}")
         if block == _ZERO_BLOCK:
-            # End of archive is two zero blocks; anything after them is ignored, as in Go.  A
-            # zero block followed by anything but a zero block (or the end) is corrupt in Go.
-            second = stream.take(BLOCK)
-            if second and second != _ZERO_BLOCK:
-                if len(second) < BLOCK:
-                    raise ArchiveError(f"{label}: truncated end-of-archive block at offset {offset + BLOCK}")
-                raise ArchiveError(f"{label}: corrupt tar: a zero block at offset {offset} is followed by data")
-            return
+            _end_of_archive(stream, offset)
+            return None
         if not _checksum_ok(block, label):
             if not saw_any:
                 raise ArchiveError(f"{label}: not a tar archive (bad header checksum)")
@@ -308,81 +393,118 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
         size = _number(block[124:136], "size", label)
         if size < 0:
             raise ArchiveError(f"{label}: negative size in tar header at offset {offset}")
-        if tf in (0x4C, 0x4B, 0x78, 0x67):  # 'L', 'K', 'x', 'g'
-            if size > MAX_SPECIAL:
-                raise ArchiveError(f"{label}: tar {chr(tf)!r} record of {size} bytes at offset {offset} exceeds 1 MiB")
-            data = stream.take(size)
-            if len(data) < size:
-                raise ArchiveError(f"{label}: truncated tar record at offset {offset}")
-            _skip_padding(stream, size, label)
-            if tf == 0x4C:
-                long_name = _cstr(data)
-            elif tf == 0x4B:
-                long_link = _cstr(data)
-            elif tf == 0x78:
-                pax.update(_parse_pax(data, label))
-            else:
-                if not allow_global:
-                    raise ArchiveError(f"{label}: unsupported PAX global header at offset {offset}")
-                _parse_pax(data, label)  # validated, then ignored (as Go's reader does)
-            continue
-        magic = block[257:263]
-        raw = _cstr(block[0:100])
-        if magic == b"ustar\x00":
-            prefix = _cstr(block[345:500])
-            if prefix:
-                raw = prefix + b"/" + raw
-        if long_name is not None:
-            raw = long_name
-        link = _cstr(block[157:257])
-        if long_link is not None:
-            link = long_link
-        mode = _number(block[100:108], "mode", label)
-        uid = _number(block[108:116], "uid", label)
-        gid = _number(block[116:124], "gid", label)
-        if pax:
-            if b"path" in pax:
-                raw = pax[b"path"]
-            if b"linkpath" in pax:
-                link = pax[b"linkpath"]
-            v = _pax_int(pax, b"size", label)
-            if v is not None:
-                size = v
-            v = _pax_int(pax, b"uid", label)
-            if v is not None:
-                uid = v
-            v = _pax_int(pax, b"gid", label)
-            if v is not None:
-                gid = v
-        if len(raw) > MAX_NAME or len(link) > MAX_NAME:
-            which = "name" if len(raw) > MAX_NAME else "link target"
-            raise ArchiveError(
-                f"{label}: member {which} of {max(len(raw), len(link))} bytes at offset {offset} "
-                f"exceeds {MAX_NAME >> 10} KiB"
-            )
-        if tf == 0x53:  # 'S': old GNU sparse file; Go reports its real (expanded) size
-            if magic != b"ustar ":
-                raise ArchiveError(f"{label}: GNU sparse member at offset {offset} is not in GNU format")
-            size = _number(block[483:495], "sparse real size", label)
-            if size < 0:
-                raise ArchiveError(f"{label}: negative sparse size at offset {offset}")
-            extended = block[482]
-            while extended:  # sparse map continues in extension blocks before the data
-                ext = stream.take(BLOCK)
-                if len(ext) < BLOCK:
-                    raise ArchiveError(f"{label}: truncated GNU sparse map at offset {offset}")
-                extended = ext[504]
-            stored = _number(block[124:136], "size", label)
-            yield TarHeader(_decode(raw), tf, size, mode, uid, gid, _decode(link), stored, raw)
-            pax = {}
-            long_name = long_link = None
-            continue
-        if tf == 0:
-            tf = 0x30
-        data_size = 0 if tf in _HEADER_ONLY else size
-        yield TarHeader(_decode(raw), tf, size, mode, uid, gid, _decode(link), data_size, raw)
-        pax = {}
-        long_name = long_link = None
+        if tf not in (0x4C, 0x4B, 0x78, 0x67):  # 'L', 'K', 'x', 'g': records for the next header
+            return _member_header(stream, block, offset, tf, size, pax, long_name, long_link)
+        data = _special_record(stream, tf, size, offset, label)
+        if tf == 0x4C:
+            long_name = _cstr(data)
+        elif tf == 0x4B:
+            long_link = _cstr(data)
+        elif tf == 0x78:
+            pax.update(_parse_pax(data, label))
+        else:
+            if not allow_global:
+                raise ArchiveError(f"{label}: unsupported PAX global header at offset {offset}")
+            _parse_pax(data, label)  # validated, then ignored (as Go's reader does)
+        offset = stream.consumed
+        block = stream.take(BLOCK)
+
+
+def _end_of_archive(stream: ChunkStream, offset: int) -> None:
+    """End of archive is two zero blocks; anything after them is ignored, as in Go.  A zero
+    block followed by anything but a zero block (or the end) is corrupt in Go."""
+    label = stream.label
+    second = stream.take(BLOCK)
+    if second and second != _ZERO_BLOCK:
+        if len(second) < BLOCK:
+            raise ArchiveError(f"{label}: truncated end-of-archive block at offset {offset + BLOCK}")
+        raise ArchiveError(f"{label}: corrupt tar: a zero block at offset {offset} is followed by data")
+
+
+def _special_record(stream: ChunkStream, tf: int, size: int, offset: int, label: str) -> bytes:
+    """The content of a PAX or GNU long-name record, bounded by :data:`MAX_SPECIAL`."""
+    if size > MAX_SPECIAL:
+        raise ArchiveError(f"{label}: tar {chr(tf)!r} record of {size} bytes at offset {offset} exceeds 1 MiB")
+    data = stream.take(size)
+    if len(data) < size:
+        raise ArchiveError(f"{label}: truncated tar record at offset {offset}")
+    _skip_padding(stream, size, label)
+    return data
+
+
+def _member_header(
+    stream: ChunkStream,
+    block: bytes,
+    offset: int,
+    tf: int,
+    size: int,
+    pax: dict[bytes, bytes],
+    long_name: bytes | None,
+    long_link: bytes | None,
+) -> TarHeader:
+    """A member's header from its (checksummed) block and the records that preceded it."""
+    label = stream.label
+    magic = block[257:263]
+    raw = _cstr(block[0:100])
+    if magic == b"ustar\x00":
+        prefix = _cstr(block[345:500])
+        if prefix:
+            raw = prefix + b"/" + raw
+    if long_name is not None:
+        raw = long_name
+    link = _cstr(block[157:257])
+    if long_link is not None:
+        link = long_link
+    mode = _number(block[100:108], "mode", label)
+    uid = _number(block[108:116], "uid", label)
+    gid = _number(block[116:124], "gid", label)
+    if pax:
+        if b"path" in pax:
+            raw = pax[b"path"]
+        if b"linkpath" in pax:
+            link = pax[b"linkpath"]
+        v = _pax_int(pax, b"size", label)
+        if v is not None:
+            size = v
+        v = _pax_int(pax, b"uid", label)
+        if v is not None:
+            uid = v
+        v = _pax_int(pax, b"gid", label)
+        if v is not None:
+            gid = v
+    if len(raw) > MAX_NAME or len(link) > MAX_NAME:
+        which = "name" if len(raw) > MAX_NAME else "link target"
+        raise ArchiveError(
+            f"{label}: member {which} of {max(len(raw), len(link))} bytes at offset {offset} "
+            f"exceeds {MAX_NAME >> 10} KiB"
+        )
+    if tf == 0x53:  # 'S': old GNU sparse file; Go reports its real (expanded) size
+        return _sparse_header(stream, block, offset, raw, mode, uid, gid, link)
+    if tf == 0:
+        tf = 0x30
+    data_size = 0 if tf in _HEADER_ONLY else size
+    return TarHeader(_decode(raw), tf, size, mode, uid, gid, _decode(link), data_size, raw)
+
+
+def _sparse_header(
+    stream: ChunkStream, block: bytes, offset: int, raw: bytes, mode: int, uid: int, gid: int, link: bytes
+) -> TarHeader:
+    """An old GNU sparse member: its real (expanded) size, its sparse-map extension blocks
+    consumed; the stored size is what follows as data."""
+    label = stream.label
+    if block[257:263] != b"ustar ":
+        raise ArchiveError(f"{label}: GNU sparse member at offset {offset} is not in GNU format")
+    size = _number(block[483:495], "sparse real size", label)
+    if size < 0:
+        raise ArchiveError(f"{label}: negative sparse size at offset {offset}")
+    extended = block[482]
+    while extended:  # sparse map continues in extension blocks before the data
+        ext = stream.take(BLOCK)
+        if len(ext) < BLOCK:
+            raise ArchiveError(f"{label}: truncated GNU sparse map at offset {offset}")
+        extended = ext[504]
+    stored = _number(block[124:136], "size", label)
+    return TarHeader(_decode(raw), 0x53, size, mode, uid, gid, _decode(link), stored, raw)
 
 
 def _skip_padding(stream: ChunkStream, size: int, label: str) -> None:

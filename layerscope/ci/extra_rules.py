@@ -24,11 +24,11 @@ import json
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ..analysis.accurate import AccurateWaste
+from ..analysis.accurate import AccurateWaste, accurate_waste
 from ..analysis.globs import GlobError, PathGlobs
 from ..image import OPAQUE_PREFIX, WHITEOUT_PREFIX, Image
 from .rule import DISABLED, Rule, RuleResult, Status, Verdict, evaluate_rules
-from .rules import RuleValueError, _go_string, parse_size
+from .rules import RuleSet, RuleValueError, _go_string, parse_size
 
 SECTION = "layerscope"
 SIZE_KEYS = ("maxImageSize", "maxLayerSize", "maxWastedBytesAccurate")
@@ -243,3 +243,14 @@ def evaluate_extra(section: ExtraSection, image: Image, accurate: AccurateWaste 
     """Statuses sorted by key, like dive's; ``accurate`` must honour ``section.ignore``."""
     v = evaluate_rules(section_rules(section), ImageFacts(image, accurate))
     return ExtraVerdict(v.results, v.misconfigured, v.passed, accurate, section.ignore)
+
+
+def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
+    """Evaluate the ``layerscope:`` section of a rules file, or None when it has none."""
+    section = parse_section(rules.extra)
+    if section is None:
+        return None
+    acc = None
+    if "ignore" not in section.problems:
+        acc = accurate_waste(image, PathGlobs(section.ignore))
+    return evaluate_extra(section, image, acc)

@@ -18,38 +18,19 @@ The exit code is dive's (0 pass, 1 fail or misconfigured), made 1 by a failing o
 ``layerscope:`` rule.  ``--format`` other than ``dive`` implies CI mode.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: its name would clash with annotations() below.
+from dataclasses import dataclass
 
-import os
-import sys
-from typing import TextIO
-
-from ..analysis.accurate import accurate_waste
 from ..analysis.dive_efficiency import DiveEfficiency
-from ..analysis.globs import PathGlobs
 from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
-from ..image import Image
-from ..report.output import append_step_summary
-from .extra_rules import ExtraVerdict, evaluate_extra, parse_section
+from .extra_rules import ExtraVerdict
 from .render import rule_line
 from .rule import RuleResult, Status, Verdict
-from .rules import RuleSet
 
 # Text from the image (paths in rule messages, the image name) is escaped for each consumer by
 # layerscope.escape, at the moment it is written.
-
-
-def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
-    """Evaluate the ``layerscope:`` section, or None when the rules file has none."""
-    section = parse_section(rules.extra)
-    if section is None:
-        return None
-    acc = None
-    if "ignore" not in section.problems:
-        acc = accurate_waste(image, PathGlobs(section.ignore))
-    return evaluate_extra(section, image, acc)
 
 
 def render_extra(ev: ExtraVerdict) -> str:
@@ -188,37 +169,29 @@ def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: Dive
 
 
 # ---------------------------------------------------------------- the CI tail
-def finish_ci(
-    fmt: str,
-    image: Image,
-    analysis: DiveEfficiency,
-    verdict: Verdict,
-    rules: RuleSet,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    env: dict[str, str] | None = None,
-) -> int:
-    """Everything CI mode prints after dive's results; returns the combined exit code.
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """What CI mode prints after dive's results: ``out`` for stdout, then ``err`` for stderr."""
 
-    ``out`` is the real stdout (dive's text was written to it already in the dive and github
-    formats, to a discarded buffer otherwise).
-    """
-    out = sys.stdout if out is None else out
-    err = sys.stderr if err is None else err
-    env = os.environ if env is None else env
-    ev = extra_verdict(rules, image)
-    name = image.name
-    if fmt in ("dive", "github") and ev is not None:
-        out.write(render_extra(ev))
+    out: str
+    err: str = ""
+
+
+def tail(
+    fmt: str, verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency, github_actions: bool
+) -> Tail:
+    """The format's output after dive's results (see the table at the top of this module).
+
+    For ``dive`` and ``github`` dive's text was already written to stdout; ``junit`` and
+    ``markdown`` replace it.  Under GitHub Actions (``github_actions``) the dive format puts
+    the annotations on stderr, so dive's stdout stays byte for byte."""
+    extra = render_extra(ev) if fmt in ("dive", "github") and ev is not None else ""
     if fmt == "github":
-        out.write(annotations(verdict, ev, name))
-    elif fmt == "dive" and env.get("GITHUB_ACTIONS") == "true":
-        out.flush()
-        err.write(annotations(verdict, ev, name))
-    elif fmt == "junit":
-        out.write(junit(verdict, ev, name, analysis))
-    elif fmt == "markdown":
-        out.write(markdown(verdict, ev, name, analysis))
-    out.flush()
-    append_step_summary(markdown(verdict, ev, name, analysis), env)
-    return max(verdict.exit_code, 0 if ev is None else ev.exit_code)
+        return Tail(extra + annotations(verdict, ev, image_name))
+    if fmt == "dive":
+        return Tail(extra, annotations(verdict, ev, image_name) if github_actions else "")
+    if fmt == "junit":
+        return Tail(junit(verdict, ev, image_name, a))
+    if fmt == "markdown":
+        return Tail(markdown(verdict, ev, image_name, a))
+    raise ValueError(f"unknown CI format {fmt!r}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum
 from typing import Protocol, TypeVar
 
 from .rules import RuleValueError
@@ -23,8 +23,11 @@ from .rules import RuleValueError
 DISABLED = "disabled"  # the configured value that switches any rule off, as in dive
 
 
-class Status(StrEnum):
+class Status(str, Enum):
     """A rule's outcome: dive's ``RuleStatus`` values, minus its internal ``RuleUnknown``.
+
+    A ``str`` enum written out rather than ``enum.StrEnum``, which Python 3.10 (still
+    supported) lacks: members compare equal to, print as and format as their value.
 
     The value is the lower-case spelling that layerscope's own reports (the diff JSON and
     markdown) print; :attr:`label` is dive's upper-case one (its CI text, the step summary).
@@ -38,6 +41,12 @@ class Status(StrEnum):
     SKIP = "skip"
     MISCONFIGURED = "misconfigured"
     CONFIGURED = "configured"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
     @property
     def label(self) -> str:

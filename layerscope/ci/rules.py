@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import ConfigError
@@ -37,7 +38,7 @@ def _yaml12_loader():  # noqa: ANN202
 
         from ..safeyaml import bounded_loader
 
-        class Yaml12Loader(bounded_loader(yaml.SafeLoader)):  # type: ignore[misc]
+        class Yaml12Loader(bounded_loader(yaml.SafeLoader)):
             def construct_yaml_int(self, node):  # noqa: ANN001, ANN202
                 text = self.construct_scalar(node)
                 digits = text.replace("_", "").lstrip("+-")
@@ -156,7 +157,7 @@ def _read_rules_file(path: str) -> object:
         raise RulesFileError(f"ci configuration error: cannot read {path}: {e.strerror or e}") from None
 
 
-def load_rules(ci_config: str | None, flags: dict[str, str | None]) -> RuleSet:
+def load_rules(ci_config: str | None, flags: Mapping[str, str | None]) -> RuleSet:
     """Merge flags, the rules file and defaults; ``flags`` holds only explicitly given flags."""
     path = ci_config if ci_config is not None else ".dive-ci"
     file_values: dict[str, str] = {}

@@ -1,6 +1,7 @@
 """Sub-commands ``diff``, ``report``, ``explain`` and ``build``: each module exposes
-``main(argv) -> int``, which ``cli.main`` calls with the arguments after the command's name.
+``main(argv) -> int``, which ``cli.main`` calls (through its ``COMMANDS`` table) with the
+arguments after the command's name.
 
-They parse their own flags (the read options shared with the top level come from
-:func:`layerscope.commands.diff.add_read_options`), call the library and choose a renderer;
-see ``docs/architecture.md``."""
+They declare the flags shared with the top level through :mod:`layerscope.cli_args`, start
+the run and build their read options through :mod:`layerscope.commands.common`, call the
+library and choose a renderer; see ``docs/architecture.md``."""

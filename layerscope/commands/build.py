@@ -23,9 +23,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 from ..argparsing import ArgumentParser
+from ..cli_args import add_ci_args, add_config_arg, add_ignore_errors_arg, add_rule_args
 from ..errors import ConfigError, LayerscopeError
+
+if TYPE_CHECKING:
+    from ..config import ConfigFile
 
 log = logging.getLogger("layerscope.commands.build")
 
@@ -52,10 +57,9 @@ class BuildError(LayerscopeError):
 
 
 def build_parser() -> ArgumentParser:
-    """The wrapper's own flags: dive's build flags.  Nothing has a default here (SUPPRESS), so
-    only what was given overrides the analysis's defaults (:func:`analysis_args`)."""
-    from ..cli import FORMATS
-
+    """The wrapper's own flags: dive's build flags, declared by :mod:`layerscope.cli_args` as for
+    the top-level command.  Nothing has a default here (SUPPRESS): only what was given reaches
+    :class:`~layerscope.settings.AnalyzeArgs`, whose defaults are the top-level command's."""
     p = ArgumentParser(
         prog="layerscope build",
         description=DESCRIPTION,
@@ -73,17 +77,10 @@ def build_parser() -> ArgumentParser:
         help="docker or podman: the engine that builds the image and is then read (default: "
         "$DIVE_CONTAINER_ENGINE, else container-engine in the config, else docker)",
     )
-    p.add_argument("--ci", action="store_true", help="no UI: evaluate the CI rules (also CI=true)")
-    p.add_argument("--ci-config", metavar="FILE", help="rules file (default: .dive-ci in the cwd)")
-    p.add_argument("--lowestEfficiency", "--lowest-efficiency", dest="lowestEfficiency", metavar="RATIO")
-    p.add_argument("--highestWastedBytes", "--highest-wasted-bytes", dest="highestWastedBytes", metavar="SIZE")
-    p.add_argument(
-        "--highestUserWastedPercent", "--highest-user-wasted-percent", dest="highestUserWastedPercent", metavar="RATIO"
-    )
-    p.add_argument("-j", "--json", dest="json_path", metavar="FILE", help="write dive's JSON export to FILE")
-    p.add_argument("--format", choices=FORMATS, help="CI output format (see layerscope --help)")
-    p.add_argument("-i", "--ignore-errors", action="store_true", help="skip layers that cannot be parsed")
-    p.add_argument("--config", metavar="FILE", help=".dive.yaml configuration file (also read for container-engine)")
+    add_ci_args(p)
+    add_rule_args(p)
+    add_ignore_errors_arg(p)
+    add_config_arg(p, ".dive.yaml configuration file (also read for container-engine)")
     return p
 
 
@@ -107,15 +104,16 @@ def split_args(argv: list[str], parser: ArgumentParser | None = None) -> tuple[a
     return own, [*engine_args, *argv[cut:], *tail]
 
 
-def container_engine(config_flag: str | None, explicit: str | None) -> str:
+def container_engine(config_flag: str | None, explicit: str | None, config: ConfigFile | None = None) -> str:
     """``--engine``, then ``$LAYERSCOPE_CONTAINER_ENGINE``/``$DIVE_CONTAINER_ENGINE``, then the
-    ``container-engine`` key of the config file (dive's), default docker."""
+    ``container-engine`` key of the config file (dive's; ``config`` when already read, else the
+    one ``config_flag`` names or dive would find), default docker."""
     value = explicit or os.environ.get("LAYERSCOPE_CONTAINER_ENGINE") or os.environ.get("DIVE_CONTAINER_ENGINE")
     if not value:
-        from ..config import _read_yaml, find_config
+        from ..config import load_config
 
-        path = find_config(config_flag)
-        value = str(_read_yaml(path).get("container-engine", "") or "") if path else ""
+        config = load_config(config_flag) if config is None else config
+        value = str(config.get("container-engine", "") or "")
     value = (value or "docker").strip().lower()
     if value not in ENGINES:
         raise ConfigError(f"invalid container-engine {value!r} (want docker or podman)")
@@ -180,30 +178,22 @@ def run_build(engine: str, build_args: list[str]) -> str:
     return iid
 
 
-def analysis_args(own: argparse.Namespace, image: str) -> argparse.Namespace:
-    """The top-level command's arguments for ``image``, with the wrapper's flags over them."""
-    from .. import cli
-
-    args = cli.build_parser(prog="layerscope build").parse_args([image])
-    for key, value in vars(own).items():
-        if key != "engine":
-            setattr(args, key, value)
-    return args
-
-
 def main(argv: list[str]) -> int:
     """Build, then analyze the result exactly as ``layerscope ENGINE://ID FLAGS`` would."""
     from .. import cli
+    from ..config import load_config
+    from ..settings import AnalyzeArgs
 
     parser = build_parser()
     try:
         own, build_args = split_args(argv, parser)
     except SystemExit as e:  # --help: argparse printed it
         return int(e.code or 0)
-    engine = container_engine(getattr(own, "config", None), getattr(own, "engine", None))
+    config = load_config(getattr(own, "config", None))  # read once: the engine, then the analysis
+    engine = container_engine(None, getattr(own, "engine", None), config)
     if any(a in HELP_FLAGS for a in build_args):
         return engine_help(engine, build_args)
     if not build_args:
         raise ConfigError("build: no build arguments given (e.g. layerscope build -t app .)")
     iid = run_build(engine, build_args)
-    return cli.run_analyze(analysis_args(own, f"{engine}://{iid}"))
+    return cli.run_analyze(AnalyzeArgs.from_namespace(own, image=f"{engine}://{iid}"), config)

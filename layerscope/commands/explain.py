@@ -23,6 +23,8 @@ import time
 from ..analysis.explanation import Explanation, build_explanation, to_json
 from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
+from ..argparsing import ArgumentParser
+from ..cli_args import add_quiet_arg, add_read_args, parse, top_count
 from ..errors import ConfigError
 from ..escape import terminal as term
 from ..golang.humanize import humanize_bytes
@@ -32,11 +34,11 @@ from ..progress import read_display
 from ..report.output import emit, guard_stdout
 from ..sources import pick_source, source_for
 from ..sources.archive import ReadState
-from .diff import _Parser, _top, add_read_options, parse, read_options
+from .common import read_options, start
 
 
-def build_parser() -> _Parser:
-    p = _Parser(
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(
         prog="layerscope explain",
         description=(
             "Explain an image's wasted bytes: kind, layers and a concrete fix for each. "
@@ -48,7 +50,7 @@ def build_parser() -> _Parser:
     p.add_argument("--json", action="store_true", help="same as --format json")
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     p.add_argument(
-        "--top", type=_top, default=None, help="offender groups to list (default 10 in text, all in JSON; 0 = all)"
+        "--top", type=top_count, default=None, help="offender groups to list (default 10 in text, all in JSON; 0 = all)"
     )
     p.add_argument(
         "--ignore",
@@ -62,8 +64,9 @@ def build_parser() -> _Parser:
         default=None,
         help="read `layerscope: ignore:` globs from this .dive-ci (default: .dive-ci if present)",
     )
-    p.add_argument("--image", dest="image_select", default=None, help="pick an image of a multi-image archive")
-    add_read_options(p)
+    reading = p.add_argument_group("reading the image")
+    add_read_args(reading)
+    add_quiet_arg(reading)
     return p
 
 
@@ -163,6 +166,10 @@ def render_text(ex: Explanation, top: int = 10) -> str:
             lines.append(f"      {humanize_bytes(b):>8}  {term(a)}{extra}")
         for d in sorted(g.details)[:2]:
             lines.append(f"      {term(d)}")
+        if g.packages:
+            shown = ", ".join(f"{term(p.name)} {humanize_bytes(p.bytes)}" for p in g.packages[:5])
+            others = f" (+{len(g.packages) - 5} more)" if len(g.packages) > 5 else ""
+            lines.append(f"      packages: {shown}{others}")
         lines.append(f"      fix: {term(g.fix)}")
     return "\n".join(lines) + "\n"
 
@@ -175,13 +182,17 @@ def main(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    run = start()
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
     ignore = _ignore_globs(args)
     picked = pick_source(args.image, args.source)  # a bad --source is reported before the options
-    # copy-up and duplicate detection compare content: hash it
-    opts = read_options(args, image=args.image_select, hash_content=True)
+    from ..packages import CAPTURE
+
+    # copy-up and duplicate detection compare content: hash it; the package databases name the
+    # packages behind the toolchain and docs findings
+    opts = read_options(args, run, hash_content=True, capture=CAPTURE)
     src = source_for(*picked, opts)
     state = ReadState.start(opts)
     started = time.perf_counter()

@@ -16,15 +16,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..argparsing import ArgumentParser
+from ..cli_args import add_quiet_arg, add_read_args, parse
 from ..escape import terminal as term
-from ..report.fmt import ratio_percent, short_command, size
+from ..report.fmt import estimated_size, ratio_percent, short_command, size
 from ..report.model import Snapshot, dumps_baseline
 from ..report.output import emit, guard_stdout
-from .diff import _Parser, add_read_options, load_watched, parse, read_options
+from .common import load_watched, read_options, start
 
 
-def build_parser() -> _Parser:
-    p = _Parser(
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(
         prog="layerscope report",
         description=("Summarise one image; --format json writes a baseline for 'layerscope diff BASELINE HEAD'."),
     )
@@ -36,13 +38,9 @@ def build_parser() -> _Parser:
         help="text or json (the baseline); default: json when -o names a .json file, else text",
     )
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
-    p.add_argument(
-        "--image",
-        dest="image_select",
-        default=None,
-        help="pick an image of a multi-image archive (name:tag; also ARCHIVE:NAME:TAG)",
-    )
-    add_read_options(p)
+    reading = p.add_argument_group("reading the image")
+    add_read_args(reading)
+    add_quiet_arg(reading)
     return p
 
 
@@ -50,16 +48,33 @@ def render_text(snap: Snapshot, out: TextIO, *, color: bool | None = None, width
     console = Console(file=out, force_terminal=color, no_color=color is False, width=width, highlight=False)
     console.print(Text(term(snap.name), style="bold"))
     console.print(
-        f"  size {size(snap.size)} · download {size(snap.compressed_size)} · {len(snap.layers)} layers · "
+        f"  size {size(snap.size)} · download {estimated_size(snap.compressed_size, snap.compressed_estimated)} · "
+        f"{len(snap.layers)} layers · "
         f"{snap.file_count} files · efficiency {ratio_percent(snap.efficiency)} · "
         f"wasted {size(snap.wasted_bytes)}"
     )
+    if snap.packages:  # None (an old baseline) and [] (no package database) print nothing
+        per: dict[str, int] = {}
+        for pkg in snap.packages:
+            per[pkg.ecosystem] = per.get(pkg.ecosystem, 0) + 1
+        biggest = sorted(snap.packages, key=lambda p: (-p.bytes, p.name))[:3]
+        console.print(
+            Text(
+                f"  {len(snap.packages)} packages ("
+                + ", ".join(f"{term(k)} {n}" for k, n in sorted(per.items()))
+                + ") · biggest: "
+                + ", ".join(f"{term(p.name)} {size(p.bytes)}" for p in biggest)
+            )
+        )
     tab = Table(title="Layers", title_justify="left")
     for name, just in (("#", "right"), ("Size", "right"), ("Compressed", "right"), ("Command", "left")):
         tab.add_column(name, justify=just)  # type: ignore[arg-type]
     for layer in snap.layers:
         tab.add_row(
-            str(layer.index), size(layer.size), size(layer.compressed_size), Text(term(short_command(layer.command)))
+            str(layer.index),
+            size(layer.size),
+            estimated_size(layer.compressed_size, layer.compressed_estimated),
+            Text(term(short_command(layer.command))),
         )
     console.print(tab)
 
@@ -80,10 +95,14 @@ def main(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    run = start()
     args = parse(build_parser(), argv)
     if isinstance(args, int):
         return args
-    snap, _image = load_watched(args.image, "image", args, read_options(args, image=args.image_select))
+    from ..packages import CAPTURE
+
+    # the package databases' content is kept in the same pass: the baseline records the packages
+    snap, _image = load_watched(args.image, "image", args, read_options(args, run, capture=CAPTURE))
     if output_format(args.format, args.output) == "json":
         text = dumps_baseline(snap)
     elif args.output:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .model import LayerSummary, Snapshot
+from .packages import PackageDiff, diff_packages
 
 SHARED, CHANGED, NEW, GONE = "shared", "changed", "new", "gone"
 ADDED, REMOVED, GROWN, SHRUNK = "added", "removed", "grown", "shrunk"
@@ -31,6 +32,7 @@ class Delta:
 
     base: int | float | None
     head: int | float | None
+    estimated: bool = False  # a side is an estimate (the compressed size of a legacy save)
 
     @property
     def delta(self) -> int | float | None:
@@ -61,7 +63,11 @@ class LayerRow:
 
     @property
     def compressed(self) -> Delta:
-        return Delta(self.base.compressed_size if self.base else 0, self.head.compressed_size if self.head else 0)
+        return Delta(
+            self.base.compressed_size if self.base else 0,
+            self.head.compressed_size if self.head else 0,
+            any(s is not None and s.compressed_estimated for s in (self.base, self.head)),
+        )
 
     @property
     def command(self) -> str:
@@ -115,13 +121,16 @@ class Comparison:
     files: list[FileChange]  # every change, biggest |Δ| first
     tallies: dict[str, ChangeTally]
     insight: Insight
+    packages: PackageDiff = field(default_factory=lambda: PackageDiff(False, "not compared"))
 
     @property
     def totals(self) -> dict[str, Delta]:
         b, h = self.base, self.head
         return {
             "size": Delta(b.size, h.size),
-            "compressed_size": Delta(b.compressed_size, h.compressed_size),
+            "compressed_size": Delta(
+                b.compressed_size, h.compressed_size, b.compressed_estimated or h.compressed_estimated
+            ),
             "layers": Delta(len(b.layers), len(h.layers)),
             "files": Delta(b.file_count, h.file_count),
             "efficiency": Delta(b.efficiency, h.efficiency),
@@ -275,4 +284,4 @@ def compare(base: Snapshot, head: Snapshot) -> Comparison:
         grew.sort(key=lambda r: -(r.size.delta or 0))
         insight.layers = grew[:3]
         insight.directories = grown_directories(files)
-    return Comparison(base, head, layers, files, tally(files), insight)
+    return Comparison(base, head, layers, files, tally(files), insight, diff_packages(base, head))

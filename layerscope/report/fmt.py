@@ -19,11 +19,24 @@ def display(s: str) -> str:
     return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def size(n: int | None) -> str:
-    return "n/a" if n is None else humanize_bytes(n)
+def size(n: int | float | None) -> str:
+    """A size (``Delta`` sides are typed ``int | float``: sizes are always whole numbers)."""
+    return "n/a" if n is None else humanize_bytes(int(n))
 
 
-def side_size(present: bool, n: int | None) -> str:
+def estimated_size(n: int | float | None, estimated: bool) -> str:
+    """A download size; an estimate reads ``≈ 12.3 MB (estimate)``."""
+    if n is None or not estimated:
+        return size(None if n is None else int(n))
+    return f"≈ {humanize_bytes(int(n))} (estimate)"
+
+
+def estimated_delta(n: int | float | None, estimated: bool) -> str:
+    text = signed_size(n)
+    return f"≈ {text}" if estimated and n is not None and n != 0 else text
+
+
+def side_size(present: bool, n: int | float | None) -> str:
     """A layer's or file's size on one side; an em dash when it does not exist there."""
     return size(n) if present else "—"
 
@@ -51,8 +64,8 @@ def percent(p: float | None) -> str:
     return f"{p:+.2f}%"
 
 
-def ratio_percent(x: float) -> str:
-    return f"{x * 100:.2f}%"
+def ratio_percent(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.2f}%"
 
 
 def points(d: Delta) -> str:
@@ -98,15 +111,15 @@ def headline(cmp: Comparison, verdict: Verdict) -> tuple[str, str, str]:
     """(emoji, title, detail) of the verdict line; the title names any failed gate."""
     kind = change_kind(cmp)
     s = cmp.totals["size"]
-    move = f"{size(s.base)} → {size(s.head)}"  # type: ignore[arg-type]
+    move = f"{size(s.base)} → {size(s.head)}"
     if kind == GREW:
         title, detail = f"Image grew {signed_size(s.delta)} ({percent(s.percent)})", move
     elif kind == SHRANK:
         title, detail = f"Image shrank {signed_size(s.delta)} ({percent(s.percent)})", move
     elif kind == SAME_SIZE:
-        title, detail = "Same size, contents changed", f"{size(s.head)}"  # type: ignore[arg-type]
+        title, detail = "Same size, contents changed", f"{size(s.head)}"
     else:
-        title, detail = "No change", f"{size(s.head)}"  # type: ignore[arg-type]
+        title, detail = "No change", f"{size(s.head)}"
     if not verdict.passed:
         names = ", ".join(r.name for r in verdict.failed)
         why = "; ".join(f"{r.name}: {r.value} vs limit {r.threshold}" for r in verdict.failed)

@@ -51,6 +51,7 @@ class GateConfig:
     max_increase_percent: float | None = None
     max_size: int | None = None
     rules: RuleSet | None = None  # dive's rules, when asked for
+    max_package_increase: int | None = None
 
     @property
     def any(self) -> bool:
@@ -59,6 +60,7 @@ class GateConfig:
             or self.max_increase_percent is not None
             or self.max_size is not None
             or self.rules is not None
+            or self.max_package_increase is not None
         )
 
 
@@ -85,9 +87,12 @@ def build_config(
     max_size: str | None,
     ci_config: str | None,
     rule_flags: dict[str, str | None],
+    max_package_increase: str | None = None,
 ) -> GateConfig:
     """Parse and validate every gate up front; dive's rules only when asked for."""
     cfg = GateConfig()
+    if max_package_increase is not None:
+        cfg.max_package_increase = parse_size_option("--max-package-increase", max_package_increase)
     if max_increase is not None:
         cfg.max_increase = parse_size_option("--max-increase", max_increase)
     if max_increase_percent is not None:
@@ -193,6 +198,42 @@ class MaxSize:
         return RuleResult(self.key, GATE_FAIL if fail else GATE_PASS, message, self.configuration, humanize_bytes(size))
 
 
+@dataclass(frozen=True, slots=True)
+class MaxPackageIncrease:
+    """No single package may grow by more than ``limit`` bytes (an added package grows from 0).
+
+    Skipped when either side has no package list (a baseline of an older layerscope): a gate
+    that cannot measure neither passes nor fails silently."""
+
+    limit: int
+    key: ClassVar[str] = "max-package-increase"
+
+    @property
+    def configuration(self) -> str:
+        return humanize_bytes(self.limit)
+
+    def validate(self) -> None:
+        """Parsed and checked by :func:`build_config`."""
+
+    def evaluate(self, analysis: Comparison) -> RuleResult:
+        pk = analysis.packages
+        if not pk.known:
+            return RuleResult(self.key, Status.SKIP, f"packages {pk.note}", self.configuration, "n/a")
+        top = pk.biggest_growth()
+        if top is None:
+            return RuleResult(self.key, Status.PASS, "", self.configuration, "no package grew")
+        grew = top.growth
+        value = _signed(grew)  # the name (image-controlled) only in the message, which every renderer escapes
+        fail = grew > self.limit
+        message = (
+            f"{top.ecosystem} package {top.name} {top.kind} {_signed(grew)} ({grew} bytes) > "
+            f"{humanize_bytes(self.limit)} ({self.limit} bytes)"
+            if fail
+            else ""
+        )
+        return RuleResult(self.key, Status.FAIL if fail else Status.PASS, message, self.configuration, value)
+
+
 def growth_gates(cfg: GateConfig) -> list[Rule[Comparison]]:
     """The configured growth gates, in the order the reports list them."""
     gates: list[Rule[Comparison]] = []
@@ -202,6 +243,8 @@ def growth_gates(cfg: GateConfig) -> list[Rule[Comparison]]:
         gates.append(MaxIncreasePercent(cfg.max_increase_percent))
     if cfg.max_size is not None:
         gates.append(MaxSize(cfg.max_size))
+    if cfg.max_package_increase is not None:
+        gates.append(MaxPackageIncrease(cfg.max_package_increase))
     return gates
 
 

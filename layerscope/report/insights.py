@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..analysis.explanation import Explanation
 from ..analysis.insights import KIND_TITLES, UNNEEDED
+from ..escape import md_code
 from ..golang.humanize import humanize_bytes
 
 
@@ -31,11 +32,12 @@ def markdown_section(ex: Explanation, top: int = 5) -> str:
     if not groups:
         lines += ["No removable bytes found.", ""]
         return "\n".join(lines)
-    lines += ["| Bytes | Kind | Layers | Paths | Fix |", "|---:|---|---|---|---|"]
+    lines += ["| Bytes | Kind | Layers | Paths | Packages | Fix |", "|---:|---|---|---|---|---|"]
     for g in groups:
         kind = KIND_TITLES[g.kind] + (f": {g.rule}" if g.rule else "")
         layers = f"{g.layer}" + ("" if g.killer is None or g.killer == g.layer else f" → {g.killer}")
-        paths = "<br>".join(f"`{_md(a)}`" for a, _b, _n in g.top_anchors(2))
-        lines.append(f"| {humanize_bytes(g.bytes)} | {_md(kind)} | {layers} | {paths} | {_md(g.fix)} |")
+        paths = "<br>".join(md_code(a) for a, _b, _n in g.top_anchors(2))
+        pkgs = "<br>".join(f"{md_code(p.name)} {humanize_bytes(p.bytes)}" for p in g.packages[:3])
+        lines.append(f"| {humanize_bytes(g.bytes)} | {_md(kind)} | {layers} | {paths} | {pkgs} | {_md(g.fix)} |")
     lines.append("")
     return "\n".join(lines)

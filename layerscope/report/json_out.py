@@ -14,7 +14,8 @@ from .. import __version__
 from .compare import Comparison, Delta, LayerRow
 from .fmt import change_kind, headline_text
 from .gates import Verdict
-from .model import Snapshot
+from .model import PackageRecord, Snapshot
+from .packages import PackageChange, PackageDiff
 
 DIFF_SCHEMA = "layerscope/diff"
 DIFF_VERSION = 1
@@ -22,6 +23,11 @@ DIFF_VERSION = 1
 
 def _delta(d: Delta) -> dict[str, Any]:
     return {"base": d.base, "head": d.head, "delta": d.delta, "delta_percent": d.percent}
+
+
+def _compressed(d: Delta) -> dict[str, Any]:
+    """A download size: ``estimated`` says whether a side is an estimate (no stored blob size)."""
+    return {**_delta(d), "estimated": d.estimated}
 
 
 def _image(s: Snapshot) -> dict[str, Any]:
@@ -45,7 +51,52 @@ def _layer(r: LayerRow) -> dict[str, Any]:
         "base_diff_id": r.base.diff_id if r.base else None,
         "head_diff_id": r.head.diff_id if r.head else None,
         "size": _delta(r.size),
-        "compressed_size": _delta(r.compressed),
+        "compressed_size": _compressed(r.compressed),
+    }
+
+
+def _side(p: PackageRecord) -> dict[str, Any]:
+    return {"version": p.version, "bytes": p.bytes, "database": p.database}
+
+
+def _one(c: PackageChange) -> dict[str, Any]:
+    p = c.head or c.base
+    assert p is not None
+    return {
+        "name": c.name,
+        "ecosystem": c.ecosystem,
+        "arch": c.arch,
+        "version": p.version,
+        "bytes": p.bytes,
+        "database": p.database,
+    }
+
+
+def _packages(pk: PackageDiff, top: int) -> dict[str, Any]:
+    """Every list biggest |delta| first, each cut at ``top`` (0 = all); ``counts`` are uncut."""
+
+    def cut(items: list[PackageChange]) -> list[PackageChange]:
+        return items if top <= 0 else items[:top]
+
+    return {
+        "known": pk.known,
+        "note": pk.note,
+        "counts": pk.counts(),
+        "top_limit": top,
+        "added": [_one(c) for c in cut(pk.added)],
+        "removed": [_one(c) for c in cut(pk.removed)],
+        "changed": [
+            {
+                "name": c.name,
+                "ecosystem": c.ecosystem,
+                "arch": c.arch,
+                "change": c.kind,
+                "base": _side(c.base),  # type: ignore[arg-type]
+                "head": _side(c.head),  # type: ignore[arg-type]
+                "delta": c.delta,
+            }
+            for c in cut(pk.changed)
+        ],
     }
 
 
@@ -65,7 +116,7 @@ def to_dict(cmp: Comparison, verdict: Verdict, *, top: int = 20) -> dict[str, An
         },
         "base": _image(cmp.base),
         "head": _image(cmp.head),
-        "totals": {k: _delta(d) for k, d in cmp.totals.items()},
+        "totals": {k: _compressed(d) if k == "compressed_size" else _delta(d) for k, d in cmp.totals.items()},
         "layers": [_layer(r) for r in cmp.layers],
         "files": {
             "summary": {k: {"count": t.count, "delta": t.delta} for k, t in cmp.tallies.items()},
@@ -82,6 +133,7 @@ def to_dict(cmp: Comparison, verdict: Verdict, *, top: int = 20) -> dict[str, An
                 for c in shown
             ],
         },
+        "packages": _packages(cmp.packages, top),
         "insight": {
             "layers": [
                 {

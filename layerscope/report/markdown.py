@@ -11,8 +11,21 @@ from __future__ import annotations
 
 from ..escape import md_code, md_text
 from .compare import SHARED, Comparison, FileChange, LayerRow
-from .fmt import headline, percent, points, ratio_percent, short_command, side_size, signed_int, signed_size, size
+from .fmt import (
+    estimated_delta,
+    estimated_size,
+    headline,
+    percent,
+    points,
+    ratio_percent,
+    short_command,
+    side_size,
+    signed_int,
+    signed_size,
+    size,
+)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
+from .packages import KINDS, PackageChange
 
 MARKER = "<!-- layerscope:report -->"
 RESULT = {GATE_PASS: "✅ pass", GATE_FAIL: "❌ fail", "skip": "⏭️ skip"}
@@ -37,15 +50,15 @@ def _totals(cmp: Comparison) -> list[str]:
         [
             "Size (uncompressed)",
             size(t["size"].base),
-            size(t["size"].head),  # type: ignore[arg-type]
+            size(t["size"].head),
             signed_size(t["size"].delta),
             percent(t["size"].percent),
         ],
         [
             "Download size (compressed)",
-            size(t["compressed_size"].base),
-            size(t["compressed_size"].head),  # type: ignore[arg-type]
-            signed_size(t["compressed_size"].delta),
+            estimated_size(t["compressed_size"].base, t["compressed_size"].estimated),
+            estimated_size(t["compressed_size"].head, t["compressed_size"].estimated),
+            estimated_delta(t["compressed_size"].delta, t["compressed_size"].estimated),
             percent(t["compressed_size"].percent),
         ],
         [
@@ -65,14 +78,14 @@ def _totals(cmp: Comparison) -> list[str]:
         [
             "Efficiency",
             ratio_percent(t["efficiency"].base),
-            ratio_percent(t["efficiency"].head),  # type: ignore[arg-type]
+            ratio_percent(t["efficiency"].head),
             points(t["efficiency"]),
             "",
         ],
         [
             "Wasted bytes",
             size(t["wasted_bytes"].base),
-            size(t["wasted_bytes"].head),  # type: ignore[arg-type]
+            size(t["wasted_bytes"].head),
             signed_size(t["wasted_bytes"].delta),
             percent(t["wasted_bytes"].percent),
         ],
@@ -87,10 +100,10 @@ def _layer_cells(r: LayerRow) -> list[str]:
         idx,
         r.status,
         code(short_command(r.command)),
-        side_size(r.base is not None, s.base),  # type: ignore[arg-type]
+        side_size(r.base is not None, s.base),
         side_size(r.head is not None, s.head),
         signed_size(s.delta),
-    ]  # type: ignore[arg-type]
+    ]
 
 
 def _layers(cmp: Comparison) -> list[str]:
@@ -159,6 +172,34 @@ def _files(cmp: Comparison, top: int, fold_below: int) -> list[str]:
     return out
 
 
+def _package_cells(c: PackageChange) -> list[str]:
+    if c.base is not None and c.head is not None and c.base.version != c.head.version:
+        version = f"{code(c.base.version)} → {code(c.head.version)}"
+    else:
+        version = code((c.head or c.base).version)  # type: ignore[union-attr]
+    return [c.kind, code(c.name), md_text(c.ecosystem), version, signed_size(c.delta)]
+
+
+def _packages(cmp: Comparison, top: int) -> list[str]:
+    """A folded ``<details>`` table (names and versions are image text: code spans only), or
+    nothing when no package changed."""
+    pk = cmp.packages
+    if not pk.known:
+        return ["### Packages", "", f"Package changes: {md_text(pk.note)}."]
+    if not pk.changes:
+        return []
+    counts = pk.counts()
+    what = " · ".join(f"{counts[k]} {k}" for k in KINDS if counts[k])
+    net = sum(c.delta for c in pk.changes)
+    shown = pk.changes if top <= 0 else pk.changes[:top]
+    out = ["### Packages", "", f"<details><summary>{what} ({signed_size(net)} in all)</summary>", ""]
+    out += table(["Change", "Package", "Ecosystem", "Version", "Δ"], "llllr", [_package_cells(c) for c in shown])
+    rest = len(pk.changes) - len(shown)
+    if rest > 0:
+        out += ["", f"_{rest} more package change{'s' if rest != 1 else ''} not shown (`--top {top}`)._"]
+    return out + ["", "</details>"]
+
+
 def _insight(cmp: Comparison) -> list[str]:
     ins = cmp.insight
     items = []
@@ -202,6 +243,7 @@ def render(cmp: Comparison, verdict: Verdict, *, top: int = 20, fold_below: int 
         _insight(cmp),
         _gates(verdict),
         _layers(cmp),
+        _packages(cmp, top),
         _files(cmp, top, fold_below),
     ]
     lines: list[str] = []

@@ -45,6 +45,21 @@ class LayerSummary:
     size: int
     compressed_size: int | None = None
     created: str = ""
+    compressed_estimated: bool = False  # compressed_size is an estimate (no blob size stored), not the blob
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRecord:
+    """One package of the image as a comparison sees it: identity, version and its bytes in the
+    final image (see :mod:`layerscope.packages`).  ``database`` is the database path it came
+    from (a site-packages or node_modules directory tells two installs of one name apart)."""
+
+    ecosystem: str
+    name: str
+    version: str
+    arch: str
+    bytes: int
+    database: str = ""
 
 
 @dataclass(slots=True)
@@ -65,6 +80,7 @@ class Snapshot:
     platform: str = ""
     config_digest: str = ""
     origin: str = "image"  # "image" (read live) or "baseline" (loaded from a file)
+    packages: list[PackageRecord] | None = None  # None: not known (an old baseline, a read without capture)
 
     @property
     def size(self) -> int:
@@ -76,6 +92,11 @@ class Snapshot:
         if not self.layers or any(layer.compressed_size is None for layer in self.layers):
             return None
         return sum(layer.compressed_size for layer in self.layers)  # type: ignore[misc]
+
+    @property
+    def compressed_estimated(self) -> bool:
+        """Whether :attr:`compressed_size` contains an estimate (some layer has no stored blob size)."""
+        return any(layer.compressed_estimated for layer in self.layers)
 
     @property
     def file_count(self) -> int:
@@ -118,6 +139,7 @@ def to_baseline_dict(snap: Snapshot) -> dict[str, Any]:
         "totals": {
             "size": snap.size,
             "compressed_size": snap.compressed_size,
+            "compressed_estimated": snap.compressed_estimated,
             "layers": len(snap.layers),
             "files": snap.file_count,
             "efficiency": snap.efficiency,
@@ -133,12 +155,26 @@ def to_baseline_dict(snap: Snapshot) -> dict[str, Any]:
                 "command": lay.command,
                 "size": lay.size,
                 "compressed_size": lay.compressed_size,
+                "compressed_estimated": lay.compressed_estimated,
                 "created": lay.created,
             }
             for lay in snap.layers
         ],
         "inefficient_files": [{"path": r.path, "count": r.count, "size": r.size} for r in snap.inefficient_files],
         "files": dict(sorted(snap.files.items())),
+        "packages": None
+        if snap.packages is None
+        else [
+            {
+                "ecosystem": p.ecosystem,
+                "name": p.name,
+                "version": p.version,
+                "arch": p.arch,
+                "bytes": p.bytes,
+                "database": p.database,
+            }
+            for p in snap.packages
+        ],
     }
 
 
@@ -202,6 +238,11 @@ class _V:
             raise self.fail(path, "must be a string")
         return v
 
+    def bool_(self, v: Any, path: str) -> bool:
+        if not isinstance(v, bool):
+            raise self.fail(path, "must be true or false")
+        return v
+
     def num(self, v: Any, path: str) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise self.fail(path, "must be a finite number")
@@ -246,6 +287,7 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
                 size=v.int_(v.get(raw, "size", p), f"{p}.size"),  # type: ignore[arg-type]
                 compressed_size=v.int_(raw.get("compressed_size"), f"{p}.compressed_size", nullable=True),
                 created=v.str_(raw.get("created", ""), f"{p}.created"),
+                compressed_estimated=v.bool_(raw.get("compressed_estimated", False), f"{p}.compressed_estimated"),
             )
         )
     ineff = []
@@ -282,6 +324,7 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
         platform=v.str_(img.get("platform", ""), "image.platform"),
         config_digest=v.str_(img.get("config_digest", ""), "image.config_digest"),
         origin="baseline",
+        packages=_packages(v, doc.get("packages")),
     )
     # The redundant totals catch a hand-edited or truncated-and-repaired file.
     for key, actual in (
@@ -296,6 +339,27 @@ def from_baseline_dict(doc: Any, where: str) -> Snapshot:
         if given != actual:
             raise v.fail(f"totals.{key}", f"is {json.dumps(given)} but the layers/files add up to {json.dumps(actual)}")
     return snap
+
+
+def _packages(v: _V, raw: Any) -> list[PackageRecord] | None:
+    """The optional ``packages`` list; absent or null (a baseline of an older layerscope) is unknown."""
+    if raw is None:
+        return None
+    out = []
+    for i, item in enumerate(v.list_(raw, "packages")):
+        p = f"packages[{i}]"
+        item = v.obj(item, p)
+        out.append(
+            PackageRecord(
+                ecosystem=v.str_(v.get(item, "ecosystem", p), f"{p}.ecosystem"),
+                name=v.str_(v.get(item, "name", p), f"{p}.name"),
+                version=v.str_(v.get(item, "version", p), f"{p}.version"),
+                arch=v.str_(item.get("arch", ""), f"{p}.arch"),
+                bytes=v.int_(v.get(item, "bytes", p), f"{p}.bytes"),  # type: ignore[arg-type]
+                database=v.str_(item.get("database", ""), f"{p}.database"),
+            )
+        )
+    return out
 
 
 def load_baseline(path: str, side: str = "baseline") -> Snapshot:

@@ -104,7 +104,7 @@ def guard_stdout() -> Iterator[GuardedStdout]:
         yield real
         return
     guard = GuardedStdout(real)
-    sys.stdout = guard  # type: ignore[assignment]
+    sys.stdout = guard
     try:
         yield guard
         guard.flush()

@@ -15,114 +15,73 @@ import os
 import sys
 import time
 
+from ..analysis.compressed import estimate_layer
 from ..analysis.dive_efficiency import dive_efficiency
-from ..analysis.pathids import ROOT, PathIds
 from ..errors import LayerscopeError
 from ..escape import terminal as term
-from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX, Entry, Image
+from ..image import Image, Layer
 from ..log import log_read, skipped_warnings
+from ..paths import OPAQUE_MARKER
 from ..sources import open_source
 from ..sources.archive import ReadOptions, ReadState, split_archive_arg
+from ..tree.build import build_layer_tree
+from ..tree.cow import layer_ops, stack_accurate, state_of
+from ..tree.node import Node
+from ..tree.universe import Universe
 from .model import LayerSummary, Snapshot, load_baseline
+from .packages import package_records
 
 
-def _under(up: list[int], node: int, marked: set[int], memo: dict[int, bool]) -> bool:
-    """Whether a strict ancestor of ``node`` (the root excluded) is in ``marked``.  ``memo``
-    (one per deleting layer) remembers each directory's answer, so a layer costs one visit per
-    directory however deep its paths are."""
-    seen: list[int] = []
-    a = up[node]
-    found = False
-    while a != ROOT:
-        known = memo.get(a)
-        if known is not None:
-            found = known
-            break
-        if a in marked:
-            found = True
-            break
-        seen.append(a)
-        a = up[a]
-    for a in seen:
-        memo[a] = found
-    return found
+def _same_tree_in_both_views(layer: Layer) -> bool:
+    """Whether dive's layer tree equals the accurate one: the same entries and no opaque marker
+    (the only entry the two tree builders read differently)."""
+    if layer.dive_empty or layer.dive_all_entries is not None:
+        return False
+    return not any(e.path == OPAQUE_MARKER or e.path.endswith(_OPAQUE_LEAF) for e in layer.entries)
 
 
-def _node_ids(ids: PathIds, paths: set[str]) -> set[int]:
-    """The ids of those ``paths`` that were ever interned (the others name nothing)."""
-    out = set()
-    for p in paths:
-        node = ids.get(p) if p else None
-        if node is not None:
-            out.add(node)
-    return out
+_OPAQUE_LEAF = "/" + OPAQUE_MARKER
 
 
-def final_files(image: Image) -> dict[str, int]:
+def final_files(image: Image, dive_trees: list[Node] | None = None) -> dict[str, int]:
     """``"/path" → size`` for every non-directory in the final (accurate) filesystem.
 
-    The same result as stacking the accurate layer trees (``tree.stack.stack_accurate``: a
-    layer's whiteouts and opaque dirs first, then its entries; a non-directory replacing a
-    directory drops what was under it), computed on a flat ``path → entry`` map because that
-    is several times cheaper than building trees: the comparison must cost little next to
-    reading the archives.  tests/report/test_snapshot.py holds it to the tree semantics.
-
-    Paths are keyed by interned ids (:mod:`~layerscope.analysis.pathids`) and ancestors walked
-    as ids: as strings, "every path that has something under it" holds each ancestor of each
-    entry, O(d·L) bytes for a path d directories deep and L bytes long
+    The accurate copy-on-write engine (:mod:`layerscope.tree.cow`, the one the explorer's trees
+    use) applied to every layer in turn: a layer's whiteouts and opaque dirs first, then its
+    entries; a non-directory replacing a directory drops what was under it.  ``dive_trees`` (the
+    layer trees :func:`~layerscope.analysis.dive_efficiency.dive_efficiency` built) are reused
+    for the layers whose accurate tree is the same, so a snapshot builds each tree once.  Memory
+    stays linear in the bytes of names however deep the paths
     (tests/hardening/test_deep_path_memory.py).
     """
-    ids = PathIds()
-    up = ids.parent
-    entries: dict[int, Entry] = {}
-    parents: set[int] = set()  # every path that has (or had) something under it
-    for layer in image.layers:
-        gone: set[str] = set()
-        opaque: set[str] = set()
-        adds: list[Entry] = []
-        for e in layer.entries:
-            d, _, b = e.path.rpartition("/")
-            if b == OPAQUE_MARKER:
-                opaque.add(d)
-            elif b.startswith(WHITEOUT_PREFIX):
-                if not b.startswith(OPAQUE_PREFIX):
-                    gone.add(f"{d}/{b[len(WHITEOUT_PREFIX) :]}" if d else b[len(WHITEOUT_PREFIX) :])
-            elif e.path:
-                adds.append(e)
-        if gone or opaque:
-            everything = "" in opaque
-            gone_ids = _node_ids(ids, gone)
-            hiding = gone_ids | _node_ids(ids, opaque)
-            memo: dict[int, bool] = {}
-            for node in [n for n in entries if everything or n in gone_ids or _under(up, n, hiding, memo)]:
-                del entries[node]
-        for e in adds:
-            path = e.path
-            node = ids.add(path)
-            if not e.is_dir and node in parents:
-                prev = entries.get(node)
-                if prev is None or prev.is_dir:  # a file replaces a directory and its contents
-                    prefix = path + "/"
-                    for n in [n for n, x in entries.items() if x.path.startswith(prefix)]:
-                        del entries[n]
-            entries[node] = e
-            parent = up[node]
-            while parent != ROOT and parent not in parents:  # its ancestors are then in too
-                parents.add(parent)
-                parent = up[parent]
-    return {"/" + e.path: e.size for e in entries.values() if not e.is_dir}
+    trees = [
+        dive_trees[k]
+        if dive_trees is not None and _same_tree_in_both_views(layer)
+        else build_layer_tree(layer.entries, accurate=True)
+        for k, layer in enumerate(image.layers)
+    ]
+    if not trees:
+        return {}
+    u = Universe(trees)
+    st = state_of(u, None, [])
+    for tree in trees:
+        stack_accurate(u, st, layer_ops(u, tree, with_post=False))  # accurate stacking reads `pre` only
+    code = st.code
+    return {"/" + e.path: e.size for i, e in enumerate(st.info) if e is not None and code[i] and not e.is_dir}
 
 
 def snapshot_image(image: Image) -> Snapshot:
-    analysis = dive_efficiency(image)
+    dive_trees: list[Node] = []
+    analysis = dive_efficiency(image, lambda _layer, tree: dive_trees.append(tree))
     layers = [
         LayerSummary(
             index=lay.index,
             diff_id=lay.diff_id or lay.digest,
             command=lay.command,
             size=lay.size,
-            compressed_size=lay.compressed_size,
+            compressed_size=lay.compressed_size if lay.compressed_size is not None else estimate_layer(lay),
             created=lay.created,
+            compressed_estimated=lay.compressed_size is None,  # a legacy save: the estimate explain shows
         )
         for lay in image.layers
     ]
@@ -130,7 +89,7 @@ def snapshot_image(image: Image) -> Snapshot:
         name=image.name,
         source=image.source,
         layers=layers,
-        files=final_files(image),
+        files=final_files(image, dive_trees),
         efficiency=analysis.efficiency,
         wasted_bytes=analysis.wasted_bytes,
         dive_size=analysis.size_bytes,
@@ -140,6 +99,7 @@ def snapshot_image(image: Image) -> Snapshot:
         layout=image.layout,
         platform=image.platform,
         config_digest=image.config_digest,
+        packages=package_records(image),
     )
 
 

@@ -18,8 +18,21 @@ from rich.text import Text
 
 from ..escape import terminal as term
 from .compare import SHARED, Comparison
-from .fmt import headline, percent, points, ratio_percent, short_command, side_size, signed_int, signed_size, size
+from .fmt import (
+    estimated_delta,
+    estimated_size,
+    headline,
+    percent,
+    points,
+    ratio_percent,
+    short_command,
+    side_size,
+    signed_int,
+    signed_size,
+    size,
+)
 from .gates import GATE_FAIL, GATE_PASS, Verdict
+from .packages import version_move
 
 _STYLE = {GATE_PASS: "green", GATE_FAIL: "bold red", "skip": "blue"}
 _STATUS_STYLE = {"shared": "dim", "changed": "yellow", "new": "green", "gone": "red"}
@@ -52,9 +65,13 @@ def _totals(cmp: Comparison) -> Table:
         ("Wasted bytes", "wasted_bytes", size, signed_size),
     ):
         d = t[key]
+        if d.estimated:  # a download size without a stored blob: labelled as the estimate it is
+            b, h, dd = estimated_size(d.base, True), estimated_size(d.head, True), estimated_delta(d.delta, True)
+            tab.add_row(label, b, h, _styled(dd, _delta_style(d.delta)), percent(d.percent))
+            continue
         tab.add_row(label, fmt(d.base), fmt(d.head), _styled(dfmt(d.delta), _delta_style(d.delta)), percent(d.percent))
     e = t["efficiency"]
-    tab.add_row("Efficiency", ratio_percent(e.base), ratio_percent(e.head), points(e), "")  # type: ignore[arg-type]
+    tab.add_row("Efficiency", ratio_percent(e.base), ratio_percent(e.head), points(e), "")
     return tab
 
 
@@ -77,7 +94,7 @@ def _layers(cmp: Comparison) -> Table:
             _styled(r.status, _STATUS_STYLE.get(r.status, "")),
             _image_text(short_command(r.command)),
             side_size(r.base is not None, s.base),
-            side_size(r.head is not None, s.head),  # type: ignore[arg-type]
+            side_size(r.head is not None, s.head),
             signed_size(s.delta),
         )
     return tab
@@ -97,6 +114,32 @@ def _files(cmp: Comparison, top: int) -> Table | None:
             _image_text(c.path),
             side_size(c.base_size is not None, c.base_size),
             side_size(c.head_size is not None, c.head_size),
+            _styled(signed_size(c.delta), _delta_style(c.delta)),
+        )
+    return tab
+
+
+def _packages(cmp: Comparison, top: int) -> Table | Text | None:
+    """Package changes, biggest |Δ| first; nothing when no package changed."""
+    pk = cmp.packages
+    if not pk.known:
+        return Text(f"Packages: {pk.note}")
+    if not pk.changes:
+        return None
+    shown = pk.changes if top <= 0 else pk.changes[:top]
+    title = (
+        f"Package changes (top {len(shown)} of {len(pk.changes)})"
+        if len(shown) < len(pk.changes)
+        else "Package changes"
+    )
+    tab = Table(title=title, title_justify="left")
+    for name, just in (("Change", "left"), ("Package", "left"), ("Version", "left"), ("Δ", "right")):
+        tab.add_column(name, justify=just, overflow="fold" if name != "Δ" else "ellipsis")  # type: ignore[arg-type]
+    for c in shown:
+        tab.add_row(
+            c.kind,
+            _image_text(f"{c.name} ({c.ecosystem})"),
+            _image_text(version_move(c)),
             _styled(signed_size(c.delta), _delta_style(c.delta)),
         )
     return tab
@@ -149,11 +192,11 @@ def render(
             console.print(Text(f"  dir   {term(d)} {signed_size(v)}"))
         for w in ins.new_waste:
             console.print(Text(f"  waste {term(w.path)} ×{w.count}, {size(w.head_size)} ({signed_size(w.delta)})"))
-    for tab in (_gates(verdict), _layers(cmp), _files(cmp, top)):
+    for tab in (_gates(verdict), _layers(cmp), _packages(cmp, top), _files(cmp, top)):
         if tab is not None:
             console.print(tab)
-    for r in verdict.failed:
-        if r.message:
-            console.print(Text.assemble(("FAIL", "bold red"), f" {term(r.name)}: {term(r.message)}"))
+    for failed in verdict.failed:
+        if failed.message:
+            console.print(Text.assemble(("FAIL", "bold red"), f" {term(failed.name)}: {term(failed.message)}"))
     if all(r.status == SHARED for r in cmp.layers) and not cmp.files:
         console.print(Text("All layers shared; no file changes."))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..archive.capture import CaptureSpec
 from ..archive.decompress import Budget, Limits
-from ..archive.outer import scan
-from ..archive.resolve import build_image
-from ..errors import LayerscopeError
+from ..archive.outer import index_documents, scan
+from ..archive.resolve import build_image, layer_ids_by_member
+from ..errors import ArchiveError, LayerscopeError
 from ..image import Image
+
+if TYPE_CHECKING:
+    from ..layercache import LayerCache
 
 READ_SIZE = 1 << 20
 
@@ -81,7 +86,7 @@ class _FileSource:
         self._progress = progress
         try:
             st = os.fstat(f.fileno())
-            self.seekable = f.seekable() and os.path.stat.S_ISREG(st.st_mode)
+            self.seekable = f.seekable() and stat.S_ISREG(st.st_mode)
             self._size = st.st_size
         except (OSError, ValueError):
             self.seekable = False
@@ -94,6 +99,12 @@ class _FileSource:
         self._pos += len(chunk)
         self._progress.bytes_read = self._pos
         return chunk
+
+    def rewind(self) -> None:
+        """Back to the start, for the pass after :func:`~layerscope.archive.outer.index_documents`."""
+        self._f.seek(0)
+        self._pos = 0
+        self._progress.bytes_read = 0
 
     def skip(self, n: int) -> int:
         k = max(0, min(n, self._size - self._pos))
@@ -113,6 +124,7 @@ def read_archive(
     from .layout_dir import directory_reader, is_layout_dir
 
     if is_layout_dir(path):
+        cache = layer_cache(opts)
         contents = scan(
             directory_reader(path),
             path,
@@ -121,6 +133,7 @@ def read_archive(
             hash_content=opts.hash_content,
             progress=state.progress,
             capture=opts.capture,
+            cache=cache,
         )
         return build_image(
             contents,
@@ -143,18 +156,69 @@ def read_archive(
     with f:
         source_file = _FileSource(f, state.progress)
         try:
-            contents = scan(
-                source_file.read,
-                path,
-                state.budget,
-                verify=opts.verify,
-                skip=source_file.skip if source_file.seekable else None,
-                hash_content=opts.hash_content,
-                progress=state.progress,
-                capture=opts.capture,
-            )
+            return _read_file(source_file, path, display_name, source, selector, opts, state)
         except OSError as e:
             raise LayerscopeError(f"cannot read image archive {path!r}: {e.strerror or e}") from None
-    return build_image(
-        contents, name=display_name, source=source, selector=selector, want_platform=opts.platform, verify=opts.verify
-    )
+
+
+def layer_cache(opts: ReadOptions) -> LayerCache | None:
+    """The layer-analysis cache for a read, unless ``--no-cache`` (or a zero bound) turns it off."""
+    from ..layercache import LayerCache
+
+    return LayerCache.for_read(opts.cache, opts.hash_content, opts.capture)
+
+
+def _read_file(
+    source_file: _FileSource,
+    path: str,
+    display_name: str,
+    source: str,
+    selector: str | None,
+    opts: ReadOptions,
+    state: ReadState,
+) -> Image:
+    """One pass over the archive, after an index pass when the file seeks and the cache is on
+    (it maps docker save's layer members to diff_ids, so cached ones are seeked over).  A read
+    the cache served that then fails is done again without it: errors are always those of
+    reading every byte."""
+    cache = layer_cache(opts)
+    skip = source_file.skip if source_file.seekable else None
+    member_ids: dict[str, str] = {}
+    if cache is not None and skip is not None:
+        docs = index_documents(source_file.read, path, skip, opts.limits.max_path_bytes)
+        if docs is not None:
+            member_ids = layer_ids_by_member(docs, selector, opts.platform)
+        source_file.rewind()
+    mark = state.budget.mark()
+
+    def read(use: LayerCache | None) -> Image:
+        contents = scan(
+            source_file.read,
+            path,
+            state.budget,
+            verify=opts.verify,
+            skip=skip,
+            hash_content=opts.hash_content,
+            progress=state.progress,
+            capture=opts.capture,
+            cache=use,
+            member_ids=member_ids,
+        )
+        return build_image(
+            contents,
+            name=display_name,
+            source=source,
+            selector=selector,
+            want_platform=opts.platform,
+            verify=opts.verify,
+        )
+
+    try:
+        return read(cache)
+    except ArchiveError:
+        if cache is None or not cache.served or not source_file.seekable:
+            raise
+    source_file.rewind()
+    state.budget.rewind(mark)
+    state.progress.layers_read = 0
+    return read(None)

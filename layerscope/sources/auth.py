@@ -89,11 +89,13 @@ def credentials_for(host: str, config: dict | None = None) -> Credentials | None
     """The credentials the docker CLI would use for ``host``, or None (anonymous)."""
     cfg = read_docker_config() if config is None else config
     keys = _keys_for(host)
-    helpers = cfg.get("credHelpers") if isinstance(cfg.get("credHelpers"), dict) else {}
+    raw_helpers = cfg.get("credHelpers")
+    helpers: dict = raw_helpers if isinstance(raw_helpers, dict) else {}
     for k in keys:
         if isinstance(helpers.get(k), str) and helpers[k]:
             return _from_helper(helpers[k], keys[0] if host in DOCKER_HUB_KEYS else host)
-    auths = cfg.get("auths") if isinstance(cfg.get("auths"), dict) else {}
+    raw_auths = cfg.get("auths")
+    auths: dict = raw_auths if isinstance(raw_auths, dict) else {}
     for k in keys:
         creds = _from_entry(auths.get(k))
         if creds is not None:

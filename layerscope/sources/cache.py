@@ -21,7 +21,7 @@ warning and the blob fetched again.
 
 Location: ``$LAYERSCOPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/layerscope``, else
 ``~/.cache/layerscope``.  Bound: ``$LAYERSCOPE_CACHE_MAX`` (bytes, or ``10GB``-style), default
-5 GB.
+5 GB, for the blobs and the layer-analysis records (:mod:`layerscope.layercache`) together.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class BlobCache:
             os.utime(path)
         except OSError:
             pass
-        return f  # type: ignore[return-value]
+        return f
 
     def _reject(self, digest: str, path: str, problem: str) -> None:
         log.warning("blob cache entry %s is unusable (%s): dropped, fetching the blob again", path, problem)
@@ -226,7 +226,8 @@ class BlobCache:
                     elif stat.S_ISREG(st.st_mode):
                         files.append((st.st_mtime, st.st_size, p))
         except OSError:
-            return
+            pass
+        files += _layer_records(os.path.join(self.root, "layers"), now)
         total = partial_bytes + sum(s for _, s, _ in files)
         for _, size, p in sorted(files):
             if total <= self.max_bytes:
@@ -236,6 +237,42 @@ class BlobCache:
                 total -= size
             except OSError:
                 pass
+
+
+TMP_STALE = 3600.0  # seconds: a layer record's temporary file is written in milliseconds
+
+
+def _layer_records(base: str, now: float) -> list[tuple[float, int, str]]:
+    """(mtime, size, path) of the layer-analysis records (``layers/f<N>/…``, every format
+    version: an old version's records age out like any other), removing temporary files of
+    runs that died while writing one.  They share the blob cache's bound."""
+    out: list[tuple[float, int, str]] = []
+    try:
+        versions = os.listdir(base)
+    except OSError:
+        return out
+    for v in versions:
+        d = os.path.join(base, v)
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for name in names:
+            p = os.path.join(d, name)
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if name.startswith(".tmp."):
+                if now - st.st_mtime > TMP_STALE:
+                    try:
+                        os.unlink(p)
+                    except OSError:
+                        pass
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((st.st_mtime, st.st_size, p))
+    return out
 
 
 def _remove_if_stale(path: str, st: os.stat_result, now: float) -> bool:

@@ -23,7 +23,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO, ClassVar
+from typing import IO, ClassVar
 
 from ..archive.tarstream import ChunkStream, go_clean, iter_headers, read_data
 from ..errors import LayerscopeError
@@ -45,7 +45,7 @@ OuterOpener = Callable[[], AbstractContextManager[tuple[Chunks, Callable[[int], 
 """Opens an outer archive again: (chunks, a forward seek or None when it cannot seek)."""
 
 
-def chunks_of(f: BinaryIO) -> Chunks:
+def chunks_of(f: IO[bytes]) -> Chunks:
     return lambda: f.read(READ_SIZE)
 
 

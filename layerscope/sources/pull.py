@@ -40,12 +40,14 @@ from ..archive.imagefmt import (
     decode_json,
 )
 from ..archive.layer_reader import PathTally, read_layer
-from ..archive.outer import OuterContents, ParsedLayer
+from ..archive.outer import OuterContents, ParsedLayer, drain_for_digest
 from ..archive.resolve import make_image
 from ..errors import ArchiveError, LayerscopeError, LimitError
 from ..image import Image
-from .archive import READ_SIZE, ReadOptions, ReadState, state_for
+from ..layercache.hashing import BackgroundSha256
+from .archive import READ_SIZE, ReadOptions, ReadState, layer_cache, state_for
 from .cache import BlobCache
+from .prefetch import Prefetcher
 from .registry import Reference, RegistryClient, Response, parse_reference, read_bounded, server_text
 
 QUEUE_CHUNKS = 16  # × 1 MiB read ahead per layer
@@ -208,6 +210,16 @@ class _Inline:
             close()
 
 
+def _hashing(read: Any, hasher: Any) -> Any:
+    def hashed() -> bytes:
+        c = read()
+        if c:
+            hasher.update(c)
+        return c
+
+    return hashed
+
+
 def _file_chunks(f: Any) -> Iterator[bytes]:
     with f:
         while True:
@@ -235,6 +247,8 @@ class RegistryPuller:
         self._paths = PathTally()  # names and link targets of the whole pull, not per layer
         self._kept = CaptureBudget()  # captured content of the whole pull
         self.client = RegistryClient(ref, insecure=opts.insecure)
+        lc = layer_cache(opts)
+        self.layers = lc if lc is not None and lc.usable(self.state.budget.limits) else None
 
     # ------------------------------------------------------------------ documents
     def _manifest(self) -> tuple[dict[str, Any], str, Platform | None]:
@@ -391,17 +405,25 @@ class RegistryPuller:
 
         fetch.start()
         ok = False
+        lc = self.layers
+        captured = None
         try:
             comp, inner, _counted = open_decompressed(read, self.state.budget, label)
-            captured = None if self.opts.capture is None else LayerCapture(self.opts.capture, self._kept)
+            if self.opts.capture is not None:
+                captured = LayerCapture(self.opts.capture, self._kept) if lc is None else lc.layer_capture(self._kept)
+            used, names = self.state.budget.used_bytes, self._paths.used
+            diff_hasher = BackgroundSha256() if lc is not None and comp != "none" else None
             entries, tar_size = read_layer(
-                inner,
+                inner if diff_hasher is None else _hashing(inner, diff_hasher),
                 label,
                 self.state.budget,
                 hash_content=self.opts.hash_content,
                 paths=self._paths,
                 capture=captured,
             )
+            used, names = self.state.budget.used_bytes - used, self._paths.used - names
+            if diff_hasher is not None and not drain_for_digest(_hashing(inner, diff_hasher), self.state.budget):
+                diff_hasher = None
             while read():  # padding after the tar's end still counts for the digest
                 pass
             fetch.join()
@@ -411,7 +433,17 @@ class RegistryPuller:
             if actual != digest and self.opts.verify:
                 raise ArchiveError(f"{label}: content digest {actual} does not match")
             ok = actual == digest
+            if ok and lc is not None:
+                diff_id, stream_len = (digest, fetch.count) if comp == "none" else ("", 0)
+                if diff_hasher is not None:
+                    diff_id, stream_len = f"sha256:{diff_hasher.hexdigest()}", diff_hasher.length
+                if diff_id.startswith("sha256:"):
+                    limits = self.state.budget.limits
+                    lc.store_layer(diff_id, entries, tar_size, used, names, captured, limits, stream_len)
+                    lc.store_blob(digest, diff_id, comp, fetch.count)
         finally:
+            if lc is not None:
+                lc.settle(captured, self._kept)
             if not ok:
                 fetch.cancel()
                 fetch.join(timeout=5)
@@ -420,6 +452,46 @@ class RegistryPuller:
         progress.layers_read += 1
         return ParsedLayer(entries, tar_size, comp, size if isinstance(size, int) else fetch.count, captured)
 
+    def _from_layer_cache(self, desc: Descriptor) -> ParsedLayer | None:
+        """A layer whose blob was read before: no download, bound by its digest."""
+        lc = self.layers
+        known = lc.blob(desc.digest) if lc is not None else None
+        if lc is None or known is None or known.size != desc.size:
+            return None
+        hit = lc.serve(known.diff_id, self.state.budget, self._paths, self._kept)
+        if hit is None:
+            return None
+        progress = self.state.progress
+        progress.bytes_read += desc.size or 0
+        progress.layers_read += 1
+        return ParsedLayer(hit.entries, hit.size, known.compression, desc.size or 0, hit.captured)
+
+    def _layers(self, descs: tuple[Descriptor, ...]) -> OuterContents:
+        """Every layer, in order: from the layer cache, else fetched (a few ahead at once into
+        the blob cache, see :mod:`.prefetch`) and parsed."""
+        contents = OuterContents(ignore_errors=self.state.budget.ignore_errors)
+        lc = self.layers
+        ahead = Prefetcher(self.client, self.cache)
+        todo = [i for i, d in enumerate(descs) if lc is None or not lc.likely_cached(d.digest)]
+        try:
+            for i, ld in enumerate(descs):
+                ahead.schedule([descs[j] for j in todo if j > i])
+                parsed = self._from_layer_cache(ld)
+                try:
+                    if parsed is None:
+                        ahead.wait(ld.digest)  # downloaded ahead (verified, into the blob cache), or not
+                        parsed = self._layer(ld, i)
+                    contents.layers[_blob_key(ld.digest)] = parsed
+                except ArchiveError as e:
+                    if isinstance(e, LimitError) or not contents.ignore_errors:
+                        raise  # a bound is never skipped; without ignore-errors a bad layer stops the run
+                    contents.failures[_blob_key(ld.digest)] = str(e)  # make_image shows it empty, and why
+        finally:
+            ahead.close()  # on an error or Ctrl+C too: downloads stopped, partial blobs removed
+        if lc is not None:
+            lc.finish()
+        return contents
+
     # ------------------------------------------------------------------ image
     def pull(self, display: str) -> Image:
         """Resolve the manifest, fetch config and layers, and make the image from them."""
@@ -427,14 +499,18 @@ class RegistryPuller:
         manifest = self._image_manifest(doc, digest)
         self.state.progress.bytes_total = sum(d.size or 0 for d in manifest.layers) or None
         config, platform = self._config(manifest.config, platform)
-        contents = OuterContents(ignore_errors=self.state.budget.ignore_errors)
-        for i, ld in enumerate(manifest.layers):
-            try:
-                contents.layers[_blob_key(ld.digest)] = self._layer(ld, i)
-            except ArchiveError as e:
-                if isinstance(e, LimitError) or not contents.ignore_errors:
-                    raise  # a bound is never skipped; without ignore-errors a bad layer stops the run
-                contents.failures[_blob_key(ld.digest)] = str(e)  # make_image shows it empty, and why
+        mark = self.state.budget.mark()
+        try:
+            contents = self._layers(manifest.layers)
+        except ArchiveError:
+            if self.layers is None or not self.layers.served:
+                raise
+            # the cache served part of a read that failed: read every layer, so the error is the usual one
+            self.layers = None
+            self.state.budget.rewind(mark)
+            self._paths, self._kept = PathTally(), CaptureBudget()
+            self.state.progress.bytes_read = self.state.progress.layers_read = 0
+            contents = self._layers(manifest.layers)
         resolved = ResolvedImage(
             config=config,
             layers=[ResolvedLayer(_blob_key(d.digest), d) for d in manifest.layers],

@@ -316,12 +316,12 @@ def _shut(sock: socket.socket) -> None:
 
 
 class _HTTPConnection(urllib3.connection.HTTPConnection):
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         return _watched(self, super().getresponse)
 
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         return _watched(self, super().getresponse)
 
 
@@ -344,7 +344,10 @@ class RegistryClient:
         self.timeouts = Timeouts.from_env()
         ca = os.path.join("/etc/docker/certs.d", ref.host, "ca.crt")  # docker's per-registry CA
         self.pool = urllib3.PoolManager(
-            cert_reqs="CERT_REQUIRED", ca_certs=ca if os.path.isfile(ca) else None, headers={"User-Agent": "layerscope"}
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca if os.path.isfile(ca) else None,
+            headers={"User-Agent": "layerscope"},
+            maxsize=8,  # a few blob downloads run at once (sources/prefetch.py); keep their connections
         )
         self.pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}  # header deadline
         self._authorization: str | None = None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from ..archive.outer import scan
 from ..archive.resolve import build_image
 from ..image import Image
-from .archive import ReadOptions, ReadProgress, ReadState
+from .archive import ReadOptions, ReadProgress, ReadState, layer_cache
 
 
 class ChunkReader:
@@ -37,7 +37,7 @@ class ChunkReader:
         while True:  # an empty chunk mid-stream is not the end; exhaustion is
             try:
                 c = next(self._it, None)
-            except self._errors as e:  # type: ignore[misc]
+            except self._errors as e:
                 assert self._on_error is not None
                 raise self._on_error(e) from None
             if c is None:
@@ -62,6 +62,7 @@ def read_stream(
         hash_content=opts.hash_content,
         progress=state.progress,
         capture=opts.capture,
+        cache=layer_cache(opts),  # blobs/ members it has seen are not parsed (they are still read)
     )
     return build_image(
         contents, name=display, source=source, selector=opts.image, want_platform=opts.platform, verify=opts.verify

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..image import OPAQUE_MARKER, OPAQUE_PREFIX, Entry
+from ..image import Entry
+from ..paths import OPAQUE_MARKER, OPAQUE_PREFIX
+from ..paths import parent as parent_path
 from .node import Node
 
 
@@ -58,7 +60,8 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
             continue
         if leaf.startswith(OPAQUE_PREFIX):
             if accurate and leaf == OPAQUE_MARKER:
-                ensure_path(root, [p for p in path[:cut].split("/") if p]).opaque = True
+                # the directory holding the marker (the root for a top-level one)
+                ensure_path(root, [p for p in parent_path(path).split("/") if p]).opaque = True
                 continue
             # dive drops any name starting ".wh..wh." (after creating missing parents)
             add_path(root, [p for p in path.split("/") if p], e)
@@ -70,16 +73,17 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
         else:
             parts = [p for p in path[:cut].split("/") if p]
             parent = root
+            dropped = False
             for name in parts:
                 c = parent.children
                 nxt = None if c is None else c.get(name)
                 if nxt is None:
                     if name.startswith(OPAQUE_PREFIX):
-                        parent = None  # type: ignore[assignment]
+                        dropped = True  # dive drops a path under a missing ".wh..wh." directory
                         break
                     nxt = parent.add_child(name)
                 parent = nxt
-            if parent is None:
+            if dropped:
                 last_dir = None
                 continue
             last_dir, last_node = path[:cut], parent

@@ -1,123 +1,34 @@
-"""Diff marks: which files a layer (or a range of layers) added, modified or removed.
+"""Diff marks and compare modes on node trees: which files a layer (or range) added, modified or removed.
 
-dive's ``CompareAndMark`` (``dive/filetree/file_tree.go``, ``file_node.go``): the lower tree is the
-stack of the layers below, all Unmodified; the upper layer is visited children first; a whiteout
-marks its target's subtree Removed (it stays visible); a new path is added and it and its new
-parents are Added; an existing path gets a tentative mark from :func:`compare`, applied only while
-the node is still Unmodified (a directory merges it with its children's marks).  Several upper
-layers in a row keep the first non-Unmodified mark, so "deleted then re-added" stays Removed.
+The marking rules (dive's ``CompareAndMark``, and the accurate variant that honours opaque
+directories) live in the copy-on-write engine (:mod:`.cow`); :func:`compare_and_mark` is their
+node-tree face, like :mod:`.stack` is for stacking.
 
 Compare modes (dive's ``runtime/ui/viewmodel/layer_set_state.go``; ``docs/dive-compat.md``, *Diff
 marks and compare modes*): compare-layer shows layer i against layers 0..i-1, aggregated shows
-layers 1..i against layer 0; layer 0 is always shown against itself.
+layers 1..i against layer 0; layer 0 is always shown against itself.  :class:`TreeKey` names one
+such tree, :class:`LayerTrees` holds every layer's own tree (the explorer's views start from it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..image import WHITEOUT_PREFIX, Entry, Image
+from ..image import Image
+from . import cow
 from .build import add_path, build_layer_tree
-from .node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, get_node, walk_post, walk_pre
-from .stack import stack_range, whiteout_target
-
-
-def compare(lower: Entry | None, upper: Entry | None) -> int:
-    """dive's ``FileInfo.Compare``: type, hash, mode, uid and gid; nothing else."""
-    if lower is None or upper is None:
-        return (
-            UNMODIFIED
-            if lower is upper or (lower is None and _empty(upper)) or (upper is None and _empty(lower))
-            else MODIFIED
-        )
-    if (
-        lower.typeflag == upper.typeflag
-        and lower.hash == upper.hash
-        and lower.mode == upper.mode
-        and lower.uid == upper.uid
-        and lower.gid == upper.gid
-    ):
-        return UNMODIFIED
-    return MODIFIED
-
-
-def _empty(e: Entry | None) -> bool:
-    return e is None or (e.typeflag == 0 and e.hash == 0 and e.mode == 0 and e.uid == 0 and e.gid == 0)
-
-
-def assign(node: Node, mark: int) -> None:
-    node.mark = mark
-    if mark == REMOVED and node.children:
-        work = list(node.children.values())
-        while work:
-            n = work.pop()
-            n.mark = REMOVED
-            if n.children:
-                work.extend(n.children.values())
+from .cow import compare
+from .node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node
+from .stack import load, stack_range_state, store
+from .universe import Universe
 
 
 def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> list[str]:
     """Mark ``lower`` with ``upper``'s changes (in place); return path errors."""
-    errors: list[str] = []
-    if accurate:
-        for names, node in walk_pre(upper):
-            if node.opaque:
-                target = get_node(lower, list(names))
-                if target is not None and target.children:
-                    for ch in target.children.values():
-                        if ch.mark == UNMODIFIED:
-                            assign(ch, REMOVED)
-    pending: list[tuple[Node, Entry | None, int, bool]] = []  # node, upper info, mark, final
-    for names, node in walk_post(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
-            target_names = [t for t in whiteout_target(names) if t]
-            target = get_node(lower, target_names)
-            if target is None:
-                errors.append("/" + "/".join(target_names))
-            else:
-                assign(target, REMOVED)
-            continue
-        parts = list(names)
-        existing = get_node(lower, parts)
-        if existing is None:
-            created = _add_tracking(lower, parts, node.info)
-            for n in reversed(created):
-                pending.append((n, node.info, ADDED, True))
-            continue
-        pending.append((existing, node.info, compare(existing.info, node.info), False))
-    for target, info, mark, final in pending:
-        if final:
-            assign(target, mark)
-        elif target.mark == UNMODIFIED:
-            if not target.children:
-                assign(target, mark)
-            else:
-                merged = mark
-                for ch in target.children.values():
-                    if ch.mark != merged:
-                        merged = MODIFIED
-                        break
-                assign(target, merged)
-        target.info = info
-    return errors
-
-
-def _add_tracking(root: Node, parts: list[str], info: Entry | None) -> list[Node]:
-    """``AddPath`` that reports the nodes it created (dive marks them all Added)."""
-    created: list[Node] = []
-    node = root
-    last = len(parts) - 1
-    for i, name in enumerate(parts):
-        nxt = node.child(name)
-        if nxt is None:
-            if name.startswith(".wh..wh."):
-                return created
-            nxt = node.add_child(name)
-            created.append(nxt)
-        node = nxt
-        if i == last:
-            node.info = info
-    return created
+    u, st, nodes, (ops,) = load(lower, upper, dive=not accurate)
+    cow.mark(u, st, ops, accurate=accurate)
+    store(u, st, lower, nodes)
+    return st.errors
 
 
 @dataclass(slots=True)
@@ -149,23 +60,15 @@ class LayerTrees:
             self.trees = [build_layer_tree(entries(layer), accurate=self.accurate) for layer in self.image.layers]
 
     def compare(self, key: TreeKey) -> tuple[Node, list[str]]:
-        """The full tree for ``key`` with marks set, and the path errors met."""
-        tree = stack_range(self.trees, 0, key.bottom_stop, accurate=self.accurate)
-        for n in _iter_all(tree):
-            n.mark = UNMODIFIED
-        errors: list[str] = []
+        """The full tree for ``key`` with marks set, and the path errors met (one engine run;
+        the explorer uses :class:`~.views.LayerViews`, which caches and chains these)."""
+        u = Universe(self.trees)
+        ops = [cow.layer_ops(u, t, not self.accurate) for t in self.trees]
+        st = stack_range_state(u, self.trees, ops, 0, key.bottom_stop, accurate=self.accurate)
+        st.code = st.code.translate(cow.T_RESET)
         for i in range(key.top_start, key.top_stop + 1):
-            errors += compare_and_mark(tree, self.trees[i], accurate=self.accurate)
-        return tree, errors
-
-
-def _iter_all(root: Node):  # noqa: ANN202
-    work = [root]
-    while work:
-        n = work.pop()
-        yield n
-        if n.children:
-            work.extend(n.children.values())
+            cow.mark(u, st, ops[i], accurate=self.accurate)
+        return store(u, st, Node(self.trees[0].name)), st.errors
 
 
 def node_size(node: Node) -> int:

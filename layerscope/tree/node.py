@@ -77,7 +77,7 @@ class Node:
 def sorted_names(names) -> list[str]:  # noqa: ANN001
     """Go's ``sort.Strings`` order: bytewise over UTF-8 (surrogate escapes are raw bytes)."""
     names = list(names)
-    if all(n.isascii() for n in names):
+    if "".join(names).isascii():  # one C-speed check instead of one per name
         names.sort()
     else:
         names.sort(key=lambda n: n.encode("utf-8", "surrogateescape"))

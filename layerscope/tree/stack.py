@@ -1,130 +1,90 @@
-"""Copy-on-write stacking: apply a layer's tree on top of the layers below it.
+"""Copy-on-write stacking on node trees, through the one engine (:mod:`.cow`).
 
-:func:`stack_dive` is dive's ``Stack`` (``dive/filetree/file_tree.go``; ``docs/dive-compat.md``,
-*Stacking*): visit the upper tree children-first in sorted order; a whiteout removes its target's
-subtree (a missing target is a recorded path error), anything else is ``AddPath``-ed, replacing the
-info of an existing node — even with an implicit parent's empty info — and keeping its children.
-The visit order is observable (``.wh.x`` sorts before ``x``, ``-x`` before ``.wh.-x``), so it is
-reproduced exactly.
-
-:func:`stack_accurate` is what the filesystem really holds: opaque directories drop everything
-lower layers put under them, and an implicit parent never erases a real directory's metadata.
+The rules (dive's ``Stack``, and the accurate overlayfs view) live in :mod:`.cow` only; this
+module is the node-object face of them, for callers that hold :class:`~.node.Node` trees (tests,
+the corpus comparison with dive, ``LayerTrees.compare``).  A call resolves the trees into a small
+:class:`~.universe.Universe`, runs the engine, and writes the result back into the lower tree
+(its surviving nodes are kept, so references into it stay valid).  The hot paths (CI, the
+explorer, reports) call the engine on their own universe and never come through here.
 """
 
 from __future__ import annotations
 
-from ..image import OPAQUE_PREFIX, WHITEOUT_PREFIX
-from .build import ensure_path
-from .node import Node, get_node, sorted_names, walk_pre
+from . import cow
+from .node import Node
+from .universe import Universe
 
 
-def remove_path(root: Node, parts: list[str]) -> bool:
-    """Remove the node at ``parts`` with its subtree; False if it does not exist."""
-    if not parts:
-        return False
-    parent = get_node(root, parts[:-1])
-    if parent is None or parent.children is None or parts[-1] not in parent.children:
-        return False
-    del parent.children[parts[-1]]
-    if not parent.children:
-        parent.children = None
-    return True
+def load(lower: Node, *uppers: Node, dive: bool) -> tuple[Universe, cow.State, dict[int, Node], list[cow.LayerOps]]:
+    """``lower`` as a :class:`~.cow.State` (marks kept) over a universe of it and ``uppers``,
+    the lower nodes by universe index, and each upper tree's :class:`~.cow.LayerOps`."""
+    u = Universe([lower, *uppers])
+    pre = cow.layer_ops(u, lower).pre
+    st = cow.state_of(u, lower, pre)
+    nodes = dict(pre)
+    nodes[0] = lower
+    return u, st, nodes, [cow.layer_ops(u, t, dive) for t in uppers]
 
 
-def whiteout_target(names: list[str]) -> list[str]:
-    return names[:-1] + [names[-1][len(WHITEOUT_PREFIX) :]]
+def store(u: Universe, st: cow.State, root: Node, nodes: dict[int, Node] | None = None) -> Node:
+    """Write the tree ``st`` into ``root``: present paths become nodes (``nodes[i]`` reused when
+    given), with their info and mark; absent ones are dropped."""
+    code, info = st.code, st.info
+    names, parent = u.names, u.parent
+    nodes = nodes or {}
+    for n in nodes.values():
+        n.children = None
+    root.children = None
+    root.info = info[0]
+    root.mark = code[0] - 1
+    made: dict[int, Node] = {0: root}
+    for i in range(1, len(u)):
+        c = code[i]
+        if not c:
+            continue
+        kept = nodes.get(i)
+        n = Node(names[i]) if kept is None else kept
+        n.info = info[i]
+        n.mark = c - 1
+        p = made[parent[i]]
+        if p.children is None:
+            p.children = {}
+        p.children[names[i]] = n
+        made[i] = n
+    return root
 
 
 def stack_dive(lower: Node, upper: Node) -> list[str]:
-    """Apply ``upper`` onto ``lower`` in place; return dive's path errors.
-
-    Walks both trees together instead of re-resolving every path from the root (dive's
-    ``AddPath`` per node); the order of operations is dive's, so results are identical.
-    """
-    errors: list[str] = []
-    if not upper.children:
-        return errors
-    names: list[str] = []
-    # (upper dir, lower counterpart, sorted child names, position)
-    stack: list[tuple[Node, Node, list[str], int]] = [(upper, lower, sorted_names(upper.children), 0)]
-    while stack:
-        up, low, order, i = stack[-1]
-        if i == len(order):
-            stack.pop()
-            if stack:
-                # post-order: the directory itself, after its children
-                _apply(stack[-1][1], up, low, names, errors)
-                names.pop()
-            continue
-        stack[-1] = (up, low, order, i + 1)
-        name = order[i]
-        child = up.children[name]  # type: ignore[index]
-        if child.children:
-            target = low.child(name)
-            if target is None:
-                target = low.add_child(name)  # dive's AddPath creates the parent implicitly
-            names.append(name)
-            stack.append((child, target, sorted_names(child.children), 0))
-        else:
-            names.append(name)
-            _apply(low, child, None, names, errors)
-            names.pop()
+    """Apply ``upper`` onto ``lower`` in place (dive's ``Stack``); return dive's path errors."""
+    u, st, nodes, (ops,) = load(lower, upper, dive=True)
+    errors = cow.stack_dive(u, st, ops)
+    store(u, st, lower, nodes)
     return errors
 
 
-def _apply(low_parent: Node, node: Node, existing: Node | None, names: list[str], errors: list[str]) -> None:
-    """One step of dive's ``Stack`` for ``node`` (a child of ``low_parent``'s counterpart)."""
-    name = node.name
-    if name.startswith(WHITEOUT_PREFIX):
-        target = name[len(WHITEOUT_PREFIX) :]
-        children = low_parent.children
-        if children is not None and target and target in children:
-            del children[target]
-            if not children:
-                low_parent.children = None
-        elif not target and not names[:-1]:
-            errors.append("/")
-        else:
-            errors.append("/" + "/".join(names[:-1] + [target]))
-        return
-    if existing is None:
-        existing = low_parent.child(name)
-        if existing is None:
-            if name.startswith(OPAQUE_PREFIX):
-                return
-            existing = low_parent.add_child(name)
-    existing.info = node.info
-
-
 def stack_accurate(lower: Node, upper: Node) -> None:
-    """Apply ``upper`` onto ``lower`` as overlayfs would (opaque dirs, no metadata loss).
+    """Apply ``upper`` onto ``lower`` in place as overlayfs would (opaque dirs, no metadata loss)."""
+    u, st, nodes, (ops,) = load(lower, upper, dive=False)
+    cow.stack_accurate(u, st, ops)
+    store(u, st, lower, nodes)
 
-    Deletions (whiteouts, opaque dirs) apply to the layers below, never to files of the same
-    layer, so they all happen before any addition.
-    """
-    for names, node in walk_pre(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
-            remove_path(lower, [t for t in whiteout_target(names) if t])
-        elif node.opaque:
-            existing = get_node(lower, list(names))
-            if existing is not None:
-                existing.children = None
-    for names, node in walk_pre(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
-            continue
-        target = ensure_path(lower, list(names))
-        if node.info is not None:
-            target.info = node.info
-            if not node.info.is_dir and not node.children:
-                target.children = None  # a file replaces whatever was there
+
+def stack_range_state(
+    u: Universe, trees: list[Node], ops: list[cow.LayerOps], start: int, stop: int, *, accurate: bool
+) -> cow.State:
+    """dive's ``StackTreeRange`` on the engine: a copy of ``trees[0]``, then layers ``start..stop``."""
+    st = cow.state_of(u, trees[0], ops[0].pre)
+    for i in range(start, stop + 1):
+        if accurate:
+            cow.stack_accurate(u, st, ops[i])
+        else:
+            cow.stack_dive(u, st, ops[i])
+    return st
 
 
 def stack_range(trees: list[Node], start: int, stop: int, *, accurate: bool = False) -> Node:
     """dive's ``StackTreeRange``: a copy of ``trees[0]``, then layers ``start..stop`` applied."""
-    tree = trees[0].copy()
-    for i in range(start, stop + 1):
-        if accurate:
-            stack_accurate(tree, trees[i])
-        else:
-            stack_dive(tree, trees[i])
-    return tree
+    u = Universe(trees)
+    ops = [cow.layer_ops(u, t, not accurate) for t in trees]
+    st = stack_range_state(u, trees, ops, start, stop, accurate=accurate)
+    return store(u, st, Node(trees[0].name))

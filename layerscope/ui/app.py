@@ -8,19 +8,22 @@ error closes the app and is re-raised, so the CLI prints its one line and exits 
 
 from __future__ import annotations
 
-import argparse
 import gc
 import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-from textual.app import App
+from textual import work
 from textual.binding import Binding
 
+from ..ci.settings import RuleOptions
 from ..config import UISettings, load_settings
 from ..errors import LayerscopeError
 from ..log import log_read
+from ..packages import CAPTURE
+from ..settings import ExploreSettings
 from ..sources import source_for
 from ..sources.archive import ReadOptions, ReadState
 from .keys import keymap
@@ -28,6 +31,7 @@ from .model import UIModel, build_model
 from .progress import LoadProgress
 from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
+from .textual_compat import CrashCapture
 
 Loader = Callable[[LoadProgress], UIModel]
 
@@ -39,8 +43,9 @@ log.addHandler(logging.NullHandler())
 CRASH_MESSAGE_MAX = 400  # characters of the exception message in the one stderr line
 
 
-class LayerscopeApp(App[int]):
-    """Loading screen, then :class:`MainScreen`; ``load_error`` holds what stopped the load."""
+class LayerscopeApp(CrashCapture[int]):
+    """Loading screen, then :class:`MainScreen`; ``load_error`` holds what stopped the load and
+    ``crash`` (:class:`~layerscope.ui.textual_compat.CrashCapture`) what crashed the explorer."""
 
     CSS_PATH = "layerscope.tcss"
     TITLE = "layerscope"
@@ -58,23 +63,12 @@ class LayerscopeApp(App[int]):
         self.crash: BaseException | None = None
         self.model: UIModel | None = None
 
-    def _handle_exception(self, error: Exception) -> None:
-        """Textual's hook for an unhandled exception: keep it, and print nothing on exit.
-
-        Textual would render a full traceback (with locals) on the terminal after the app
-        closes, and :meth:`App.run` would still return normally (exit 0).  The first error is
-        kept for :func:`run`, which logs the traceback and reports one line, exit 2.
-        """
-        if self.crash is None:
-            self.crash = error
-        super()._handle_exception(error)  # closes the app
-        self._exit_renderables.clear()  # the traceback goes to the log, not the terminal
-
     def on_mount(self) -> None:
         self.set_keymap(keymap(self.settings.keybindings))
         self.push_screen(LoadingScreen(self.progress, self.image_name))
-        self.run_worker(self._load, thread=True, exclusive=True, group="load")
+        self._load()
 
+    @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
         try:
             model = self.loader(self.progress)
@@ -93,10 +87,13 @@ class LayerscopeApp(App[int]):
         self.exit(2, return_code=2)
 
 
-def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.Namespace | None = None) -> Loader:
-    """The work done in the loading worker: read the image, then trees, analysis and CI verdict."""
-    ci_config = getattr(args, "ci_config", ".dive-ci") if args is not None else ".dive-ci"
-    flags = {k: getattr(args, k, None) for k in ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent")}
+def make_loader(source: str, image_arg: str, opts: ReadOptions, rules: RuleOptions | object = None) -> Loader:
+    """The work done in the loading worker: read the image, then trees, analysis and CI verdict.
+    ``rules``: a :class:`~layerscope.ci.settings.RuleOptions` (or an object with the flags'
+    argparse names, see :meth:`RuleOptions.of`); None is dive's defaults."""
+    rule_options = RuleOptions.of(rules)
+    ci_config = rule_options.ci_config
+    flags = dict(rule_options.flags)
 
     def load(progress: LoadProgress) -> UIModel:
         src = source_for(source, image_arg, opts)  # reads the image, and reopens a layer for the viewer
@@ -109,21 +106,40 @@ def make_loader(source: str, image_arg: str, opts: ReadOptions, args: argparse.N
     return load
 
 
+def explorer_read_options(opts: ReadOptions) -> ReadOptions:
+    """The explorer's read keeps the package databases' content (the Packages view), in the same
+    single pass: the capture costs a few string tests a member, the analysis runs later."""
+    return opts if opts.capture is not None else replace(opts, capture=CAPTURE)
+
+
 def create_app(
-    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, args: argparse.Namespace | None = None
+    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, rules: RuleOptions | object = None
 ) -> LayerscopeApp:
+    opts = explorer_read_options(opts)
     progress = LoadProgress(ReadState.start(opts))  # this read's own budget and counters
-    return LayerscopeApp(make_loader(source, image_arg, opts, args), settings, progress, image_arg)
+    return LayerscopeApp(make_loader(source, image_arg, opts, rules), settings, progress, image_arg)
 
 
-def run(args: argparse.Namespace, source: str, image_arg: str, opts: ReadOptions) -> int:
-    """Entry point from the CLI: validate settings, run the app, re-raise a load error."""
+def _need_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise LayerscopeError("the interactive UI needs a terminal; use --ci or --json for non-interactive use")
+
+
+def run(args: object, source: str, image_arg: str, opts: ReadOptions) -> int:
+    """:func:`explore` for a caller holding flags with argparse's names (``config``, ``sort``,
+    ``ci_config``, the rule flags): the UI settings are read and validated here."""
+    _need_terminal()
     settings = load_settings(getattr(args, "config", None), sort_flag=getattr(args, "sort", None))
-    if settings.path:
-        print(f"Using config file: {settings.path}", flush=True)
-    app = create_app(source, image_arg, opts, settings, args)
+    return explore(ExploreSettings(source, image_arg, opts, settings, RuleOptions.of(args)))
+
+
+def explore(settings: ExploreSettings) -> int:
+    """Entry point from the CLI: run the app with settings validated before the first screen,
+    re-raise a load error."""
+    _need_terminal()
+    if settings.ui.path:
+        print(f"Using config file: {settings.ui.path}", flush=True)
+    app = create_app(settings.source, settings.image_arg, settings.read, settings.ui, settings.rules)
     rc = app.run()
     if app.crash is not None:
         raise crash_error(app.crash)

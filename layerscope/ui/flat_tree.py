@@ -19,11 +19,27 @@ Index 0 is the root, never shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..image import Entry
 from ..regex import PathRegex
 from ..tree.node import REMOVED, Node, sorted_names
 from ..tree.views import C_REMOVED, T_MARK, T_PRESENT, PathSeq, State, Universe
+
+
+class PathSet:
+    """A fixed set of full paths (``/a/b``) the tree is narrowed to: the files of one package.
+
+    It stands beside the regex filter in :meth:`_Shared.matches` (same cache, same one C-speed
+    pass over the shared paths), so the view model treats both alike; ``key`` names the set
+    (a package's identity), so its match bytes are computed once per image."""
+
+    __slots__ = ("key", "label", "paths")
+
+    def __init__(self, key: tuple, paths: frozenset[str], label: str = "") -> None:
+        self.key = ("paths", *key)
+        self.paths = paths
+        self.label = label  # what the tree's title says it is narrowed to (image text: escape it)
 
 
 class _Shared:
@@ -35,18 +51,21 @@ class _Shared:
         self.names, self.parent, self.depth, self.end, self.path = names, parent, depth, end, path
         self.filters: dict[tuple, bytearray] = {}  # PathRegex.key (or re key) → match byte per path
 
-    def matches(self, rx: PathRegex | re.Pattern[str]) -> bytearray:
+    def matches(self, rx: PathRegex | PathSet | re.Pattern[str]) -> bytearray:
         """1 for every path the regex finds a match in (cached: paths are the same in every view).
 
         Iterating ``PathSeq`` builds each path transiently, O(length) at a time, and RE2 scans
         them in bounded batches (:meth:`PathRegex.scan`).  A compiled ``re`` pattern (code's
         own, never a user's: those are RE2) is tried path by path."""
-        key = rx.key if isinstance(rx, PathRegex) else (rx.pattern, rx.flags, "re")
+        key = rx.key if isinstance(rx, (PathRegex, PathSet)) else (rx.pattern, rx.flags, "re")
         hit = self.filters.get(key)
         if hit is None:
             if len(self.filters) > 4:
                 self.filters.clear()
-            scan = rx.scan(self.path) if isinstance(rx, PathRegex) else self.path.scan(rx.search)
+            if isinstance(rx, PathRegex):
+                scan = rx.scan(self.path)
+            else:
+                scan = self.path.scan(rx.paths.__contains__ if isinstance(rx, PathSet) else rx.search)
             hit = self.filters[key] = scan
         return hit
 
@@ -72,6 +91,8 @@ class FlatTree:
         "_children",
         "_removed",
     )
+    # read as a plain sequence of path strings (PathSeq builds each one on demand)
+    path: Sequence[str]
 
     def __init__(self, root: Node | None = None) -> None:
         if root is None:
@@ -82,17 +103,18 @@ class FlatTree:
         code = bytearray([1 + root.mark])
         own: list[int] = [root.size]
         info: list[Entry | None] = [root.info]
-        stack: list[tuple[int, Node, list[str], int]] = []
+        # (parent index, its children, their names in order, next position)
+        stack: list[tuple[int, dict[str, Node], list[str], int]] = []
         if root.children:
-            stack.append((0, root, sorted_names(root.children), 0))
+            stack.append((0, root.children, sorted_names(root.children), 0))
         while stack:
-            pidx, pnode, kids, pos = stack[-1]
+            pidx, children, kids, pos = stack[-1]
             if pos == len(kids):
                 stack.pop()
                 continue
-            stack[-1] = (pidx, pnode, kids, pos + 1)
+            stack[-1] = (pidx, children, kids, pos + 1)
             name = kids[pos]
-            node = pnode.children[name]  # type: ignore[index]
+            node = children[name]
             i = len(names)
             names.append(name)
             parent.append(pidx)
@@ -102,7 +124,7 @@ class FlatTree:
             info.append(nfo)
             own.append(0 if nfo is None else nfo.size)
             if node.children:
-                stack.append((i, node, sorted_names(node.children), 0))
+                stack.append((i, node.children, sorted_names(node.children), 0))
         n = len(names)
         end = list(range(1, n + 1))
         for i in range(n - 1, 0, -1):
@@ -211,4 +233,4 @@ class FlatTree:
         return i
 
 
-__all__ = ["FlatTree", "REMOVED"]
+__all__ = ["FlatTree", "PathSet", "REMOVED"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from ..config import ACTION_NAMES, parse_key_list
 
@@ -31,6 +31,7 @@ class KeyAction:
     scopes: tuple[str, ...]
     action: str  # Textual action name on the widget of that scope
     toggle: str = ""  # name of the state shown highlighted when on
+    shown_if: str = ""  # a state that must be true for the label to show ("" = always shown)
 
 
 ACTIONS: tuple[KeyAction, ...] = (
@@ -40,6 +41,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("close-filter-files", "esc", "", "", (GLOBAL,), "close_bars"),
     KeyAction("search", "/", "", "Search", (GLOBAL,), "open_search", "search"),
     KeyAction("insights", "I", "", "Insights", (GLOBAL,), "insights"),
+    # shown once the package analysis found packages (the key always works: it also says "none")
+    KeyAction("packages", "P", "", "Packages", (GLOBAL,), "packages", shown_if="packages"),
     KeyAction("up", "up,k", "", "", (LAYERS, TREE, DETAILS), "cursor_up"),
     KeyAction("down", "down,j", "", "", (LAYERS, TREE, DETAILS), "cursor_down"),
     KeyAction("left", "left,h", "", "", (LAYERS, TREE, DETAILS), "cursor_left"),
@@ -73,9 +76,9 @@ def default_keys(action: KeyAction) -> str:
     return f"{action.keys},{action.extra}" if action.extra else action.keys
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings for one scope; ids are dive's names so a keymap can override them."""
-    out = []
+    out: list[BindingType] = []
     for a in ACTIONS:
         if scope in a.scopes:
             keys = ",".join(parse_key_list(default_keys(a)))
@@ -118,6 +121,14 @@ def key_hint(action: KeyAction, overrides: dict[str, str]) -> str:
     return hint
 
 
-def help_items(scope: str, overrides: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(key hint, label, toggle name) of the shown actions of a scope, in table order."""
-    return [(key_hint(a, overrides), a.label, a.toggle) for a in ACTIONS if scope in a.scopes and a.label]
+def help_items(
+    scope: str, overrides: dict[str, str], states: dict[str, bool | str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(key hint, label, toggle name) of the shown actions of a scope, in table order; an action
+    with ``shown_if`` only when ``states`` says that state is on."""
+    states = states or {}
+    return [
+        (key_hint(a, overrides), a.label, a.toggle)
+        for a in ACTIONS
+        if scope in a.scopes and a.label and (not a.shown_if or states.get(a.shown_if))
+    ]

@@ -1,7 +1,9 @@
 """Messages the panes send up to the screen: small dataclasses, one reason each.
 
-Widgets never reach into each other; they post one of these and the main screen, which owns
-the shared state (selected layer, compare mode, filter), decides what changes.
+Widgets never reach into each other or into the screen; they post one of these and the main
+screen, which owns the shared state (selected layer, compare mode, filter), decides what
+changes and calls the widgets' public methods ("messages up, method calls down").  A new pane
+adds its messages here.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.message import Message
+
+from ..regex import PathRegex
 
 
 @dataclass
@@ -50,10 +54,35 @@ class FilterChanged(Message):
     """The filter text compiled to a new pattern (``pattern`` None = no filter)."""
 
     text: str
+    pattern: PathRegex | None
+
+
+@dataclass
+class FilterSubmitted(Message):
+    """Enter in the filter line: the filter stays, the focus goes back to the tree."""
+
+    text: str
 
 
 @dataclass
 class SearchSubmitted(Message):
-    """A search pattern was entered (empty text = cancel)."""
+    """A valid search pattern was entered (``pattern`` None: empty text = cancel)."""
 
     text: str
+    pattern: PathRegex | None
+
+
+@dataclass
+class PackageFilterChanged(Message):
+    """The Packages view's filter line compiled to a new pattern (None = every package)."""
+
+    text: str
+    pattern: PathRegex | None
+
+
+@dataclass
+class PackageChosen(Message):
+    """Enter on a package of the Packages view: ``index`` into ``PackageReport.packages``
+    (None: Enter with no package under the cursor)."""
+
+    index: int | None

@@ -1,7 +1,9 @@
 """Everything the main screen shows, computed once in a worker thread after the image loads.
 
 The UI only reads these objects: the image, a cache of marked trees, dive's efficiency
-analysis and the CI verdict (the same code paths as ``--ci``).
+analysis and the CI verdict (the same code paths as ``--ci``).  The package analysis is the one
+exception: it is not needed for the first frame, so the main screen computes it in a worker
+after the first tree is shown (:func:`compute_packages`) and stores it here when it arrives.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..ci.evaluate import Verdict, evaluate
 from ..ci.rules import RULE_KEYS, load_rules
 from ..errors import ConfigError
 from ..image import Image
+from ..packages import PackageReport
 from ..sources.content import LayerSource
 from ..tree.marks import LayerTrees
 from .trees import TreeCache
@@ -27,6 +30,8 @@ class UIModel:
     ci_source: str | None
     ci_error: str | None
     content: LayerSource | None  # where layer blobs are read again, for the viewer and extract
+    packages: PackageReport | None = None  # set by the main screen's worker once computed
+    packages_error: str | None = None  # why the package analysis failed (shown, never a crash)
 
 
 def build_model(
@@ -50,3 +55,11 @@ def build_model(
     except ConfigError as e:
         ci_error = str(e)
     return UIModel(image, trees, analysis, verdict, ci_source, ci_error, content)
+
+
+def compute_packages(image: Image) -> PackageReport:
+    """The package analysis of ``analyze``'s image (its databases were captured during the read:
+    :func:`layerscope.ui.app.create_app` reads with ``capture=CAPTURE``).  Runs in a worker."""
+    from ..packages import analyze_packages
+
+    return analyze_packages(image)

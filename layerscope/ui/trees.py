@@ -6,6 +6,10 @@ and tens of seconds on big images. Here a layer's view comes from
 :class:`~layerscope.tree.views.LayerViews`: flat arrays over one shared index of every path, derived
 incrementally (the layer's own entries are the only work), the first time the layer is selected.
 The last few are kept, so going back and forth is instant.
+
+This is the one cache of finished trees: :class:`LayerViews` is asked to keep none of its own
+(``view_capacity=0``; it still keeps the stack checkpoints new views start from), since every
+view it returns is wrapped here and would otherwise be held twice.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class TreeCache:
         self.capacity = capacity
         self._views: LayerViews | None = None
         self._items: OrderedDict[tuple[int, bool], tuple[FlatTree, list[str]]] = OrderedDict()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the LRU itself: held only for dict operations
+        self._build_lock = threading.Lock()  # one tree built at a time (LayerViews is serial anyway)
         self._views_lock = threading.Lock()
 
     @property
@@ -35,28 +40,37 @@ class TreeCache:
         """The per-layer view engine (its shared index is built on first use)."""
         with self._views_lock:
             if self._views is None:
-                self._views = LayerViews(self.layer_trees, view_capacity=self.capacity)
+                self._views = LayerViews(self.layer_trees, view_capacity=0)  # this class caches
                 _settle()
             return self._views
 
     def get(self, index: int, aggregated: bool) -> tuple[FlatTree, list[str]]:
         """The flattened tree for ``index`` in that mode, and the path errors met building it."""
         key = (index, aggregated and index > 0)
+        hit = self._lookup(key)
+        if hit is not None:
+            return hit
+        with self._build_lock:  # the tree worker and the prefetch may ask for the same key
+            hit = self._lookup(key)
+            if hit is not None:
+                return hit
+            views = self.views
+            state = views.view(*key)
+            value = (FlatTree.from_state(views.universe, state), list(state.errors))
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
+        _settle()
+        return value
+
+    def _lookup(self, key: tuple[int, bool]) -> tuple[FlatTree, list[str]] | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
-                return hit
-        views = self.views  # computed outside the cache lock: LayerViews serialises its own work
-        state = views.view(*key)
-        value = (FlatTree.from_state(views.universe, state), list(state.errors))
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-        _settle()
-        return value
+            return hit
 
     def cached(self, index: int, aggregated: bool) -> bool:
         with self._lock:

@@ -24,29 +24,40 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from operator import gt, mul, sub
 
 from ..image import TYPE_LINK, TYPE_SYMLINK
-from ..regex import PathRegex, compile_path_regex
+from ..regex import PathRegex
 from ..tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
-from .flat_tree import FlatTree
+from .flat_tree import FlatTree, PathSet
+from .patterns import MAX_FILTER, compile_filter
 
 SORT_NAME, SORT_SIZE = "name", "size"
-MAX_FILTER = 200  # dive compiles at most 200 characters of the filter
+
+Pattern = PathRegex | re.Pattern[str]  # users' patterns are RE2 (PathRegex); code's own may be re
 
 
-def compile_filter(text: str) -> PathRegex | None:
-    """dive's filter: the trimmed text as an unanchored, case-sensitive RE2 regex (≤ 200 chars;
-    RE2, not ``re``, so no pattern can hang the UI: :mod:`layerscope.regex`).
+@dataclass(frozen=True)
+class ViewState:
+    """The view settings that follow the user from one layer's tree to the next.
 
-    Returns None for an empty filter; raises ``re.error`` for an invalid one.
+    Taken with :meth:`TreeView.state` on the UI thread and handed to the worker that builds the
+    next layer's view (:meth:`TreeView.from_state`), as dive's ``SetTreeByLayer`` carries them.
+    A snapshot: the worker never sees a later change (those are carried over by
+    :meth:`TreeView.carry_over` when the new view arrives).
     """
-    text = text.strip()[:MAX_FILTER]
-    if not text:
-        return None
-    return compile_path_regex(text)
+
+    hidden: frozenset[int] = frozenset()
+    sort: str = SORT_NAME
+    collapse_default: bool = False
+    collapsed: Mapping[str, bool] = field(default_factory=dict)  # explicit per-path state
+    path: str = ""  # the node under the cursor, kept when the new tree has it
+    cursor: int = 0  # the cursor row, used when it has not
+    filter: Pattern | None = None
+    only: PathSet | None = None  # the package view's selection: only these paths (and their parents)
 
 
 class Sizes:
@@ -135,7 +146,8 @@ class TreeView:
     ) -> None:
         self.flat = flat
         self.hidden: set[int] = set(hidden)
-        self.filter: PathRegex | re.Pattern[str] | None = None
+        self.filter: Pattern | None = None
+        self.only: PathSet | None = None  # narrowed to one package's files (ANDed with the filter)
         self.sort = sort
         self.collapse_default = collapse_default
         # Explicit per-path collapse state (True = collapsed); other nodes use the default.
@@ -149,6 +161,62 @@ class TreeView:
         self._order: list[int] | None = None  # all visible nodes in display order (search)
         self._refresh_visibility()
 
+    @classmethod
+    def from_state(cls, flat: FlatTree, state: ViewState) -> TreeView:
+        """A view of ``flat`` with another tree's settings; the cursor stays on the same path
+        when this tree shows it, else on the same row (dive's ``SetTreeByLayer``)."""
+        view = cls(
+            flat,
+            hidden=state.hidden,
+            sort=state.sort,
+            collapse_default=state.collapse_default,
+            expanded=dict(state.collapsed),
+        )
+        if state.filter is not None or state.only is not None:
+            view.filter = state.filter
+            view.only = state.only
+            view._refresh_visibility()
+        view.cursor = state.cursor
+        view._place_cursor(-1)
+        view._cursor_to_path(state.path)
+        return view
+
+    def state(self) -> ViewState:
+        """A snapshot of this view's settings, for :meth:`from_state` on another tree."""
+        return ViewState(
+            hidden=frozenset(self.hidden),
+            sort=self.sort,
+            collapse_default=self.collapse_default,
+            collapsed=dict(self.collapsed),
+            path=self.current_path,
+            cursor=self.cursor,
+            filter=self.filter,
+            only=self.only,
+        )
+
+    def carry_over(self, old: TreeView) -> None:
+        """Take the changes made on ``old`` while this view was built from its snapshot.
+
+        When a setting changed (hidden types, filter, order, collapse-all) the whole state is
+        adopted; otherwise only the collapse map (a directory toggled meanwhile).
+        """
+        if (
+            old.hidden != self.hidden
+            or old.filter is not self.filter
+            or old.only is not self.only
+            or old.sort != self.sort
+            or old.collapse_default != self.collapse_default
+        ):
+            self.adopt_state(old)
+        else:
+            self.collapsed = old.collapsed
+
+    def _cursor_to_path(self, path: str) -> None:
+        if path:
+            i = self.flat.find(path)
+            if i > 0 and self.visible[i]:
+                self._place_cursor(i)
+
     # ----------------------------------------------------------------- derived state
     def _refresh_visibility(self) -> None:
         """Visibility: a node shows if its type is not hidden and it matches the filter, or if
@@ -157,15 +225,17 @@ class TreeView:
         f = self.flat
         hidden = self.hidden
         rx = self.filter
-        if rx is None and not hidden:
+        only = self.only
+        if rx is None and only is None and not hidden:
             vis = bytearray(f.present)
         else:
             table = bytes([0] + [0 if m in hidden else 1 for m in range(4)] + [0] * 251)
-            ok = f.code.translate(table)
-            if rx is not None:
-                n = len(ok)
-                both = int.from_bytes(ok, "little") & int.from_bytes(f.shared.matches(rx), "little")
-                ok = both.to_bytes(n, "little")
+            ok: bytes | bytearray = f.code.translate(table)
+            for narrow in (rx, only):
+                if narrow is not None:
+                    n = len(ok)
+                    both = int.from_bytes(ok, "little") & int.from_bytes(f.shared.matches(narrow), "little")
+                    ok = both.to_bytes(n, "little")
             p = list(accumulate(ok, initial=0))
             vis = bytearray(map(gt, map(p.__getitem__, f.end), p))
         vis[0] = 1
@@ -307,8 +377,13 @@ class TreeView:
     def toggle_hidden(self, mark: int) -> None:
         self.set_hidden(mark, mark not in self.hidden)
 
-    def set_filter(self, pattern: PathRegex | re.Pattern[str] | None) -> None:
+    def set_filter(self, pattern: Pattern | None) -> None:
         self.filter = pattern
+        self._refresh_visibility()
+
+    def set_only(self, paths: PathSet | None) -> None:
+        """Show only ``paths`` (files; their directories stay as a filter match's do), or everything."""
+        self.only = paths
         self._refresh_visibility()
 
     def set_sort(self, sort: str) -> None:
@@ -362,6 +437,7 @@ class TreeView:
         """Carry view state (collapse by path, toggles, filter, order, cursor path) to this tree."""
         self.hidden = set(other.hidden)
         self.filter = other.filter
+        self.only = other.only
         self.sort = other.sort
         self.collapse_default = other.collapse_default
         self.collapsed = other.collapsed
@@ -369,10 +445,7 @@ class TreeView:
         self.cursor = other.cursor
         self.rows = []
         self._refresh_visibility()
-        if path:
-            i = self.flat.find(path)
-            if i > 0 and self.visible[i]:
-                self._place_cursor(i)
+        self._cursor_to_path(path)
 
     # ----------------------------------------------------------------- search
     def display_order(self) -> list[int]:
@@ -385,7 +458,7 @@ class TreeView:
                 self._order = _sorted_preorder(self._sorted_kids, None)
         return self._order
 
-    def search(self, pattern: PathRegex | re.Pattern[str], forward: bool = True) -> bool:
+    def search(self, pattern: Pattern, forward: bool = True) -> bool:
         """Jump to the next (or previous) visible node whose path matches, wrapping around.
 
         Collapsed ancestors of the match are expanded.  Returns False when nothing matches.
@@ -451,14 +524,18 @@ __all__ = [
     "UNMODIFIED",
     "FlatTree",
     "TreeView",
+    "MAX_FILTER",
     "SORT_NAME",
     "SORT_SIZE",
+    "Pattern",
+    "PathSet",
+    "ViewState",
     "compile_filter",
     "display_text",
 ]
 
 
-def _sorted_preorder(kids: list[list[int]], descend) -> list[int]:  # noqa: ANN001
+def _sorted_preorder(kids: list[list[int]], descend: Callable[[int], bool] | None) -> list[int]:
     """Node indices in preorder over ``kids`` (each node's children already in display order),
     entering a node's children only when ``descend(i)`` says so (None: always)."""
     out: list[int] = []

@@ -158,13 +158,17 @@ def test_explorer_keys_change_the_screen(layerscope_bin: Path, terminal: Termina
     terminal.wait(lambda s: "curl" in tree_pane(s), "added files shown again")
 
     terminal.keys("C-f")  # filter by regex on the full path
-    terminal.wait(lambda s: "Filter" in s, "the filter bar")
+    # the status bar's hint shows once the line has focus: keys sent before that go to the tree
+    # (Textual forwards queued keys before the screen's ctrl+f binding has run)
+    filtering = "Type to filter the file tree"
+    terminal.wait(lambda s: filtering in s, "the filter line focused")
     terminal.type("dpkg")
     filtered = terminal.wait(lambda s: "filter /dpkg/" in s and "curl" not in tree_pane(s), "the filtered tree")
     assert "status" in tree_pane(filtered)  # /var/lib/dpkg/status matches
     terminal.keys("Escape")  # closes and clears the filter
     terminal.wait(lambda s: "filter /" not in s and "curl" in tree_pane(s), "the unfiltered tree")
     terminal.keys("C-f")  # a pattern Python's re backtracks on for minutes: RE2 answers at once
+    terminal.wait(lambda s: filtering in s, "the filter line focused again")
     terminal.type("(.*.*)*(.*.*)*Q")
     terminal.wait(lambda s: "filter /(.*.*)*(.*.*)*Q/" in s and "curl" not in tree_pane(s), "the RE2 filter")
     terminal.keys("Escape")

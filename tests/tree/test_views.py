@@ -1,4 +1,5 @@
-"""The flat per-layer views (``tree/views.py``) against ``LayerTrees.compare``, node for node.
+"""The flat per-layer views (``tree/views.py``, the copy-on-write engine) against the independent
+node-tree oracle (``tree_oracle.py``), node for node.
 
 Every catalog image, every layer, both compare modes, both semantics (accurate and dive):
 presence, mark and FileInfo of every path, and the path errors, must be identical.  Random
@@ -10,6 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from tree_oracle import oracle_compare
 
 from fixtures.catalog import CASES
 from fixtures.imagegen import write_docker_save
@@ -22,7 +24,7 @@ from layerscope.tree.views import T_MARK, LayerViews
 
 
 def expected(lt: LayerTrees, index: int, aggregated: bool) -> tuple[dict[str, tuple[int, object]], list[str]]:
-    root, errors = lt.compare(TreeKey.for_layer(index, aggregated))
+    root, errors = oracle_compare(lt.trees, TreeKey.for_layer(index, aggregated), accurate=lt.accurate)
     out = {"": (root.mark, root.info)}
     for names, node in walk_pre(root):
         out["/" + "/".join(names)] = (node.mark, node.info)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -91,10 +92,9 @@ class ExtractScreen(ModalScreen[str | None]):
         self.query_one("#extract-ok", Button).disabled = True
         self.query_one("#extract-target", Label).update("extracting…")
         directory = self.query_one("#extract-dir", Input).value
-        self.run_worker(
-            lambda: self._extract(directory, self._confirm_overwrite), thread=True, exclusive=True, group="extract"
-        )
+        self._extract(directory, self._confirm_overwrite)
 
+    @work(thread=True, exclusive=True, group="extract")
     def _extract(self, directory: str, overwrite: bool) -> None:
         try:
             written = extract(

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import ModalScreen
 
 from ...errors import LayerscopeError
 from ...image import Entry, Image
 from ...sources.content import LayerSource
 from ..content import FileContent, read_content
 from ..widgets.file_viewer import FileViewer
+from .worker_modal import WorkerModal
 
 
-class FileViewScreen(ModalScreen[None]):
+class FileViewScreen(WorkerModal[FileContent]):
     """Shows one file; the content is read in a worker so big layers do not freeze the UI."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
+    SHOWN_ERRORS = (LayerscopeError,)  # an unreadable layer or entry: said in the header line
 
     def __init__(self, image: Image, source: LayerSource, layer: int, entry: Entry) -> None:
         super().__init__()
@@ -27,18 +26,13 @@ class FileViewScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield FileViewer()
 
-    def on_mount(self) -> None:
-        self.run_worker(self._load, thread=True, exclusive=True, group="viewer")
+    def compute(self) -> FileContent:
+        return read_content(self.image, self.content_source, self.layer_index, self.entry)
 
-    def _load(self) -> None:
-        try:
-            content = read_content(self.image, self.content_source, self.layer_index, self.entry)
-        except LayerscopeError as e:
-            self.error = str(e)
-            self.app.call_from_thread(self.query_one(FileViewer).show_error, str(e))
-            return
-        self.content = content
-        self.app.call_from_thread(self.query_one(FileViewer).show, content)
+    def show_result(self, result: FileContent) -> None:
+        self.content = result
+        self.query_one(FileViewer).show(result)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def show_error(self, error: Exception) -> None:
+        self.error = str(error)
+        self.query_one(FileViewer).show_error(self.error)

@@ -7,16 +7,15 @@ on a big image never freezes the UI; Esc or q closes it.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import ModalScreen
 
 from ...analysis.explanation import Explanation, build_explanation
 from ...image import Image
 from ..widgets.insights import InsightsView
+from .worker_modal import WorkerModal
 
 
-class InsightsScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
+class InsightsScreen(WorkerModal[Explanation]):
+    SHOWN_ERRORS = (Exception,)  # shown in the view, never a crash
 
     def __init__(self, image: Image) -> None:
         super().__init__()
@@ -26,17 +25,12 @@ class InsightsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield InsightsView()
 
-    def on_mount(self) -> None:
-        self.run_worker(self._build, thread=True, exclusive=True, group="insights")
+    def compute(self) -> Explanation:
+        return build_explanation(self.image)
 
-    def _build(self) -> None:
-        try:
-            ex = build_explanation(self.image)
-        except Exception as e:  # noqa: BLE001 - shown in the view, never a crash
-            self.app.call_from_thread(self.query_one(InsightsView).message, f"Insights failed: {e}")
-            return
-        self.explanation = ex
-        self.app.call_from_thread(self.query_one(InsightsView).show, ex)
+    def show_result(self, result: Explanation) -> None:
+        self.explanation = result
+        self.query_one(InsightsView).show(result)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def show_error(self, error: Exception) -> None:
+        self.query_one(InsightsView).message(f"Insights failed: {error}")

@@ -1,25 +1,35 @@
 """The explorer: dive's four panes, the filter and search lines, and the status bar.
 
 The screen owns the shared state — selected layer, compare mode, filter — and the panes talk to
-it only through messages (:mod:`layerscope.ui.messages`).  A layer's tree is computed and its
-view built in a worker thread (exclusive, so fast scrolling through layers only finishes the
-last one); the view state (collapsed paths, hidden types, filter, order, cursor path) is
-carried over to the new tree, as dive's ``SetTreeByLayer`` does.
+it only through messages (:mod:`layerscope.ui.messages`); the screen answers by calling their
+public methods.  A layer's tree is computed and its view built in a worker thread (exclusive,
+so fast scrolling through layers only finishes the last one); the view state
+(:class:`~layerscope.ui.viewmodel.ViewState`: collapsed paths, hidden types, filter, order,
+cursor path) is carried over to the new tree, as dive's ``SetTreeByLayer`` does.
+
+The package analysis runs in its own worker once the first tree is on screen, so it never delays
+the first frame; ``P`` opens the Packages view (:mod:`.packages`) at any time, and choosing a
+package narrows the tree to its files (a :class:`~layerscope.ui.flat_tree.PathSet` beside the
+filter, in the same view state) until Esc.
 """
 
 from __future__ import annotations
 
-import re
+from typing import ClassVar
 
+from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from ...config import DIFF_TYPES, UISettings
 from ...errors import LayerscopeError
+from ...escape import terminal
+from ...packages import PackageReport
 from ...tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from ..content import layer_of
 from ..keys import GLOBAL, LAYERS, TREE, bindings
@@ -27,20 +37,21 @@ from ..messages import (
     CompareModeChanged,
     FileRequested,
     FilterChanged,
+    FilterSubmitted,
     LayerSelected,
     PaneStep,
     SearchSubmitted,
     TreeStateChanged,
 )
-from ..model import UIModel
-from ..viewmodel import FlatTree, TreeView, compile_filter
+from ..model import UIModel, compute_packages
+from ..viewmodel import FlatTree, PathSet, Pattern, TreeView, ViewState
 from ..widgets.file_tree import FileTree
 from ..widgets.filter_bar import FilterBar
 from ..widgets.image_details import ImageDetails, image_details_text
 from ..widgets.layer_details import LayerDetails
 from ..widgets.layers import LayersPane
 from ..widgets.lines_pane import LinesPane
-from ..widgets.search_bar import SearchBar, compile_search
+from ..widgets.search_bar import SearchBar
 from ..widgets.status_bar import StatusBar
 
 NARROW = 90  # dive's narrow layout below this many columns
@@ -50,7 +61,7 @@ MIN_W, MIN_H = 40, 10
 class MainScreen(Screen[None]):
     """Layers | Layer Details | Image Details on the left, the file tree on the right."""
 
-    BINDINGS = bindings(GLOBAL) + [Binding("ctrl+z", "app.suspend_process", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(GLOBAL) + [Binding("ctrl+z", "app.suspend_process", show=False)]
 
     def __init__(self, model: UIModel, settings: UISettings) -> None:
         super().__init__()
@@ -60,8 +71,13 @@ class MainScreen(Screen[None]):
         self.aggregated = settings.aggregated
         self.view: TreeView | None = None
         self.filter_text = ""
+        self.filter_pattern: Pattern | None = None  # filter_text compiled (the filter line's last valid text)
         self.computing = False
         self._error_layers: set[tuple[int, bool]] = set()
+        self.only: PathSet | None = None  # the tree narrowed to one package's files (Packages view)
+        self.packages_computing = False
+        self._packages_started = False
+        self._packages_screen: Widget | None = None  # the open Packages view, fed when the analysis lands
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -101,7 +117,7 @@ class MainScreen(Screen[None]):
                 timeout=10,
             )
 
-    def on_resize(self, event) -> None:  # noqa: ANN001
+    def on_resize(self, event: events.Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
@@ -125,52 +141,28 @@ class MainScreen(Screen[None]):
     def request_tree(self) -> None:
         """Show the tree of the selected layer in the current mode (computed off the UI thread)."""
         key = (self.layer_index, self.aggregated)
-        snapshot = self._state_snapshot()
+        state = self.view_state()
         self.computing = True
         self._update_titles()
-        self.run_worker(lambda: self._build_view(key, snapshot), thread=True, exclusive=True, group="tree")
+        self._build_view(key, state)
 
-    def _state_snapshot(self) -> dict:
-        v = self.view
-        if v is None:
-            s = self.settings
-            hidden = {DIFF_TYPES.index(n) for n in s.hide}
-            return {
-                "hidden": hidden,
-                "sort": s.sort,
-                "collapse_default": s.collapse_dir,
-                "collapsed": {},
-                "path": "",
-                "cursor": 0,
-                "filter": self._compiled_filter(),
-            }
-        return {
-            "hidden": set(v.hidden),
-            "sort": v.sort,
-            "collapse_default": v.collapse_default,
-            "collapsed": dict(v.collapsed),
-            "path": v.current_path,
-            "cursor": v.cursor,
-            "filter": v.filter,
-        }
-
-    def _build_view(self, key: tuple[int, bool], snap: dict) -> None:
-        flat, errors = self.model.trees.get(*key)
-        view = TreeView(
-            flat,
-            hidden=snap["hidden"],
-            sort=snap["sort"],
-            collapse_default=snap["collapse_default"],
-            expanded=snap["collapsed"],
+    def view_state(self) -> ViewState:
+        """The settings the next tree is shown with: the current view's, or the configured ones."""
+        if self.view is not None:
+            return self.view.state()
+        s = self.settings
+        return ViewState(
+            hidden=frozenset(DIFF_TYPES.index(n) for n in s.hide),
+            sort=s.sort,
+            collapse_default=s.collapse_dir,
+            filter=self.filter_pattern,
+            only=self.only,
         )
-        if snap["filter"] is not None:
-            view.set_filter(snap["filter"])
-        view.cursor = snap["cursor"]
-        view._place_cursor(-1)
-        if snap["path"]:
-            i = flat.find(snap["path"])
-            if i > 0 and view.visible[i]:
-                view._place_cursor(i)
+
+    @work(thread=True, exclusive=True, group="tree")
+    def _build_view(self, key: tuple[int, bool], state: ViewState) -> None:
+        flat, errors = self.model.trees.get(*key)
+        view = TreeView.from_state(flat, state)
         self.app.call_from_thread(self._apply_view, key, flat, view, errors)
 
     def _apply_view(self, key: tuple[int, bool], flat: FlatTree, view: TreeView, errors: list[str]) -> None:
@@ -178,21 +170,18 @@ class MainScreen(Screen[None]):
             return  # a newer request is on its way
         old = self.view
         if old is not None:  # keys pressed while the worker ran changed the state: carry it over
-            if (
-                old.hidden != view.hidden
-                or old.filter is not view.filter
-                or old.sort != view.sort
-                or old.collapse_default != view.collapse_default
-            ):
-                view.adopt_state(old)
-            else:
-                view.collapsed = old.collapsed
+            view.carry_over(old)
         self.view = view
         self.computing = False
         self.query_one(FileTree).set_view(view)
         self._update_titles()
         self._update_status()
         self._prefetch(key)
+        if not self._packages_started:  # the first frame is up: now the package analysis
+            self._packages_started = True
+            self.packages_computing = True
+            self.query_one(LayerDetails).set_packages(None, computing=True)
+            self._analyze_packages()
         if errors and key not in self._error_layers:
             self._error_layers.add(key)
             self.notify(
@@ -209,13 +198,65 @@ class MainScreen(Screen[None]):
             for i in (index + 1, index - 1)
             if 0 <= i < len(self.model.image.layers) and not self.model.trees.cached(i, aggregated)
         ]
+        self._prefetch_trees(todo)
 
-        def work() -> None:
-            for k in todo:
-                self.model.trees.get(*k)
-            self.model.trees.views.prepare()  # then every other layer's operations
+    @work(thread=True, exclusive=True, group="prefetch")
+    def _prefetch_trees(self, todo: list[tuple[int, bool]]) -> None:
+        for k in todo:
+            self.model.trees.get(*k)
+        self.model.trees.views.prepare()  # then every other layer's operations
 
-        self.run_worker(work, thread=True, exclusive=True, group="prefetch")
+    # ------------------------------------------------------------------ packages
+    @work(thread=True, exclusive=True, group="packages")
+    def _analyze_packages(self) -> None:
+        try:
+            report = compute_packages(self.model.image)
+        except Exception as e:  # noqa: BLE001 - shown in the view, never a crash of the explorer
+            self.app.call_from_thread(self._packages_ready, None, f"{type(e).__name__}: {e}")
+            return
+        self.app.call_from_thread(self._packages_ready, report, None)
+
+    def _packages_ready(self, report: PackageReport | None, error: str | None) -> None:
+        self.model.packages, self.model.packages_error = report, error
+        self.packages_computing = False
+        self.query_one(LayerDetails).set_packages(report, computing=False)
+        screen = self._packages_screen
+        if screen is not None:
+            from .packages import PackagesScreen
+
+            if isinstance(screen, PackagesScreen) and screen.is_attached:
+                screen.set_report(report, error)
+        self._update_status()
+
+    def action_packages(self) -> None:
+        """The Packages view: every package biggest first; Enter narrows the tree to one."""
+        from .packages import PackagesScreen
+
+        screen = PackagesScreen(self.model.packages, self.model.packages_error)
+        self._packages_screen = screen
+        self.app.push_screen(screen, self._package_chosen)
+
+    def _package_chosen(self, index: int | None) -> None:
+        self._packages_screen = None
+        report = self.model.packages
+        if index is None or report is None:
+            return
+        p = report.packages[index]
+        paths = frozenset("/" + path for path, owner in report.owner.items() if owner == index)
+        self.set_only(PathSet((index, p.ecosystem, p.name, p.version), paths, f"{p.name} {p.version}"))
+        last = len(self.model.image.layers) - 1
+        if self.layer_index != last:  # the package's bytes are counted in the final image
+            self.query_one(LayersPane).select(last)
+        self.focus_tree()
+
+    def set_only(self, only: PathSet | None) -> None:
+        """Narrow the tree to ``only``'s paths (None: the whole tree again)."""
+        self.only = only
+        if self.view is not None:
+            self.view.set_only(only)
+            self.query_one(FileTree).rows_changed()
+        self._update_titles()
+        self._update_status()
 
     # ------------------------------------------------------------------ messages from panes
     def on_layer_selected(self, msg: LayerSelected) -> None:
@@ -240,30 +281,20 @@ class MainScreen(Screen[None]):
 
     def on_filter_changed(self, msg: FilterChanged) -> None:
         self.filter_text = msg.text
-        if self.view is not None:
-            self.view.set_filter(self._compiled_filter())
-            self.query_one(FileTree)._changed()
+        self.filter_pattern = msg.pattern
+        self.query_one(FileTree).set_filter(msg.pattern)
         self._update_titles()
 
-    def _compiled_filter(self) -> re.Pattern[str] | None:
-        try:
-            return compile_filter(self.filter_text)
-        except re.error:
-            return self.view.filter if self.view is not None else None
+    def on_filter_submitted(self, msg: FilterSubmitted) -> None:
+        self.focus_tree()
 
     def on_search_submitted(self, msg: SearchSubmitted) -> None:
         bar = self.query_one(SearchBar)
         bar.display = False
         tree = self.query_one(FileTree)
         tree.focus()
-        try:
-            pattern = compile_search(msg.text)
-        except re.error:
-            return
-        if pattern is None:
-            return
-        tree.search_pattern = pattern
-        tree.search(forward=True)
+        if msg.pattern is not None:
+            tree.start_search(msg.pattern)
 
     def on_file_requested(self, msg: FileRequested) -> None:
         from .extract import ExtractScreen
@@ -311,7 +342,9 @@ class MainScreen(Screen[None]):
             self.focus_tree()
         else:
             bar.display = True
-            bar.focus()
+            # At once, not through ``bar.focus()`` (which defers to a later callback): keys typed
+            # right behind ctrl+f are already queued, and must reach the bar, not the tree.
+            self.set_focus(bar)
         self._update_status()
 
     def action_insights(self) -> None:
@@ -324,7 +357,7 @@ class MainScreen(Screen[None]):
         bar = self.query_one(SearchBar)
         bar.display = True
         bar.value = ""
-        bar.focus()
+        self.set_focus(bar)  # at once, as for the filter: keys typed right behind "/" reach the bar
 
     def action_close_bars(self) -> None:
         search = self.query_one(SearchBar)
@@ -333,19 +366,21 @@ class MainScreen(Screen[None]):
             self.focus_tree()
             return
         bar = self.query_one(FilterBar)
+        if not bar.display and self.only is not None:  # back from a package to the whole tree
+            self.set_only(None)
+            return
         if bar.display:
             bar.value = ""  # dive: closing the filter clears it
             self.filter_text = ""
-            if self.view is not None:
-                self.view.set_filter(None)
-                self.query_one(FileTree)._changed()
+            self.filter_pattern = None
+            self.query_one(FileTree).set_filter(None)
             bar.display = False
             self.focus_tree()
             self._update_titles()
             self._update_status()
 
     # ------------------------------------------------------------------ chrome
-    def on_descendant_focus(self, event) -> None:  # noqa: ANN001
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._update_titles()
         self._update_status()
 
@@ -365,13 +400,17 @@ class MainScreen(Screen[None]):
             extras.append("by size")
         if self.filter_text.strip():
             extras.append(f"filter /{self.filter_text.strip()}/")
+        if self.only is not None:
+            extras.append(f"package {terminal(self.only.label)}, Esc for all files")
         if self.computing:
             extras.append("computing…")
         if extras:
             title += " (" + ", ".join(extras) + ")"
         panes.append((tree, title))
         for widget, text in panes:
-            widget.border_title = ("● " + text) if widget is focused else text
+            shown = ("● " + text) if widget is focused else text
+            # a package's name is image text: never read as markup (a plain Content)
+            widget.border_title = Content(shown) if widget is tree and self.only is not None else shown
 
     def _update_status(self) -> None:
         focused = self.focused
@@ -396,6 +435,7 @@ class MainScreen(Screen[None]):
             "attributes": tree.show_attributes,
             "wrap": tree.wrap,
             "sort": v.sort if v is not None else self.settings.sort,
+            "packages": bool(self.model.packages is not None and self.model.packages.packages),
         }
         scope = LAYERS if isinstance(focused, LayersPane) else TREE if isinstance(focused, FileTree) else None
         if isinstance(focused, LinesPane):

@@ -8,12 +8,16 @@ Row format (dive's ``runtime/ui/view/filetree.go``): ``<perm> %11s(uid:gid) %10s
 tree guide and the name (`` → target`` for links).  Added rows are green, Removed red, Modified
 yellow; the cursor row is reverse + bold with its colour dropped.  Attributes are hidden when the
 pane is narrower than 60 columns, as dive does.  With wrap on, long rows continue on the next lines.
+
+The screen owns which tree is shown and calls down: :meth:`FileTree.set_view`,
+:meth:`FileTree.set_filter`, :meth:`FileTree.start_search`; the pane's own keys change the view
+and post :class:`~layerscope.ui.messages.TreeStateChanged` / ``FileRequested`` up.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -26,7 +30,8 @@ from ...tree.node import ADDED, MODIFIED, REMOVED
 from ..format import ATTR_HEADER, NO_ATTR_HEADER, attributes
 from ..keys import TREE, bindings
 from ..messages import FileRequested, TreeStateChanged
-from ..viewmodel import SORT_NAME, SORT_SIZE, TreeView
+from ..textual_compat import set_virtual_size_quietly
+from ..viewmodel import SORT_NAME, SORT_SIZE, Pattern, TreeView
 
 MARK_STYLES = {ADDED: Style(color="green"), REMOVED: Style(color="red"), MODIFIED: Style(color="yellow")}
 CURSOR = Style(reverse=True, bold=True)
@@ -40,12 +45,12 @@ class FileTree(ScrollView, can_focus=True):
 
     BINDINGS = bindings(TREE)
 
-    def __init__(self, *, show_attributes: bool = True, **kw) -> None:  # noqa: ANN003
+    def __init__(self, *, show_attributes: bool = True, **kw: Any) -> None:
         super().__init__(**kw)
         self.view: TreeView | None = None
         self.show_attributes = show_attributes
         self.wrap = False
-        self.search_pattern: re.Pattern[str] | None = None
+        self.search_pattern: Pattern | None = None
         self._line_starts: list[int] | None = None  # wrap: first screen line of each row
 
     # ------------------------------------------------------------------ state
@@ -54,32 +59,30 @@ class FileTree(ScrollView, can_focus=True):
         return self.show_attributes and self.size.width >= ATTR_MIN_WIDTH
 
     def set_view(self, view: TreeView) -> None:
+        """Show ``view`` (the screen's, for the selected layer)."""
         self.view = view
-        self._changed(scroll=True)
+        self.rows_changed(scroll=True)
 
-    def _changed(self, scroll: bool = True) -> None:
+    def set_filter(self, pattern: Pattern | None) -> None:
+        """Apply the filter line's pattern (None: no filter) to the shown view."""
+        if self.view is not None:
+            self.view.set_filter(pattern)
+            self.rows_changed()
+
+    def start_search(self, pattern: Pattern) -> bool:
+        """Search for ``pattern`` from the cursor; ``n`` / ``N`` repeat it."""
+        self.search_pattern = pattern
+        return self.search(forward=True)
+
+    def rows_changed(self, scroll: bool = True) -> None:
         """Rows changed: recompute the virtual size (and wrap map), keep the cursor in view."""
         self._line_starts = None
         if self.wrap and self.view is not None:
             self._line_starts = self._wrap_map()
-        self._set_virtual_size(Size(self.size.width, self._content_lines() + 1))
+        # without a screen re-layout when the scrollbar stays (every toggle would re-render every pane)
+        set_virtual_size_quietly(self, Size(self.size.width, self._content_lines() + 1))
         if scroll:
             self._scroll_to_cursor()
-        self.refresh()
-
-    def _set_virtual_size(self, size: Size) -> None:
-        """Set the scrollable size without a screen re-layout when the scrollbars stay as they
-        are (``virtual_size`` is a layout reactive: every toggle would re-render every pane)."""
-        old = self.virtual_size
-        if size == old:
-            return
-        h = self.size.height
-        scrollbar_may_change = self.styles.overflow_y != "scroll" and (old.height > h) != (size.height > h)
-        if old.width != size.width or scrollbar_may_change or not self.is_mounted:
-            self.virtual_size = size
-            return
-        self.set_reactive(FileTree.virtual_size, size)
-        self._scroll_update(size)
         self.refresh()
 
     def _content_lines(self) -> int:
@@ -107,7 +110,7 @@ class FileTree(ScrollView, can_focus=True):
         return starts
 
     def on_resize(self) -> None:
-        self._changed(scroll=True)
+        self.rows_changed(scroll=True)
 
     def on_focus(self) -> None:
         self.refresh()
@@ -142,6 +145,7 @@ class FileTree(ScrollView, can_focus=True):
         text = self.row_text(row)
         if self._line_starts is not None:
             text = text[sub * width : (sub + 1) * width]
+        style: Style | None
         if row == v.cursor:
             style = CURSOR if self.has_focus else CURSOR_UNFOCUSED
         else:
@@ -205,38 +209,38 @@ class FileTree(ScrollView, can_focus=True):
     def action_cursor_right(self) -> None:
         if self.view:
             self.view.enter()
-            self._changed()
+            self.rows_changed()
 
     def action_toggle_collapse(self) -> None:
         if self.view:
             self.view.toggle_collapse()
-            self._changed()
+            self.rows_changed()
 
     def action_toggle_collapse_all(self) -> None:
         if self.view:
             self.view.set_all_collapsed(not self.view.collapse_default)
-            self._changed()
+            self.rows_changed()
 
     def action_toggle_sort(self) -> None:
         if self.view:
             self.view.set_sort(SORT_SIZE if self.view.sort == SORT_NAME else SORT_NAME)
-            self._changed()
+            self.rows_changed()
             self.post_message(TreeStateChanged())
 
     def action_toggle_type(self, name: str) -> None:
         if self.view:
             self.view.toggle_hidden(DIFF_TYPES.index(name))
-            self._changed()
+            self.rows_changed()
             self.post_message(TreeStateChanged())
 
     def action_toggle_attributes(self) -> None:
         self.show_attributes = not self.show_attributes
-        self._changed()
+        self.rows_changed()
         self.post_message(TreeStateChanged())
 
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap
-        self._changed()
+        self.rows_changed()
         self.post_message(TreeStateChanged())
 
     def action_search_next(self) -> None:
@@ -251,7 +255,7 @@ class FileTree(ScrollView, can_focus=True):
             return False
         found = self.view.search(self.search_pattern, forward)
         if found:
-            self._changed()
+            self.rows_changed()
         else:
             self.notify(f"no match for /{self.search_pattern.pattern}/", severity="warning", timeout=3)
         return found

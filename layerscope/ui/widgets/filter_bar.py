@@ -7,36 +7,22 @@ itself, which dive only writes to its log.
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
-from textual.widgets import Input
+from ...regex import PathRegex
+from ..messages import FilterChanged, FilterSubmitted
+from ..patterns import compile_filter
+from .pattern_bar import PatternBar
 
-from ..messages import FilterChanged
-from ..viewmodel import compile_filter
 
-
-class FilterBar(Input):
+class FilterBar(PatternBar):
     """Hidden until ctrl+f; posts :class:`FilterChanged` for each text that compiles."""
 
-    def __init__(self, **kw) -> None:  # noqa: ANN003
-        super().__init__(placeholder="regex on the full path, e.g. ^/etc/.*\\.conf$", **kw)
-        self.border_title = "Filter"
-        self.error: str | None = None
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("Filter", "regex on the full path, e.g. ^/etc/.*\\.conf$", compile_filter, **kw)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        try:
-            compile_filter(event.value)
-        except re.error as e:
-            self.error = f"invalid regex: {e}"
-            self.border_subtitle = self.error
-            self.add_class("-invalid")
-            return
-        self.error = None
-        self.border_subtitle = ""
-        self.remove_class("-invalid")
-        self.post_message(FilterChanged(event.value))
+    def pattern_valid(self, text: str, pattern: PathRegex | None) -> None:
+        self.post_message(FilterChanged(text, pattern))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.screen.focus_tree()  # type: ignore[attr-defined]
+    def entered(self, text: str) -> None:
+        self.post_message(FilterSubmitted(text))  # the screen moves the focus back to the tree

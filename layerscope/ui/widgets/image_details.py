@@ -8,6 +8,8 @@ FAIL / SKIP with value and threshold) is visible while exploring.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from ...analysis.dive_efficiency import DiveEfficiency
@@ -49,8 +51,8 @@ def image_details_text(
     line("Image efficiency score:", f"{int(100.0 * a.efficiency)} %")
     t.append("\n")
     t.append("%5s  %12s  %-s\n" % ("Count", "Total Space", "Path"), style="bold")
-    for r in a.inefficient_files:
-        t.append("%5s  %12s  %-s\n" % (r.count, humanize_bytes(r.size), r.path))
+    for f in a.inefficient_files:
+        t.append("%5s  %12s  %-s\n" % (f.count, humanize_bytes(f.size), f.path))
     t.append("\n")
     where = ci_source if ci_source else "defaults"
     t.append(f"CI rules ({where}):\n", style="bold")
@@ -78,5 +80,5 @@ def image_details_text(
 class ImageDetails(LinesPane):
     """Whole-image totals, the inefficient files, and the CI verdict."""
 
-    def __init__(self, **kw) -> None:  # noqa: ANN003
+    def __init__(self, **kw: Any) -> None:
         super().__init__("Image Details", **kw)

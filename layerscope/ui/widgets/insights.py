@@ -10,6 +10,7 @@ from rich.console import Group as RichGroup
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -59,7 +60,7 @@ class InsightsView(VerticalScroll):
 
     DEFAULT_CSS = "InsightsView { height: 1fr; } InsightsView > Static { width: 1fr; }"
 
-    def compose(self):  # noqa: ANN201
+    def compose(self) -> ComposeResult:
         yield Static("Analysing waste…", id="insights-body")
 
     def show(self, ex: Explanation) -> None:

@@ -2,16 +2,24 @@
 
 dive's lines (``runtime/ui/view/layer_details.go``) come first — Tags, Id, Size, Digest, Command —
 so a dive user finds them where they expect; the tags are the image's real tags (dive always says
-``(unavailable)``), and blob digest, compression and creation time follow when known.
+``(unavailable)``), and blob digest, compression and creation time follow when known.  Below the
+command, once the package analysis has arrived, the packages this layer installed (``+``) or
+rewrote files of (``~``), biggest first, a few lines at most (names are image text: escaped).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
+from ...escape import terminal
 from ...golang.humanize import humanize_bytes
 from ...image import Image
+from ...packages import Package, PackageReport
 from .lines_pane import LinesPane
+
+PACKAGES_SHOWN = 5  # package lines per layer before "and N more"
 
 
 def layer_details_text(image: Image, index: int) -> Text:
@@ -40,13 +48,59 @@ def layer_details_text(image: Image, index: int) -> Text:
     return t
 
 
-class LayerDetails(LinesPane):
-    """The selected layer's metadata."""
+def layer_packages(report: PackageReport, index: int) -> list[tuple[Package, bool, int]]:
+    """(package, installed here, bytes shown) for each package layer ``index`` installed or
+    rewrote files of, biggest first: an installed package shows its size in the final image, a
+    rewritten one the bytes of its final files this layer wrote."""
+    hits = [
+        (p, p.layer == index, p.bytes if p.layer == index else p.bytes_by_layer.get(index, 0))
+        for p in report.packages
+        if p.layer == index or index in p.rewritten_by
+    ]
+    hits.sort(key=lambda h: (-h[2], h[0].name, h[0].ecosystem))
+    return hits
 
-    def __init__(self, image: Image, **kw) -> None:  # noqa: ANN003
+
+def layer_packages_text(report: PackageReport | None, index: int, computing: bool) -> Text:
+    """The Packages lines of Layer Details (empty when the image has no packages)."""
+    t = Text()
+    if report is None:
+        if computing:
+            t.append("\nPackages:", style="bold")
+            t.append(" computing…")
+        return t
+    hits = layer_packages(report, index)
+    if not report.packages:
+        return t
+    t.append("\nPackages:", style="bold")
+    if not hits:
+        t.append(" none added or changed in this layer")
+        return t
+    for p, installed, here in hits[:PACKAGES_SHOWN]:
+        t.append(f"\n {'+' if installed else '~'} ")
+        t.append(terminal(p.name), style="bold" if installed else "")
+        t.append(f" {terminal(p.version)} ({p.ecosystem}) {humanize_bytes(here)}")
+    if len(hits) > PACKAGES_SHOWN:
+        t.append(f"\n   and {len(hits) - PACKAGES_SHOWN} more")
+    return t
+
+
+class LayerDetails(LinesPane):
+    """The selected layer's metadata, and its packages once they are known."""
+
+    def __init__(self, image: Image, **kw: Any) -> None:
         super().__init__("Layer Details", wrap=True, **kw)
         self.image = image
+        self.index = 0
+        self.packages: PackageReport | None = None
+        self.computing = False
 
     def show_layer(self, index: int) -> None:
-        self.set_text(layer_details_text(self.image, index))
+        self.index = index
+        self.set_text(layer_details_text(self.image, index) + layer_packages_text(self.packages, index, self.computing))
         self.scroll_home(animate=False)
+
+    def set_packages(self, report: PackageReport | None, computing: bool) -> None:
+        """The package analysis arrived (or started: ``computing``); redraw the shown layer."""
+        self.packages, self.computing = report, computing
+        self.show_layer(self.index)

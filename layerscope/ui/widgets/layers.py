@@ -8,6 +8,8 @@ only the index is shown, as dive does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -34,7 +36,7 @@ class LayersPane(ScrollView, can_focus=True):
     BINDINGS = bindings(LAYERS)
     cursor: reactive[int] = reactive(0, always_update=True)
 
-    def __init__(self, image: Image, aggregated: bool, **kw) -> None:  # noqa: ANN003
+    def __init__(self, image: Image, aggregated: bool, **kw: Any) -> None:
         super().__init__(**kw)
         self.image = image
         self.aggregated = aggregated

@@ -10,6 +10,8 @@ asks the screen for a new layout, which a ``Static`` in a scroll container does 
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,7 +29,7 @@ class LinesPane(ScrollView, can_focus=True):
     BINDINGS = bindings(DETAILS)
     DEFAULT_CSS = "LinesPane { overflow-x: auto; overflow-y: auto; }"
 
-    def __init__(self, title: str, *, wrap: bool = False, **kw) -> None:  # noqa: ANN003
+    def __init__(self, title: str, *, wrap: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.border_title = title
         self._wrap = wrap

@@ -8,6 +8,8 @@ can sort by size.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -20,18 +22,19 @@ OFF = "reverse"
 class StatusBar(Static):
     """One line of key help; :meth:`show` is called by the screen when focus or state changes."""
 
-    def __init__(self, overrides: dict[str, str], **kw) -> None:  # noqa: ANN003
+    def __init__(self, overrides: dict[str, str], **kw: Any) -> None:
         super().__init__("", markup=False, **kw)
         self.overrides = overrides
+        self._shown: Text | None = None  # the text last drawn
 
     def show(self, scope: str | None, states: dict[str, bool | str], message: str = "") -> None:
         """Render the help of ``scope`` (None = only the global keys, e.g. while typing)."""
         t = Text(no_wrap=True, overflow="ellipsis")
         if message:
             t.append("▏" + message + " ")
-        items = help_items(GLOBAL, self.overrides)
+        items = help_items(GLOBAL, self.overrides, states)
         if scope is not None:
-            items = items + help_items(scope, self.overrides)
+            items = items + help_items(scope, self.overrides, states)
         for key, label, toggle in items:
             t.append("▏")
             shown = label
@@ -44,7 +47,7 @@ class StatusBar(Static):
             t.append(f"{key} {shown}", style=style)
             t.append(" ")
         t.append("▏")
-        if t == getattr(self, "_shown", None):
+        if t == self._shown:
             return  # unchanged: skip the re-layout an update costs on every key press
         self._shown = t
         self.update(t, layout=False)  # one line, always: no re-layout of the screen

@@ -1,0 +1,359 @@
+"""The copy-on-write engine: stacking and diff marks, once per semantics, on flat arrays.
+
+Every consumer that needs "the layers below, with this layer applied" goes through here: CI and
+``--json`` (:mod:`layerscope.analysis.dive_efficiency`), the explorer's views
+(:mod:`.views`), the report's final file list (:mod:`layerscope.report.snapshot`) and the node-tree
+API (:mod:`.stack`, :mod:`.marks`).  A tree is a :class:`State` over a :class:`~.universe.Universe`
+(``code[i]`` = 0 when path ``i`` is absent, else ``1 + mark``; ``info[i]`` its entry; ``own[i]``
+the entry's size, 0 when absent), and a layer is its tree resolved once into universe indices in
+the visit orders the rules need (:class:`LayerOps`).
+
+**dive-compatible** (``dive/filetree/file_tree.go``; ``docs/dive-compat.md``, *Stacking* and *Diff
+marks*): :func:`stack_dive` visits the upper tree children first in sorted order; a whiteout removes
+its target's subtree (a missing target is a recorded path error), anything else is ``AddPath``-ed,
+replacing the info of an existing node (even with an implicit parent's empty info) and keeping its
+children.  The visit order is observable (``.wh.x`` sorts before ``x``, ``-x`` before ``.wh.-x``).
+:func:`mark` is ``CompareAndMark``: a whiteout marks its target's subtree Removed (it stays
+visible), a new path and its new parents are Added, an existing path gets :func:`compare`'s mark
+while it is still Unmodified (a directory merges it with its children's marks).
+
+**accurate** (what overlayfs shows): :func:`stack_accurate` applies a layer's deletions first
+(whiteouts, and opaque directories, which drop everything lower layers put under them), then its
+entries; an implicit parent never erases a real directory's metadata and a non-directory replaces
+a whole subtree.  :func:`mark` with ``accurate=True`` also marks what an opaque directory hides as
+Removed.
+
+``tests/tree/oracle/`` keeps an independent node-object implementation of both semantics, and
+``tests/tree/test_cow.py`` / ``test_views.py`` hold this engine to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..image import Entry
+from ..paths import OPAQUE_PREFIX, WHITEOUT_PREFIX, whiteout_target_name
+from .node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, sorted_names
+from .universe import Universe
+
+# code byte = 0 (absent) or 1 + mark
+C_ABSENT, C_UNMOD, C_MOD, C_ADDED, C_REMOVED = 0, 1 + UNMODIFIED, 1 + MODIFIED, 1 + ADDED, 1 + REMOVED
+# translate tables over code bytes
+T_REMOVE = bytes([0] + [C_REMOVED] * 255)  # present → Removed, absent stays absent
+T_PRESENT = bytes([0] + [1] * 255)
+T_MARK = bytes([0, UNMODIFIED, MODIFIED, ADDED, REMOVED] + [0] * 251)  # code → mark (absent → 0)
+T_RESET = bytes([0] + [C_UNMOD] * 255)  # every present node Unmodified
+
+
+def compare(lower: Entry | None, upper: Entry | None) -> int:
+    """dive's ``FileInfo.Compare``: type, hash, mode, uid and gid; nothing else."""
+    if lower is None or upper is None:
+        return (
+            UNMODIFIED
+            if lower is upper or (lower is None and _empty(upper)) or (upper is None and _empty(lower))
+            else MODIFIED
+        )
+    if (
+        lower.typeflag == upper.typeflag
+        and lower.hash == upper.hash
+        and lower.mode == upper.mode
+        and lower.uid == upper.uid
+        and lower.gid == upper.gid
+    ):
+        return UNMODIFIED
+    return MODIFIED
+
+
+def _empty(e: Entry | None) -> bool:
+    return e is None or (e.typeflag == 0 and e.hash == 0 and e.mode == 0 and e.uid == 0 and e.gid == 0)
+
+
+@dataclass(slots=True)
+class LayerOps:
+    """One layer's tree as universe indices, in the visit orders the rules need."""
+
+    # preorder: (index, node)
+    pre: list[tuple[int, Node]]
+    # postorder: (index, node)
+    post: list[tuple[int, Node]]
+    # whiteout node index → (target index or -1, target path for errors, target parts empty)
+    targets: dict[int, tuple[int, str, bool]]
+    has_deletes: bool  # whiteouts or opaque dirs
+    # stack_dive's interleaved order, only for dive semantics: ``~index`` on entering a dir with
+    # children, ``index`` when a node is applied (children first); ``seq_nodes`` the nodes.  Two
+    # flat lists rather than a tuple a step: no tracked object per path for the collector to scan
+    seq: list[int] | None = None
+    seq_nodes: list[Node] | None = None
+    root_opaque: bool = False  # an opaque marker at the top: the layer hides every lower path
+
+
+def layer_ops(
+    u: Universe, tree: Node, dive_seq: bool = False, *, with_pre: bool = True, with_post: bool = True
+) -> LayerOps:
+    """Resolve ``tree`` (a subset of ``u``) into :class:`LayerOps`.  ``with_pre`` / ``with_post``
+    off skip lists a caller does not read (dive's efficiency walks ``seq`` only: less memory in CI)."""
+    pre: list[tuple[int, Node]] = []
+    post: list[tuple[int, Node]] = []
+    seq: list[int] | None = [] if dive_seq else None
+    seq_nodes: list[Node] | None = [] if dive_seq else None
+    targets: dict[int, tuple[int, str, bool]] = {}
+    has_deletes = root_opaque = tree.opaque
+    if tree.children:
+        add_pre = pre.append if with_pre else None
+        add_post = post.append if with_post else None
+        add_seq = seq.append if seq is not None else None
+        add_seq_node = seq_nodes.append if seq_nodes is not None else None
+        unames, uend = u.names, u.end
+        # [node, iterator over its sorted names, own index, next universe child to compare]: the
+        # tree's sorted children are a subsequence of the universe's (same order), so each is
+        # found by walking the universe's siblings forward, no lookup table.  A frame's iterator
+        # resumes where it was left when its child's subtree is done.
+        stack: list[list] = [[tree, iter(sorted_names(tree.children)), 0, 1]]
+        while stack:
+            frame = stack[-1]
+            node, it, idx, j = frame
+            children = node.children
+            for name in it:
+                while unames[j] != name:
+                    j = uend[j]
+                ci = j
+                j = uend[j]
+                ch = children[name]
+                if add_pre is not None:
+                    add_pre((ci, ch))
+                if name.startswith(WHITEOUT_PREFIX):
+                    has_deletes = True
+                    stripped = whiteout_target_name(name)
+                    ppath = u.path[idx]
+                    if stripped:
+                        targets[ci] = (u.child(idx, stripped), ppath + "/" + stripped, False)
+                    else:
+                        targets[ci] = (idx, ppath if idx else "/", idx == 0)
+                if ch.opaque:
+                    has_deletes = True
+                if ch.children:
+                    frame[3] = j
+                    stack.append([ch, iter(sorted_names(ch.children)), ci, ci + 1])
+                    if add_seq is not None:
+                        add_seq(~ci)
+                        add_seq_node(ch)  # type: ignore[misc]
+                    break
+                if add_post is not None:
+                    add_post((ci, ch))
+                if add_seq is not None:
+                    add_seq(ci)
+                    add_seq_node(ch)  # type: ignore[misc]
+            else:
+                stack.pop()
+                if stack:
+                    if add_post is not None:
+                        add_post((idx, node))
+                    if add_seq is not None:
+                        add_seq(idx)
+                        add_seq_node(node)  # type: ignore[misc]
+    return LayerOps(pre, post, targets, has_deletes, seq, seq_nodes, root_opaque)
+
+
+class State:
+    """One tree over the universe: ``code`` (0 absent, else 1 + mark), ``info``, ``own`` sizes."""
+
+    __slots__ = ("code", "info", "own", "errors")
+
+    def __init__(self, code: bytearray, info: list, own: list, errors: list[str] | None = None) -> None:
+        self.code = code
+        self.info = info
+        self.own = own
+        self.errors = errors if errors is not None else []
+
+    def copy(self, reset_marks: bool = False) -> State:
+        code = self.code.translate(T_RESET) if reset_marks else bytearray(self.code)
+        return State(code, self.info.copy(), self.own.copy(), list(self.errors))
+
+    def clear(self, s: int, e: int) -> None:
+        """Delete the index range ``[s, e)`` (a subtree, or a subtree's insides)."""
+        if e > s:
+            k = e - s
+            self.code[s:e] = bytes(k)
+            self.info[s:e] = [None] * k
+            self.own[s:e] = [0] * k
+
+
+def state_of(u: Universe, root: Node | None, pre: list[tuple[int, Node]]) -> State:
+    """The tree ``root`` (resolved into ``pre`` by :func:`layer_ops`) as a :class:`State`, its
+    marks kept: the starting point of a stack (a copy of layer 0, as dive's ``StackTreeRange``)."""
+    n = len(u)
+    code = bytearray(n)
+    info: list[Entry | None] = [None] * n
+    own = [0] * n
+    code[0] = C_UNMOD
+    if root is not None:
+        code[0] = 1 + root.mark
+        info[0] = root.info
+        own[0] = 0 if root.info is None else root.info.size
+        for i, node in pre:
+            code[i] = 1 + node.mark
+            nfo = node.info
+            if nfo is not None:
+                info[i] = nfo
+                own[i] = nfo.size
+    return State(code, info, own)
+
+
+# ---------------------------------------------------------------------- accurate semantics
+def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
+    """Apply a layer onto ``st`` as overlayfs would (opaque dirs, no metadata loss).
+
+    Deletions (whiteouts, opaque dirs) apply to the layers below, never to files of the same
+    layer, so they all happen before any addition.
+    """
+    code, info, own = st.code, st.info, st.own
+    end, parent = u.end, u.parent
+    if ops.has_deletes:
+        if ops.root_opaque:
+            st.clear(1, end[0])
+        for i, node in ops.pre:
+            if node.name.startswith(WHITEOUT_PREFIX):
+                t, _path, empty = ops.targets[i]
+                if t >= 0 and not empty and code[t]:
+                    st.clear(t, end[t])
+            elif node.opaque and code[i]:
+                st.clear(i + 1, end[i])
+    for i, node in ops.pre:
+        if node.name.startswith(WHITEOUT_PREFIX):
+            continue
+        if not code[i]:
+            p = i
+            while not code[p]:
+                code[p] = C_UNMOD
+                p = parent[p]
+        nfo = node.info
+        if nfo is not None:
+            info[i] = nfo
+            own[i] = nfo.size
+            if not nfo.is_dir and not node.children and end[i] > i + 1:
+                st.clear(i + 1, end[i])  # a file replaces whatever was there
+
+
+# ---------------------------------------------------------------------- dive semantics
+def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
+    """dive's ``Stack`` of one layer onto ``st``: children first; an upper dir creates its lower
+    counterpart when it is entered, and is applied after its children.  Returns dive's path
+    errors (whiteouts whose target is missing)."""
+    code, info, own = st.code, st.info, st.own
+    end = u.end
+    errors: list[str] = []
+    assert ops.seq is not None and ops.seq_nodes is not None
+    for i, node in zip(ops.seq, ops.seq_nodes, strict=True):
+        if i < 0:
+            i = ~i
+            if not code[i]:
+                code[i] = C_UNMOD  # AddPath creates the dir (its parent exists: we are in it)
+            continue
+        name = node.name
+        if name.startswith(WHITEOUT_PREFIX):
+            t, path, empty = ops.targets[i]
+            if name != WHITEOUT_PREFIX and t >= 0 and code[t]:
+                st.clear(t, end[t])
+            elif name != WHITEOUT_PREFIX:
+                errors.append(path)
+            else:
+                # ".wh." alone names its own directory: dive reports "<dir>/" ("/" at the root)
+                errors.append("/" if empty else path + "/")
+            continue
+        if not code[i]:
+            if name.startswith(OPAQUE_PREFIX):
+                continue
+            code[i] = C_UNMOD
+        nfo = node.info
+        info[i] = nfo
+        own[i] = 0 if nfo is None else nfo.size
+    return errors
+
+
+# ---------------------------------------------------------------------- diff marks (both)
+def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
+    """dive's ``CompareAndMark`` of one layer onto ``st`` in place; path errors are appended to
+    ``st.errors``.  ``accurate`` also marks what the layer's opaque directories hide Removed."""
+    code, info, own = st.code, st.info, st.own
+    end, parent, names = u.end, u.parent, u.names
+    errors = st.errors
+    if accurate and ops.has_deletes:
+        opaque = [i for i, node in ops.pre if node.opaque and code[i]]
+        if ops.root_opaque:
+            opaque.insert(0, 0)
+        for i in opaque:  # what an opaque directory hides from the layers below is Removed
+            j, e = i + 1, end[i]
+            while j < e:
+                if code[j] == C_UNMOD:
+                    code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
+                j = end[j]
+    pending: list[tuple[int, Entry | None, int, bool]] = []
+    append = pending.append
+    for i, node in ops.post:
+        if node.name.startswith(WHITEOUT_PREFIX):
+            t, path, _empty = ops.targets[i]
+            if t < 0 or not code[t]:
+                errors.append(path)
+            else:
+                code[t : end[t]] = code[t : end[t]].translate(T_REMOVE)
+            continue
+        nfo = node.info
+        if code[i]:
+            append((i, nfo, compare(info[i], nfo), False))
+            continue
+        # AddPath, tracking what it creates: the missing chain top-down, stopping at a
+        # ".wh..wh." name; dive marks every created node Added
+        chain = []
+        p = i
+        while not code[p]:
+            chain.append(p)
+            p = parent[p]
+        created = []
+        for c in reversed(chain):
+            if names[c].startswith(OPAQUE_PREFIX):
+                break
+            code[c] = C_UNMOD
+            created.append(c)
+        if created and created[-1] == i:
+            info[i] = nfo
+            own[i] = 0 if nfo is None else nfo.size
+        for c in reversed(created):
+            append((c, nfo, ADDED, True))
+    for i, nfo, m, final in pending:
+        if final:
+            code[i] = 1 + m
+        elif code[i] == C_UNMOD:
+            e = end[i]
+            j = i + 1
+            merged = m
+            while j < e:
+                c = code[j]
+                if c:
+                    if c - 1 != merged:
+                        merged = MODIFIED
+                        break
+                j = end[j]
+            code[i] = 1 + merged
+        info[i] = nfo
+        own[i] = 0 if nfo is None else nfo.size
+
+
+__all__ = [
+    "C_ABSENT",
+    "C_ADDED",
+    "C_MOD",
+    "C_REMOVED",
+    "C_UNMOD",
+    "T_MARK",
+    "T_PRESENT",
+    "T_REMOVE",
+    "T_RESET",
+    "LayerOps",
+    "State",
+    "compare",
+    "layer_ops",
+    "mark",
+    "stack_accurate",
+    "stack_dive",
+    "state_of",
+]
