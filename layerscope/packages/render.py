@@ -102,7 +102,8 @@ def render_text(report: PackageReport, image: str, sel: Selection) -> str:
         out.append("")
         out.append("  Unowned, by directory")
         for u in report.unowned.dirs[:10]:
-            out.append(f"    {humanize_bytes(u.bytes):>10}  {u.files:>7} files  /{term(u.path)}")
+            noun = "file " if u.files == 1 else "files"
+            out.append(f"    {humanize_bytes(u.bytes):>10}  {u.files:>7} {noun}  /{term(u.path)}")
     for n in report.notes:
         out.append(f"  note: {term(n)}")
     return "\n".join(out) + "\n"
