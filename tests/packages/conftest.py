@@ -28,4 +28,6 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     base = os.environ if env is None else env
     env = {k: v for k, v in base.items() if not k.startswith(("DIVE_", "LAYERSCOPE_", "CI"))}
+    if "LAYERSCOPE_CACHE_DIR" in base:  # the suite's own cache directory, never the user's ~/.cache
+        env["LAYERSCOPE_CACHE_DIR"] = base["LAYERSCOPE_CACHE_DIR"]
     return subprocess.run([cli, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
