@@ -10,6 +10,7 @@ The flags themselves are in :mod:`layerscope.cli_args`; the typed view of them i
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..settings import ReadArgs
@@ -19,6 +20,25 @@ if TYPE_CHECKING:
     from ..image import Image
     from ..report.model import Snapshot
     from ..sources.archive import ReadOptions
+
+
+def run_command(
+    argv: list[str],
+    build_parser: Callable[[], argparse.ArgumentParser],
+    body: Callable[[argparse.Namespace, RunSettings], int],
+) -> int:
+    """The frame of every image-reading sub-command: stdout guarded (a reader that stops reading
+    never turns a failure into a pass, see :class:`~layerscope.report.output.GuardedStdout`), the
+    run started before the flags are parsed (:func:`start`), then ``body`` with both."""
+    from ..cli_args import parse
+    from ..report.output import guard_stdout
+
+    with guard_stdout():
+        run = start()
+        args = parse(build_parser(), argv)
+        if isinstance(args, int):
+            return args
+        return body(args, run)
 
 
 def start() -> RunSettings:

@@ -13,15 +13,19 @@ import argparse
 import io
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..argparsing import ArgumentParser
 from ..ci.rules import RULE_KEYS
-from ..cli_args import add_quiet_arg, add_read_args, add_rule_args, parse, top_count
+from ..cli_args import add_quiet_arg, add_read_args, add_rule_args, top_count
 from ..report import json_out, markdown, terminal
 from ..report.compare import compare
 from ..report.gates import build_config, evaluate_gates, parse_size_option
-from ..report.output import append_step_summary, guard_stdout, write_file
-from .common import load_watched, read_options, start
+from ..report.output import append_step_summary, write_file
+from .common import load_watched, read_options, run_command
+
+if TYPE_CHECKING:
+    from ..config import RunSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,17 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run with stdout guarded: a reader that stops reading never changes the exit code
-    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
-    with guard_stdout():
-        return _main(argv)
+    return run_command(argv, build_parser, _run)
 
 
-def _main(argv: list[str]) -> int:
-    run = start()
-    args = parse(build_parser(), argv)
-    if isinstance(args, int):
-        return args
+def _run(args: argparse.Namespace, run: RunSettings) -> int:
     gates = build_config(
         args.max_increase,
         args.max_increase_percent,

@@ -19,22 +19,26 @@ import json
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ..analysis.explanation import Explanation, build_explanation, to_json
 from ..analysis.globs import GlobError, PathGlobs
 from ..analysis.insights import DEAD_KINDS, KIND_TITLES, KINDS, UNNEEDED, command_of
 from ..argparsing import ArgumentParser
-from ..cli_args import add_quiet_arg, add_read_args, parse, top_count
+from ..cli_args import add_quiet_arg, add_read_args, top_count
 from ..errors import ConfigError
 from ..escape import terminal as term
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
 from ..log import log_read, skipped_warnings
 from ..progress import read_display
-from ..report.output import emit, guard_stdout
+from ..report.output import emit
 from ..sources import pick_source, source_for
 from ..sources.archive import ReadState
-from .common import read_options, start
+from .common import read_options, run_command
+
+if TYPE_CHECKING:
+    from ..config import RunSettings
 
 
 def build_parser() -> ArgumentParser:
@@ -175,17 +179,10 @@ def render_text(ex: Explanation, top: int = 10) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Run with stdout guarded: a reader that stops reading never changes the exit code
-    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
-    with guard_stdout():
-        return _main(argv)
+    return run_command(argv, build_parser, _run)
 
 
-def _main(argv: list[str]) -> int:
-    run = start()
-    args = parse(build_parser(), argv)
-    if isinstance(args, int):
-        return args
+def _run(args: argparse.Namespace, run: RunSettings) -> int:
     ignore = _ignore_globs(args)
     picked = pick_source(args.image, args.source)  # a bad --source is reported before the options
     from ..packages import CAPTURE

@@ -13,18 +13,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ..argparsing import ArgumentParser
-from ..cli_args import add_quiet_arg, add_read_args, parse, top_count
+from ..cli_args import add_quiet_arg, add_read_args, top_count
 from ..escape import terminal as term
 from ..log import log_read, skipped_warnings
 from ..packages import CAPTURE, ECOSYSTEMS, analyze_packages
 from ..packages.render import Selection, render_csv, render_json, render_markdown, render_text
 from ..progress import read_display
-from ..report.output import emit, guard_stdout
+from ..report.output import emit
 from ..sources import pick_source, source_for
 from ..sources.archive import ReadState
-from .common import read_options, start
+from .common import read_options, run_command
+
+if TYPE_CHECKING:
+    from ..config import RunSettings
 
 FORMATS = ("text", "json", "csv", "markdown", "cyclonedx")
 
@@ -67,16 +71,10 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run with stdout guarded: a reader that stops reading never turns a failure into a pass."""
-    with guard_stdout():
-        return _main(argv)
+    return run_command(argv, build_parser, _run)
 
 
-def _main(argv: list[str]) -> int:
-    run = start()
-    args = parse(build_parser(), argv)
-    if isinstance(args, int):
-        return args
+def _run(args: argparse.Namespace, run: RunSettings) -> int:
     fmt = "json" if args.json else args.format
     picked = pick_source(args.image, args.source)
     # no content hashes: waste totals need none (copy-ups and overwrites are both superseded copies)

@@ -8,21 +8,25 @@ the base image itself is not needed again.
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..argparsing import ArgumentParser
-from ..cli_args import add_quiet_arg, add_read_args, parse
+from ..cli_args import add_quiet_arg, add_read_args
 from ..escape import terminal as term
 from ..report.fmt import estimated_size, ratio_percent, short_command, size
 from ..report.model import Snapshot, dumps_baseline
-from ..report.output import emit, guard_stdout
-from .common import load_watched, read_options, start
+from ..report.output import emit
+from .common import load_watched, read_options, run_command
+
+if TYPE_CHECKING:
+    from ..config import RunSettings
 
 
 def build_parser() -> ArgumentParser:
@@ -88,17 +92,10 @@ def output_format(given: str | None, output: str | None) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Run with stdout guarded: a reader that stops reading never changes the exit code
-    into a pass (see :class:`~layerscope.report.output.GuardedStdout`)."""
-    with guard_stdout():
-        return _main(argv)
+    return run_command(argv, build_parser, _run)
 
 
-def _main(argv: list[str]) -> int:
-    run = start()
-    args = parse(build_parser(), argv)
-    if isinstance(args, int):
-        return args
+def _run(args: argparse.Namespace, run: RunSettings) -> int:
     from ..packages import CAPTURE
 
     # the package databases' content is kept in the same pass: the baseline records the packages
