@@ -47,12 +47,9 @@ async def run(path: str, reps: int) -> dict[str, list[float]]:
     from layerscope.ui.widgets.packages import PackageList
 
     tmp = tempfile.mkdtemp(prefix="bench-pkg-ui-")
-    args = argparse.Namespace(
-        ci_config=os.path.join(tmp, "none"),
-        lowestEfficiency=None,
-        highestWastedBytes=None,
-        highestUserWastedPercent=None,
-    )
+    from layerscope.ci.settings import RuleOptions
+
+    args = RuleOptions(ci_config=os.path.join(tmp, "none"))
     out: dict[str, list[float]] = {}
     start = time.perf_counter()
     app = create_app("docker-archive", path, ReadOptions(), UISettings(), args)

@@ -136,12 +136,9 @@ async def key_timings(image_path: str, reps: int) -> tuple[dict[str, list[float]
     from layerscope.ui.widgets.layers import LayersPane
 
     tmp = tempfile.mkdtemp(prefix="bench-tui-")
-    args = argparse.Namespace(
-        ci_config=os.path.join(tmp, "none"),
-        lowestEfficiency=None,
-        highestWastedBytes=None,
-        highestUserWastedPercent=None,
-    )
+    from layerscope.ci.settings import RuleOptions
+
+    args = RuleOptions(ci_config=os.path.join(tmp, "none"))
     app = create_app("docker-archive", image_path, ReadOptions(), UISettings(), args)
     out: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}

@@ -29,22 +29,6 @@ class RuleOptions:
     ci_config: str | None = DEFAULT_CI_CONFIG
     flags: Mapping[str, str | None] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, value: object) -> RuleOptions:
-        """``value`` itself, dive's defaults for None, or the options read from an object with
-        the flags' argparse names (``ci_config``, ``lowestEfficiency``, ...): the explorer's
-        callers in tests and benchmarks hand it such a namespace."""
-        if isinstance(value, RuleOptions):
-            return value
-        if value is None:
-            return cls()
-        from .rules import RULE_KEYS
-
-        return cls(
-            ci_config=getattr(value, "ci_config", DEFAULT_CI_CONFIG),
-            flags={k: getattr(value, k, None) for k in RULE_KEYS},
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class CiSettings:

@@ -19,7 +19,7 @@ from textual import work
 from textual.binding import Binding
 
 from ..ci.settings import RuleOptions
-from ..config import UISettings, load_settings
+from ..config import UISettings
 from ..errors import LayerscopeError
 from ..log import log_read
 from ..packages import CAPTURE
@@ -87,11 +87,10 @@ class LayerscopeApp(CrashCapture[int]):
         self.exit(2, return_code=2)
 
 
-def make_loader(source: str, image_arg: str, opts: ReadOptions, rules: RuleOptions | object = None) -> Loader:
+def make_loader(source: str, image_arg: str, opts: ReadOptions, rules: RuleOptions | None = None) -> Loader:
     """The work done in the loading worker: read the image, then trees, analysis and CI verdict.
-    ``rules``: a :class:`~layerscope.ci.settings.RuleOptions` (or an object with the flags'
-    argparse names, see :meth:`RuleOptions.of`); None is dive's defaults."""
-    rule_options = RuleOptions.of(rules)
+    ``rules`` None is dive's defaults."""
+    rule_options = rules or RuleOptions()
     ci_config = rule_options.ci_config
     flags = dict(rule_options.flags)
 
@@ -113,7 +112,7 @@ def explorer_read_options(opts: ReadOptions) -> ReadOptions:
 
 
 def create_app(
-    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, rules: RuleOptions | object = None
+    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, rules: RuleOptions | None = None
 ) -> LayerscopeApp:
     opts = explorer_read_options(opts)
     progress = LoadProgress(ReadState.start(opts))  # this read's own budget and counters
@@ -123,14 +122,6 @@ def create_app(
 def _need_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise LayerscopeError("the interactive UI needs a terminal; use --ci or --json for non-interactive use")
-
-
-def run(args: object, source: str, image_arg: str, opts: ReadOptions) -> int:
-    """:func:`explore` for a caller holding flags with argparse's names (``config``, ``sort``,
-    ``ci_config``, the rule flags): the UI settings are read and validated here."""
-    _need_terminal()
-    settings = load_settings(getattr(args, "config", None), sort_flag=getattr(args, "sort", None))
-    return explore(ExploreSettings(source, image_arg, opts, settings, RuleOptions.of(args)))
 
 
 def explore(settings: ExploreSettings) -> int:

@@ -135,9 +135,9 @@ def test_podman_binary(podman_loaded, archives, tmp_path, monkeypatch):
 
 def _pilot_view_and_extract(source: str, arg: str, opts: ReadOptions, out: Path, tmp_path: Path) -> tuple[str, bytes]:
     """In the real app (Textual's Pilot): select layer 2, find /etc/passwd, press v, then x."""
-    import argparse
     import asyncio
 
+    from layerscope.ci.settings import RuleOptions
     from layerscope.config import UISettings
     from layerscope.ui.app import create_app
     from layerscope.ui.screens.extract import ExtractScreen
@@ -145,9 +145,7 @@ def _pilot_view_and_extract(source: str, arg: str, opts: ReadOptions, out: Path,
     from layerscope.ui.screens.main import MainScreen
     from layerscope.ui.widgets.file_viewer import FileViewer
 
-    args = argparse.Namespace(
-        ci_config=str(tmp_path / "none"), lowestEfficiency=None, highestWastedBytes=None, highestUserWastedPercent=None
-    )
+    args = RuleOptions(ci_config=str(tmp_path / "none"))
 
     async def until(pilot, cond) -> None:  # noqa: ANN001
         for _ in range(500):

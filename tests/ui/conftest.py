@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 import pytest
 
 from fixtures.imagegen import ImageSpec, LayerSpec, M, whiteout, write_docker_save
+from layerscope.ci.settings import RuleOptions
 from layerscope.config import UISettings
 from layerscope.sources import load_image
 from layerscope.sources.archive import ReadOptions
@@ -92,14 +92,9 @@ def demo_image(archives):
     return load_image("docker-archive", archives["demo"], ReadOptions())
 
 
-def no_ci_args(tmp: str) -> argparse.Namespace:
-    """Args whose .dive-ci does not exist, so the verdict uses dive's defaults."""
-    return argparse.Namespace(
-        ci_config=os.path.join(tmp, "no-such-dive-ci"),
-        lowestEfficiency=None,
-        highestWastedBytes=None,
-        highestUserWastedPercent=None,
-    )
+def no_ci_args(tmp: str) -> RuleOptions:
+    """Rules whose .dive-ci does not exist, so the verdict uses dive's defaults."""
+    return RuleOptions(ci_config=os.path.join(tmp, "no-such-dive-ci"))
 
 
 def make_app(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 import pytest
 from conftest import make_app, settle, wait_loaded
 
 from layerscope.analysis.dive_efficiency import dive_efficiency
+from layerscope.ci.settings import RuleOptions
+from layerscope.config import load_config
 from layerscope.errors import LayerscopeError
 from layerscope.golang.humanize import humanize_bytes
+from layerscope.settings import AnalyzeArgs, ExploreSettings, explore_settings, start_run
 from layerscope.sources.archive import ReadOptions
 from layerscope.ui import app as app_module
 from layerscope.ui.content import extract_target, hexdump, safe_name
@@ -132,9 +134,7 @@ async def test_image_details_match_analysis(archives, demo_image, tmp_path):
 async def test_ci_rules_file_in_image_details(archives, tmp_path):
     ci = tmp_path / "rules.yaml"
     ci.write_text("rules:\n  lowestEfficiency: 0.5\n  highestWastedBytes: 1MB\n")
-    args = argparse.Namespace(
-        ci_config=str(ci), lowestEfficiency=None, highestWastedBytes=None, highestUserWastedPercent="0.9"
-    )
+    args = RuleOptions(ci_config=str(ci), flags={"highestUserWastedPercent": "0.9"})
     app = app_module.create_app("docker-archive", archives["demo"], ReadOptions(), app_module.UISettings(), args)
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await wait_loaded(app, pilot)
@@ -191,9 +191,9 @@ async def test_load_error_ends_app_and_is_reraised(tmp_path):
 
 def test_run_needs_a_terminal(archives, monkeypatch):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    args = argparse.Namespace(config=None, sort=None, ignore_errors=False, image=archives["demo"])
+    settings = ExploreSettings("docker-archive", archives["demo"], ReadOptions(), app_module.UISettings())
     with pytest.raises(LayerscopeError, match="needs a terminal"):
-        app_module.run(args, "docker-archive", archives["demo"], ReadOptions())
+        app_module.explore(settings)
 
 
 def test_cli_prints_one_line_without_terminal(archives, capsys, monkeypatch):
@@ -215,7 +215,8 @@ def test_bad_config_fails_before_the_ui(archives, tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     started = []
     monkeypatch.setattr(app_module.LayerscopeApp, "run", lambda self: started.append(1))
-    args = argparse.Namespace(config=str(cfg), sort=None, ignore_errors=False, image=archives["demo"])
+    args = AnalyzeArgs(image=archives["demo"], config=str(cfg))
     with pytest.raises(LayerscopeError, match="diff.hide"):
-        app_module.run(args, "docker-archive", archives["demo"], ReadOptions())
+        config = load_config(args.config)
+        app_module.explore(explore_settings(args, "docker-archive", archives["demo"], config, start_run(config)))
     assert started == []
