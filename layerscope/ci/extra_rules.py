@@ -26,7 +26,8 @@ from typing import ClassVar
 
 from ..analysis.accurate import AccurateWaste, accurate_waste
 from ..analysis.globs import GlobError, PathGlobs
-from ..image import OPAQUE_PREFIX, WHITEOUT_PREFIX, Image
+from ..image import Image
+from ..paths import is_whiteout, leaf
 from .rule import DISABLED, Rule, RuleResult, Status, Verdict, evaluate_rules
 from .rules import RuleSet, RuleValueError, _go_string, parse_size
 
@@ -114,8 +115,7 @@ def forbidden_paths(image: Image, globs: PathGlobs) -> list[tuple[str, int]]:
     hits = []
     for layer in image.layers:
         for e in layer.entries:
-            leaf = e.path[e.path.rfind("/") + 1 :]
-            if leaf.startswith(WHITEOUT_PREFIX) or leaf.startswith(OPAQUE_PREFIX) or not e.path:
+            if not e.path or is_whiteout(leaf(e.path)):
                 continue
             if globs.match(e.path):
                 hits.append(("/" + e.path, layer.index))

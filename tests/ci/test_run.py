@@ -81,16 +81,6 @@ def test_config_file_is_announced_first(tmp_path):
     assert out.splitlines()[0] == "Using config file: /somewhere/.dive.yaml"
 
 
-def test_rule_options_of_a_namespace_and_of_none():
-    import argparse
-
-    ns = argparse.Namespace(ci_config="r.yaml", lowestEfficiency="0.5")
-    got = RuleOptions.of(ns)
-    assert got.ci_config == "r.yaml"
-    assert got.flags == {"lowestEfficiency": "0.5", "highestWastedBytes": None, "highestUserWastedPercent": None}
-    assert RuleOptions.of(None) == RuleOptions() and RuleOptions.of(got) is got
-
-
 @pytest.mark.parametrize("fmt", ["dive", "github", "junit", "markdown"])
 def test_step_summary_in_every_format(tmp_path, fmt):
     summary = tmp_path / "summary.md"
