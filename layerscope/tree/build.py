@@ -88,9 +88,11 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
                 continue
             last_dir, last_node = path[:cut], parent
         c = parent.children
-        node = None if c is None else c.get(leaf)
+        if c is None:
+            parent.children = c = {}
+        node = c.get(leaf)
         if node is None:
-            node = parent.add_child(leaf, e)
+            c[leaf] = Node(leaf, e)  # add_child inlined: one call less an entry
         else:
             node.info = e
     return root

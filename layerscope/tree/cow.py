@@ -76,7 +76,8 @@ class LayerOps:
     pre: list[tuple[int, Node]]
     # postorder: (index, node)
     post: list[tuple[int, Node]]
-    # whiteout node index → (target index or -1, target path for errors, target parts empty)
+    # whiteout node index → (target index or -1, target path for errors, target parts empty);
+    # every whiteout node of the tree is a key (so ``i in targets`` tells a whiteout)
     targets: dict[int, tuple[int, str, bool]]
     has_deletes: bool  # whiteouts or opaque dirs
     # stack_dive's interleaved order, only for dive semantics: ``~index`` on entering a dir with
@@ -199,6 +200,28 @@ def state_of(u: Universe, root: Node | None, pre: list[tuple[int, Node]]) -> Sta
     return State(code, info, own)
 
 
+def state_of_seq(u: Universe, root: Node, ops: LayerOps) -> State:
+    """:func:`state_of` from ``ops.seq`` (every node once at a non-negative step) instead of a
+    preorder list: dive's efficiency walk then needs no ``(index, node)`` tuple per path of
+    layer 0, which is usually the largest."""
+    assert ops.seq is not None and ops.seq_nodes is not None
+    n = len(u)
+    code = bytearray(n)
+    info: list[Entry | None] = [None] * n
+    own = [0] * n
+    code[0] = 1 + root.mark
+    info[0] = root.info
+    own[0] = 0 if root.info is None else root.info.size
+    for i, node in zip(ops.seq, ops.seq_nodes, strict=True):
+        if i >= 0:
+            code[i] = 1 + node.mark
+            nfo = node.info
+            if nfo is not None:
+                info[i] = nfo
+                own[i] = nfo.size
+    return State(code, info, own)
+
+
 # ---------------------------------------------------------------------- accurate semantics
 def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
     """Apply a layer onto ``st`` as overlayfs would (opaque dirs, no metadata loss).
@@ -242,6 +265,7 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
     code, info, own = st.code, st.info, st.own
     end = u.end
     errors: list[str] = []
+    targets = ops.targets  # every whiteout of the layer, by index: one dict test, not a startswith
     assert ops.seq is not None and ops.seq_nodes is not None
     for i, node in zip(ops.seq, ops.seq_nodes, strict=True):
         if i < 0:
@@ -249,9 +273,9 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
             if not code[i]:
                 code[i] = C_UNMOD  # AddPath creates the dir (its parent exists: we are in it)
             continue
-        name = node.name
-        if name.startswith(WHITEOUT_PREFIX):
-            t, path, empty = ops.targets[i]
+        if i in targets:
+            name = node.name
+            t, path, empty = targets[i]
             if name != WHITEOUT_PREFIX and t >= 0 and code[t]:
                 st.clear(t, end[t])
             elif name != WHITEOUT_PREFIX:
@@ -261,7 +285,7 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
                 errors.append("/" if empty else path + "/")
             continue
         if not code[i]:
-            if name.startswith(OPAQUE_PREFIX):
+            if node.name.startswith(OPAQUE_PREFIX):
                 continue
             code[i] = C_UNMOD
         nfo = node.info
@@ -356,4 +380,5 @@ __all__ = [
     "stack_accurate",
     "stack_dive",
     "state_of",
+    "state_of_seq",
 ]
