@@ -101,6 +101,15 @@ class LayerViews:
         with self._lock:
             return (index, bool(aggregated) and index > 0) in self._views
 
+    def forget_marks(self) -> None:
+        """Drop every state whose marks are computed (views, aggregated checkpoints), for when
+        the entries' content hashes changed (the explorer hashes after its first frame).  The
+        stacks and operations never compare content, so they stay."""
+        with self._lock:
+            self._views.clear()
+            self._order.clear()
+            self._agg.clear()
+
     # ------------------------------------------------------------------ checkpoints
     def ops(self, k: int) -> LayerOps:
         o = self._ops.get(k)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -26,8 +27,9 @@ from ..packages import CAPTURE
 from ..settings import ExploreSettings
 from ..sources import source_for
 from ..sources.archive import ReadOptions, ReadState
+from ..sources.hashes import plan_hashes, prepare
 from .keys import keymap
-from .model import UIModel, build_model
+from .model import LateHashes, UIModel, build_model
 from .progress import LoadProgress
 from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
@@ -87,20 +89,39 @@ class LayerscopeApp(CrashCapture[int]):
         self.exit(2, return_code=2)
 
 
-def make_loader(source: str, image_arg: str, opts: ReadOptions, rules: RuleOptions | None = None) -> Loader:
+# Read headers only and hash what the marks and Insights need after the first frame
+# (:mod:`layerscope.sources.hashes`); False is the old path: every file hashed during the read
+# (``LAYERSCOPE_LATE_HASHES=0`` selects it, for comparison runs).
+LATE_HASHES = os.environ.get("LAYERSCOPE_LATE_HASHES", "1") != "0"
+
+
+def make_loader(
+    source: str, image_arg: str, opts: ReadOptions, rules: RuleOptions | None = None, *, late_hashes: bool = False
+) -> Loader:
     """The work done in the loading worker: read the image, then trees, analysis and CI verdict.
-    ``rules`` None is dive's defaults."""
+    ``rules`` None is dive's defaults.  With ``late_hashes`` (and ``opts`` asking for hashes) the
+    read skips content and the model carries the :class:`~.model.LateHashes` still to compute."""
     rule_options = rules or RuleOptions()
     ci_config = rule_options.ci_config
     flags = dict(rule_options.flags)
+    late = late_hashes and opts.hash_content
+    read_opts = replace(opts, hash_content=False) if late else opts
 
     def load(progress: LoadProgress) -> UIModel:
-        src = source_for(source, image_arg, opts)  # reads the image, and reopens a layer for the viewer
+        src = source_for(source, image_arg, read_opts)  # reads the image, and reopens a layer for the viewer
         started = time.perf_counter()
-        image = src.read(opts, progress.state)
+        image = src.read(read_opts, progress.state)
         log_read(image, time.perf_counter() - started)
         progress.stage = "Analyzing image"
-        return build_model(image, ci_config=ci_config, rule_flags=flags, content=src)
+        pending = None
+        if late:
+            plan = plan_hashes(image)
+            prepare(image, plan)  # placeholders first: the first trees must not call anything Unmodified
+            if not plan.empty:
+                pending = LateHashes(plan, opts.limits, use_cache=opts.cache)
+        model = build_model(image, ci_config=ci_config, rule_flags=flags, content=src)
+        model.late = pending
+        return model
 
     return load
 
@@ -112,11 +133,19 @@ def explorer_read_options(opts: ReadOptions) -> ReadOptions:
 
 
 def create_app(
-    source: str, image_arg: str, opts: ReadOptions, settings: UISettings, rules: RuleOptions | None = None
+    source: str,
+    image_arg: str,
+    opts: ReadOptions,
+    settings: UISettings,
+    rules: RuleOptions | None = None,
+    *,
+    late_hashes: bool | None = None,
 ) -> LayerscopeApp:
+    """``late_hashes`` None is :data:`LATE_HASHES`."""
     opts = explorer_read_options(opts)
     progress = LoadProgress(ReadState.start(opts))  # this read's own budget and counters
-    return LayerscopeApp(make_loader(source, image_arg, opts, rules), settings, progress, image_arg)
+    late = LATE_HASHES if late_hashes is None else late_hashes
+    return LayerscopeApp(make_loader(source, image_arg, opts, rules, late_hashes=late), settings, progress, image_arg)
 
 
 def _need_terminal() -> None:

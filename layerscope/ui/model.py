@@ -4,21 +4,44 @@ The UI only reads these objects: the image, a cache of marked trees, dive's effi
 analysis and the CI verdict (the same code paths as ``--ci``).  The package analysis is the one
 exception: it is not needed for the first frame, so the main screen computes it in a worker
 after the first tree is shown (:func:`compute_packages`) and stores it here when it arrives.
+So are the content hashes, when the image was read without them (:class:`LateHashes`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from ..analysis.dive_efficiency import DiveEfficiency, dive_efficiency
+from ..archive.decompress import Limits
 from ..ci.evaluate import Verdict, evaluate
 from ..ci.rules import RULE_KEYS, load_rules
 from ..errors import ConfigError
 from ..image import Image
 from ..packages import PackageReport
 from ..sources.content import LayerSource
+from ..sources.hashes import HashPlan
 from ..tree.marks import LayerTrees
 from .trees import TreeCache
+
+
+@dataclass
+class LateHashes:
+    """The content hashes still to come after the first frame (:mod:`layerscope.sources.hashes`):
+    what to hash, where to read it again, and how far the main screen's worker has got.
+    ``done`` is set when they arrived or failed (``error``); Insights waits on it."""
+
+    plan: HashPlan
+    limits: Limits
+    use_cache: bool  # the layer cache may hold the hashes of an earlier hashed read
+    done: threading.Event = field(default_factory=threading.Event)
+    layers_done: int = 0
+    layers_total: int = 0
+    error: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return not self.done.is_set()
 
 
 @dataclass
@@ -32,6 +55,7 @@ class UIModel:
     content: LayerSource | None  # where layer blobs are read again, for the viewer and extract
     packages: PackageReport | None = None  # set by the main screen's worker once computed
     packages_error: str | None = None  # why the package analysis failed (shown, never a crash)
+    late: LateHashes | None = None  # content hashes computed after the first frame, if any are missing
 
 
 def build_model(

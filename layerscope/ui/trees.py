@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from ..tree.marks import LayerTrees
 from ..tree.views import LayerViews
@@ -71,6 +72,17 @@ class TreeCache:
             if hit is not None:
                 self._items.move_to_end(key)
             return hit
+
+    def update_entries(self, change: Callable[[], None]) -> None:
+        """Run ``change`` (which edits the image's entries, e.g. sets content hashes) while no
+        tree is being built, then forget every tree and mark computed from the old values."""
+        with self._build_lock:
+            change()
+            with self._lock:
+                self._items.clear()
+            with self._views_lock:
+                if self._views is not None:
+                    self._views.forget_marks()
 
     def cached(self, index: int, aggregated: bool) -> bool:
         with self._lock:

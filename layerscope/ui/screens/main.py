@@ -11,6 +11,13 @@ The package analysis runs in its own worker once the first tree is on screen, so
 the first frame; ``P`` opens the Packages view (:mod:`.packages`) at any time, and choosing a
 package narrows the tree to its files (a :class:`~layerscope.ui.flat_tree.PathSet` beside the
 filter, in the same view state) until Esc.
+
+Content hashes come the same way when the image was read without them (``model.late``, see
+:mod:`layerscope.sources.hashes`): a worker hashes only the files the marks and Insights need,
+the status bar says "hashing n/m layers…" and the tree's title "(hashing…)" meanwhile, and every
+overlapping file whose hash is still to come is marked Modified (it *may* differ: never a false
+Unmodified).  When they arrive the cached trees are dropped and the tree is built again (the
+marks then are exactly those of a hashing read); Insights opened before waits for them.
 """
 
 from __future__ import annotations
@@ -25,11 +32,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from ...config import DIFF_TYPES, UISettings
 from ...errors import LayerscopeError
 from ...escape import terminal
 from ...packages import PackageReport
+from ...sources.hashes import HashingCancelled, cached_entries, from_cache, hash_layer
+from ...sources.hashes import apply as apply_hashes
 from ...tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from ..content import layer_of
 from ..keys import GLOBAL, LAYERS, TREE, bindings
@@ -78,6 +88,8 @@ class MainScreen(Screen[None]):
         self.packages_computing = False
         self._packages_started = False
         self._packages_screen: Widget | None = None  # the open Packages view, fed when the analysis lands
+        self._hashes_started = False
+        self._tree_epoch = 0  # bumped when the entries' hashes change: trees built before are stale
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -144,7 +156,7 @@ class MainScreen(Screen[None]):
         state = self.view_state()
         self.computing = True
         self._update_titles()
-        self._build_view(key, state)
+        self._build_view(key, state, self._tree_epoch)
 
     def view_state(self) -> ViewState:
         """The settings the next tree is shown with: the current view's, or the configured ones."""
@@ -160,13 +172,15 @@ class MainScreen(Screen[None]):
         )
 
     @work(thread=True, exclusive=True, group="tree")
-    def _build_view(self, key: tuple[int, bool], state: ViewState) -> None:
+    def _build_view(self, key: tuple[int, bool], state: ViewState, epoch: int) -> None:
         flat, errors = self.model.trees.get(*key)
         view = TreeView.from_state(flat, state)
-        self.app.call_from_thread(self._apply_view, key, flat, view, errors)
+        self.app.call_from_thread(self._apply_view, key, flat, view, errors, epoch)
 
-    def _apply_view(self, key: tuple[int, bool], flat: FlatTree, view: TreeView, errors: list[str]) -> None:
-        if key != (self.layer_index, self.aggregated):
+    def _apply_view(
+        self, key: tuple[int, bool], flat: FlatTree, view: TreeView, errors: list[str], epoch: int = 0
+    ) -> None:
+        if key != (self.layer_index, self.aggregated) or epoch != self._tree_epoch:
             return  # a newer request is on its way
         old = self.view
         if old is not None:  # keys pressed while the worker ran changed the state: carry it over
@@ -182,6 +196,9 @@ class MainScreen(Screen[None]):
             self.packages_computing = True
             self.query_one(LayerDetails).set_packages(None, computing=True)
             self._analyze_packages()
+        if not self._hashes_started and self.model.late is not None:
+            self._hashes_started = True
+            self._compute_hashes()
         if errors and key not in self._error_layers:
             self._error_layers.add(key)
             self.notify(
@@ -205,6 +222,61 @@ class MainScreen(Screen[None]):
         for k in todo:
             self.model.trees.get(*k)
         self.model.trees.views.prepare()  # then every other layer's operations
+
+    # ------------------------------------------------------------------ late hashes
+    @work(thread=True, exclusive=True, group="hashes")
+    def _compute_hashes(self) -> None:
+        late = self.model.late
+        assert late is not None
+        image, plan = self.model.image, late.plan
+        worker = get_current_worker()
+        error = None
+        try:
+            done = from_cache(image, plan, cached_entries) if late.use_cache else []
+            todo = sorted(plan.layers.items())
+            late.layers_total = len(todo)
+            self.app.call_from_thread(self._update_status)
+            src = self.model.content
+            if todo and src is None:
+                raise LayerscopeError("the layers cannot be read again from this source")
+            for n, (index, part) in enumerate(todo):
+                assert src is not None
+                hashes = hash_layer(src, image.layers[index], part, late.limits, lambda: worker.is_cancelled)
+                done.append((part, hashes))
+                late.layers_done = n + 1
+                self.app.call_from_thread(self._update_status)
+
+            def set_all() -> None:
+                for part, hashes in done:
+                    apply_hashes(part, hashes)
+
+            self.model.trees.update_entries(set_all)
+        except HashingCancelled:  # the explorer is closing: nothing to show
+            late.error = "cancelled"
+            late.done.set()
+            return
+        except Exception as e:  # noqa: BLE001 - shown, never a crash: the marks stay "Modified"
+            error = f"{type(e).__name__}: {e}" if not isinstance(e, LayerscopeError) else str(e)
+        late.error = error
+        late.done.set()
+        self.app.call_from_thread(self._hashes_ready, error)
+
+    def _hashes_ready(self, error: str | None) -> None:
+        if error is not None:
+            self.notify(
+                f"content hashes failed ({error}); files in more than one layer stay marked modified",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            self._tree_epoch += 1  # trees built from the placeholders are stale
+            self.request_tree()
+        self._update_titles()
+        self._update_status()
+
+    def _hashing(self) -> bool:
+        late = self.model.late
+        return late is not None and late.pending
 
     # ------------------------------------------------------------------ packages
     @work(thread=True, exclusive=True, group="packages")
@@ -351,7 +423,7 @@ class MainScreen(Screen[None]):
         """Where the waste comes from and what to change (``layerscope explain``, as a view)."""
         from .insights import InsightsScreen
 
-        self.app.push_screen(InsightsScreen(self.model.image))
+        self.app.push_screen(InsightsScreen(self.model.image, self.model.late))
 
     def action_open_search(self) -> None:
         bar = self.query_one(SearchBar)
@@ -404,6 +476,8 @@ class MainScreen(Screen[None]):
             extras.append(f"package {terminal(self.only.label)}, Esc for all files")
         if self.computing:
             extras.append("computing…")
+        if self._hashing():
+            extras.append("hashing…")
         if extras:
             title += " (" + ", ".join(extras) + ")"
         panes.append((tree, title))
@@ -440,4 +514,6 @@ class MainScreen(Screen[None]):
         scope = LAYERS if isinstance(focused, LayersPane) else TREE if isinstance(focused, FileTree) else None
         if isinstance(focused, LinesPane):
             scope = None
-        bar.show(scope, states)
+        late = self.model.late
+        message = f"hashing {late.layers_done}/{late.layers_total} layers…" if late and late.pending else ""
+        bar.show(scope, states, message)
