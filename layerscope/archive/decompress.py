@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from ..errors import ArchiveError, LimitError
-
-try:  # ISA-L's zlib-compatible API: same semantics, much faster inflate
-    from isal import isal_zlib as _zlib
-except ImportError:  # pragma: no cover - isal is a declared dependency
-    import zlib as _zlib  # type: ignore[no-redef]
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -64,6 +60,18 @@ class Budget:
         self.used_bytes, self.used_entries = mark
 
 
+def _zlib() -> ModuleType:
+    """ISA-L's zlib-compatible API (same semantics, much faster inflate), imported at the first
+    gzip blob: an uncompressed archive, the commonest CI input, never loads it."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - isal is a declared dependency
+        import zlib
+
+        return zlib
+    return isal_zlib
+
+
 def sniff(head: bytes) -> str:
     if head.startswith(GZIP_MAGIC):
         return "gzip"
@@ -103,8 +111,8 @@ def _bounded(chunks: Iterator[bytes], counted: _Counted, budget: Budget, label: 
         yield c
 
 
-def _gunzip(read: _Counted, first: bytes, label: str) -> Iterator[bytes]:
-    d = _zlib.decompressobj(31)
+def _gunzip(read: _Counted, first: bytes, label: str, zlib: ModuleType) -> Iterator[bytes]:
+    d = zlib.decompressobj(31)
     data = first
     while True:
         if not data:
@@ -130,7 +138,7 @@ def _gunzip(read: _Counted, first: bytes, label: str) -> Iterator[bytes]:
                     return
             if not rest.startswith(GZIP_MAGIC[:1]):
                 return
-            d = _zlib.decompressobj(31)
+            d = zlib.decompressobj(31)
             data = rest
 
 
@@ -202,7 +210,13 @@ def open_decompressed(
             return c
 
         return kind, plain, counted
-    gen = _gunzip(counted, first, label) if kind == "gzip" else _unzstd(counted, first, label)
+    if kind == "gzip":
+        zlib = _zlib()
+        gen = _gunzip(counted, first, label, zlib)
+        corrupt: tuple[type[BaseException], ...] = (zlib.error, EOFError)
+    else:
+        gen = _unzstd(counted, first, label)
+        corrupt = (EOFError,)
     it = _bounded(gen, counted, budget, label)
 
     def nxt() -> bytes:
@@ -210,7 +224,7 @@ def open_decompressed(
             return next(it)
         except StopIteration:
             return b""
-        except (_zlib.error, EOFError) as e:  # type: ignore[misc]
+        except corrupt as e:
             raise ArchiveError(f"{label}: corrupt {kind} stream ({e})") from None
 
     return kind, nxt, counted

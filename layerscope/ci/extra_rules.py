@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..analysis.accurate import AccurateWaste, accurate_waste
 from ..analysis.globs import GlobError, PathGlobs
 from ..image import Image
 from ..paths import is_whiteout, leaf
 from .rule import DISABLED, Rule, RuleResult, Status, Verdict, evaluate_rules
 from .rules import RuleSet, RuleValueError, _go_string, parse_size
+
+if TYPE_CHECKING:
+    from ..analysis.accurate import AccurateWaste
 
 SECTION = "layerscope"
 SIZE_KEYS = ("maxImageSize", "maxLayerSize", "maxWastedBytesAccurate")
@@ -250,6 +252,8 @@ def extra_verdict(rules: RuleSet, image: Image) -> ExtraVerdict | None:
     section = parse_section(rules.extra)
     if section is None:
         return None
+    from ..analysis.accurate import accurate_waste  # only when a rules file has a layerscope: section
+
     acc = None
     if "ignore" not in section.problems:
         acc = accurate_waste(image, PathGlobs(section.ignore))

@@ -27,7 +27,6 @@ import logging
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -162,6 +161,8 @@ def _into(path: str, errors: str) -> Iterator[TextIO]:
 @contextmanager
 def _replace(path: str, errors: str) -> Iterator[TextIO]:
     """Write a regular file through a temporary file and an atomic rename (see the module)."""
+    import tempfile  # only when a file is written: printing a CI verdict needs none
+
     target = os.path.realpath(path)
     try:
         old: os.stat_result | None = os.stat(target)

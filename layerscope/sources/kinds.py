@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -231,6 +230,8 @@ class PodmanImage:
 
     @contextmanager
     def _binary_save(self) -> Iterator[tuple[Chunks, None]]:
+        import subprocess  # only for podman://: a file source never starts a process
+
         from .podman import _podman_binary
 
         remote = ["--remote"] if os.environ.get("CONTAINER_HOST") else []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tarfile
 from collections.abc import Callable, Iterator
 
 from ..errors import LayerscopeError
@@ -37,6 +36,8 @@ def _members(root: str) -> Iterator[tuple[str, os.stat_result, str]]:
 
 
 def _stream(root: str) -> Iterator[bytes]:
+    import tarfile  # only to stream a directory; is_layout_dir (asked of every file source) needs none
+
     for rel, st, full in _members(root):
         info = tarfile.TarInfo(rel)
         info.mtime = 0
