@@ -84,6 +84,12 @@ def _claim(view: FinalView, decls: list[tuple[int, Declared]], budget: list[int]
     return owner, per
 
 
+def nothing_captured(image: Image) -> bool:
+    """Whether no layer kept (or named as too big to keep) any database file: then no package can
+    be found, and a face that shows only packages need not walk the final image at all."""
+    return all(lay.captured is None or not (lay.captured.files or lay.captured.too_big) for lay in image.layers)
+
+
 def analyze_packages(image: Image, view: FinalView | None = None) -> PackageReport:
     """The package report of ``image`` (read with :data:`~.capture.CAPTURE`)."""
     view = final_view(image) if view is None else view

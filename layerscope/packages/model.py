@@ -110,6 +110,13 @@ class PackageReport:
     notes: list[str] = field(default_factory=list)  # image-wide (unsupported formats, bounds hit)
     owner: dict[str, int] = field(default_factory=dict)  # final path → index into ``packages``
 
+    @classmethod
+    def without_databases(cls, layers: int) -> PackageReport:
+        """The report of an image with no database file at all, when the caller does not need the
+        unowned files (the explorer): nothing is owned, and the final image is not walked, so its
+        totals are not known (0, said in ``notes``)."""
+        return cls([], Unowned(0, 0, []), [], 0, 0, layers, notes=["no package database file in the image"])
+
     def package_of(self, path: str) -> Package | None:
         """The package owning ``path`` (with or without a leading ``/``), for the explorer."""
         i = self.owner.get(path.lstrip("/"))

@@ -84,6 +84,8 @@ def build_model(
 def compute_packages(image: Image) -> PackageReport:
     """The package analysis of ``analyze``'s image (its databases were captured during the read:
     :func:`layerscope.ui.app.create_app` reads with ``capture=CAPTURE``).  Runs in a worker."""
-    from ..packages import analyze_packages
+    from ..packages.attribute import analyze_packages, nothing_captured
 
+    if nothing_captured(image):  # no database: skip the final-image walk (time and memory) for nothing
+        return PackageReport.without_databases(len(image.layers))
     return analyze_packages(image)
