@@ -25,11 +25,11 @@ holds it to the general path.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from ..archive.gcpause import collector_paused
 from ..golang.sort import sort as go_sort_interface
 from ..image import Entry, Image, Layer
 from ..paths import OPAQUE_PREFIX, WHITEOUT_PREFIX
@@ -217,6 +217,23 @@ class _ByCum:
         return len(self.rows)
 
 
+def sort_rows(rows: list[tuple[str, _Rec]]) -> None:
+    """Go's ``sort.Sort`` of the rows by cumulative size, in place (ties: see golang/sort.py).
+
+    When no two sizes are equal the sorted order is the only one there is, whatever the
+    algorithm, so Python's sort gives Go's answer at C speed (5x faster on 5,000 rows); only
+    ties need the pdqsort port to come out in dive's order."""
+    keys = [rec.cum for _key, rec in rows]
+    if len(set(keys)) == len(keys):
+        rows.sort(key=_cum_of)
+    else:
+        go_sort_interface(_ByCum(rows))
+
+
+def _cum_of(row: tuple[str, _Rec]) -> int:
+    return row[1].cum
+
+
 def dive_efficiency(image: Image, on_layer_tree: Callable[[Layer, Node], None] | None = None) -> DiveEfficiency:
     """dive's analysis of ``image``.  ``on_layer_tree(layer, tree)`` sees each layer's own tree,
     so an exporter that needs those trees does not build them again.
@@ -224,14 +241,8 @@ def dive_efficiency(image: Image, on_layer_tree: Callable[[Layer, Node], None] |
     The cyclic garbage collector is paused while the trees are built and walked: they are
     acyclic, so a collection frees nothing, yet each one rescans every node built so far
     (10-20% of this function on a 30k-entry image).  The caller's setting is restored."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with collector_paused():
         return _dive_efficiency(image, on_layer_tree)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _dive_efficiency(
@@ -278,7 +289,7 @@ def _dive_efficiency(
             min_sum += rec.min
             cum_sum += rec.cum
     score = 1.0 if cum_sum == 0 else float(min_sum) / float(cum_sum)
-    go_sort_interface(_ByCum(ineff))  # Go's sort.Sort by cumulative size (ties: see golang/sort.py)
+    sort_rows(ineff)
     rows = [InefficientFile("/" + path, rec.count, rec.cum) for path, rec in reversed(ineff)]
     wasted = sum(r.size for r in rows)
     user = image.user_size

@@ -17,7 +17,9 @@ from ..errors import ArchiveError, LimitError
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-CHUNK = 1 << 20
+# Output piece size: a quarter MiB keeps the pieces in flight (the parser's buffer, the cache's
+# hashing queue of up to eight) a few MiB in all, at no measurable cost in speed.
+CHUNK = 256 << 10
 
 
 @dataclass(frozen=True, slots=True)

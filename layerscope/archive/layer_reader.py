@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zlib import adler32
 
 from ..errors import ArchiveError, LimitError
 from ..image import (
@@ -26,7 +27,18 @@ from ..image import (
 )
 from .capture import LayerCapture
 from .decompress import Budget, Limits
-from .tarstream import ChunkStream, TarHeader, go_clean, iter_headers, read_data
+from .tarstream import (
+    _FAST,
+    _FAST_SPECIAL,
+    _HEADER_ONLY,
+    _IDS_CACHE_MAX,
+    BLOCK,
+    ChunkStream,
+    TarHeader,
+    go_clean,
+    header_at,
+    read_data,
+)
 
 _S_IFMT_TO_GO = {
     0o040000: MODE_DIR,
@@ -118,6 +130,7 @@ def read_layer(
     skip: Callable[[int], int] | None = None,
     paths: PathTally | None = None,
     capture: LayerCapture | None = None,
+    fused: bool = True,
 ) -> tuple[list[Entry], int]:
     """Parse a layer tar stream; return (entries in tar order, dive's layer size).
 
@@ -127,6 +140,11 @@ def read_layer(
     read's running total of name bytes (one per image; a fresh one bounds this layer alone).
     ``capture`` keeps the content of the regular files its spec asks for (package databases),
     hashed like any other file.
+
+    Without hashing or capture (CI mode, ``--json``), the ordinary headers are taken by
+    :func:`_plain_run`, one loop over the stream's buffer; it hands every other header to the
+    general per-header step below, which decides it as ever.  ``fused`` off sends every header
+    down the general step (``tests/archive/test_layer_reader_fused.py`` compares the two).
     """
     limits = budget.limits
     tally = PathTally() if paths is None else paths
@@ -137,7 +155,22 @@ def read_layer(
     append = entries.append
     total = 0
     modes: dict[tuple[int, int], int] = {}
-    for h in iter_headers(stream):
+    ids: dict[bytes, tuple[int, int, int]] = {}
+    plain = fused and not hash_content and capture is None
+    saw_any = False
+    take = stream.take
+    while True:
+        if plain:
+            block, offset, added, n = _plain_run(stream, entries, budget, tally, modes, ids)
+            total += added
+            saw_any = saw_any or n > 0
+        else:
+            offset = stream.consumed
+            block = take(BLOCK)
+        h = header_at(stream, block, offset, ids, saw_any)
+        if h is None:
+            break
+        saw_any = True
         name = h.name
         path = go_clean(name)
         rooted = False
@@ -180,6 +213,147 @@ def read_layer(
             mode = modes[key] = go_file_mode(h.mode, tf)
         append((RootedEntry if rooted else Entry)(path, tf, h.linkname, h.size, mode, h.uid, h.gid, digest))
     return entries, total
+
+
+def _plain_run(
+    stream: ChunkStream,
+    entries: list[Entry],
+    budget: Budget,
+    tally: PathTally,
+    modes: dict[tuple[int, int], int],
+    ids: dict[bytes, tuple[int, int, int]],
+) -> tuple[bytes, int, int, int]:
+    """Take ordinary headers (content skipped, nothing hashed) until one needs the general
+    step; return (that header's block, its stream offset, size added, headers taken).
+
+    It is :func:`~layerscope.archive.tarstream.parse_fast` and the general step of
+    :func:`read_layer` fused into one loop over the stream's buffer (no
+    :class:`~layerscope.archive.tarstream.TarHeader`, no call a header): a header is taken only
+    when parse_fast would accept its block and the general step would add it plainly, and the
+    stream is read exactly as the general step reads it (a block, then the content and padding
+    skipped).  Everything else is handed over *before* any of its effects (a name that is not
+    already clean, an absolute or climbing one, a bound about to be crossed, the end of the
+    archive), so the general step decides it and raises the same errors.
+
+    Why: CI mode reads 100k+ headers and does nothing else with them; the two-stage path spent
+    more time in calls and the header object than in parsing."""
+    label = stream.label
+    limits = budget.limits
+    max_path_bytes = limits.max_path_bytes
+    max_slashes = limits.max_path_depth - 1
+    max_entries = limits.max_entries
+    used_paths = tally.used
+    used_entries = budget.used_entries
+    unpack = _FAST.unpack_from
+    special = _FAST_SPECIAL
+    header_only = _HEADER_ONLY
+    new_entry = Entry
+    append = entries.append
+    total = 0
+    taken = 0
+    buf = stream._buf
+    pos = stream._pos
+    base = stream.consumed - pos  # consumed == base + pos while ``buf`` is the stream's buffer
+    try:
+        while True:
+            if len(buf) - pos >= BLOCK:
+                offset = base + pos
+                block = buf[pos : pos + BLOCK]
+                pos += BLOCK
+            else:
+                stream._pos = pos
+                stream.consumed = base + pos
+                offset = stream.consumed
+                block = stream.take(BLOCK)
+                buf = stream._buf
+                pos = stream._pos
+                base = stream.consumed - pos
+                if len(block) < BLOCK:
+                    break
+            # --- parse_fast, inline (same tests, same order) ---
+            idf, size_f, chk, tf, magic = unpack(block)
+            if tf in special:
+                break
+            try:
+                stored = int(chk.rstrip(b"\0 "), 8)
+                size = int(size_f.rstrip(b"\0 "), 8)
+            except ValueError:
+                break
+            if stored != (adler32(block[:256]) & 0xFFFF) + (adler32(block[256:]) & 0xFFFF) + 254 - sum(chk) or size < 0:
+                break
+            owner = ids.get(idf)
+            if owner is None:
+                try:
+                    owner = (
+                        int(idf[:8].rstrip(b"\0 "), 8),
+                        int(idf[8:16].rstrip(b"\0 "), 8),
+                        int(idf[16:].rstrip(b"\0 "), 8),
+                    )
+                except ValueError:
+                    break
+                if len(ids) < _IDS_CACHE_MAX:
+                    ids[idf] = owner
+            i = block.find(0, 0, 100)
+            raw = block[: 100 if i < 0 else i]
+            if magic == b"ustar\x00":
+                i = block.find(0, 345, 500)
+                if i != 345:
+                    raw = block[345 : 500 if i < 0 else i] + b"/" + raw
+            i = block.find(0, 157, 257)
+            link = "" if i == 157 else block[157 : 257 if i < 0 else i].decode("utf-8", "surrogateescape")
+            if tf == 0:
+                tf = 0x30
+            name = raw.decode("utf-8", "surrogateescape")
+            # --- the general step, for a name that is already clean ---
+            # a name go_clean leaves as it is (but for trailing slashes) and that names a path
+            # under the root: no empty, "." or ".." component, not absolute; else the general step
+            if not name or name[0] == "/" or "//" in name:
+                break
+            path = name.rstrip("/")
+            if (name[0] == "." or "/." in name) and _dot_component(path):
+                break
+            paths_now = used_paths + len(raw) + len(link)
+            if paths_now > max_path_bytes or (len(path) > max_slashes and path.count("/") > max_slashes):
+                break
+            if used_entries >= max_entries:
+                break
+            n = 0 if tf in header_only else size
+            if n:
+                n += (-n) % BLOCK
+                if len(buf) - pos >= n:
+                    pos += n
+                else:
+                    stream._pos = pos
+                    stream.consumed = base + pos
+                    got = stream.skip(n)
+                    buf = stream._buf
+                    pos = stream._pos
+                    base = stream.consumed - pos
+                    if got < n:
+                        used_paths = paths_now
+                        raise ArchiveError(f"{label}: truncated data for member {name!r}")
+            used_paths = paths_now
+            used_entries += 1
+            taken += 1
+            total += size
+            mode_raw = owner[0]
+            mode = modes.get((mode_raw, tf))
+            if mode is None:
+                mode = modes[(mode_raw, tf)] = go_file_mode(mode_raw, tf)
+            append(new_entry(path, tf, link, size, mode, owner[1], owner[2], 0))
+    finally:
+        tally.used = used_paths
+        budget.used_entries = used_entries
+    stream._pos = pos
+    stream.consumed = base + pos
+    return block, offset, total, taken
+
+
+def _dot_component(path: str) -> bool:
+    """Whether ``path`` has a ``.`` or ``..`` component (hidden files and whiteouts have
+    neither: ``.wh.x`` and ``.bashrc`` are ordinary names)."""
+    parts = path.split("/")
+    return "." in parts or ".." in parts
 
 
 def _capture(stream: ChunkStream, h: TarHeader, capture: LayerCapture, path: str, label: str) -> int:

@@ -8,7 +8,6 @@ are kept (bounded); everything else is skipped.  Nothing is written to disk.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 from collections.abc import Callable
@@ -164,6 +163,15 @@ class _Tap:
         if c and self.hasher is not None:
             self.hasher.update(c)
         return c
+
+
+def _new_hash(algorithm: str) -> Any:
+    """A hasher for a blob named by its digest.  hashlib is imported here, at the first such
+    blob: it loads OpenSSL (3.5 MiB of resident memory), and a legacy ``docker save`` read in CI
+    mode, the commonest input, hashes nothing."""
+    import hashlib
+
+    return hashlib.new(algorithm)
 
 
 def _sha256(first: bytes = b"") -> Any:
@@ -374,7 +382,7 @@ def scan(
             read_data(stream, h, None)
             continue
         raw = stream.sub_reader(h.data_size)
-        hasher = hashlib.new(blob[0]) if blob is not None and verify else None
+        hasher = _new_hash(blob[0]) if blob is not None and verify else None
         if cache is not None and blob is not None:
             known = cache.blob(f"{blob[0]}:{blob[1]}")
             if (

@@ -304,6 +304,24 @@ def iter_headers(stream: ChunkStream, *, allow_global: bool = False) -> Iterator
         yield h
 
 
+def header_at(
+    stream: ChunkStream,
+    block: bytes,
+    offset: int,
+    ids: dict[bytes, tuple[int, int, int]],
+    saw_any: bool,
+    allow_global: bool = False,
+) -> TarHeader | None:
+    """One step of :func:`iter_headers` for a ``block`` already taken from ``stream`` at
+    ``offset``: the next header, or ``None`` at the end of the archive (same answers, same
+    errors).  For a reader that takes the ordinary headers itself and hands over the rest."""
+    if len(block) == BLOCK:
+        h = parse_fast(block, ids)
+        if h is not None:
+            return h
+    return _read_exact(stream, block, offset, saw_any, allow_global)
+
+
 # mode, uid, gid (24 bytes as one field), size, checksum, typeflag, magic; the rest is skipped
 _FAST = struct.Struct("100x24s12s12x8sB100x6s249x")
 _FAST_SPECIAL = frozenset(b"LKxgS")  # long names, PAX records, sparse files: the exact path only

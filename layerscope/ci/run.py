@@ -52,7 +52,23 @@ def run(
 ) -> CiOutcome:
     """Run CI mode or the ``--json`` export; ``out``/``err`` default to the process's streams
     (read at call time, so a guarded stdout is the one written to), ``load`` to
-    :func:`layerscope.sources.load_image`."""
+    :func:`layerscope.sources.load_image`.
+
+    The cyclic garbage collector is paused throughout: the read, the analysis and the rows are
+    acyclic, and every full collection would scan all of them (archive.gcpause)."""
+    from ..archive.gcpause import collector_paused
+
+    with collector_paused():
+        return _run(settings, load, out, err, env)
+
+
+def _run(
+    settings: CiSettings,
+    load: Loader | None,
+    out: TextIO | None,
+    err: TextIO | None,
+    env: Mapping[str, str] | None,
+) -> CiOutcome:
     from . import render
 
     stdout = sys.stdout if out is None else out

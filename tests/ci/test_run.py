@@ -86,3 +86,20 @@ def test_step_summary_in_every_format(tmp_path, fmt):
     summary = tmp_path / "summary.md"
     _run(_settings(tmp_path, format=fmt), env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert summary.read_text().startswith("### ✅ layerscope CI: ")
+
+
+def test_the_pipeline_runs_with_the_collector_paused(tmp_path):
+    """The read, the analysis and the rows are acyclic: CI mode pauses the collector (one full
+    collection scans every entry) and gives it back as it was."""
+    import gc
+
+    seen = []
+
+    def reader(source, image_arg, opts):  # noqa: ANN001, ANN202
+        seen.append(gc.isenabled())
+        return load_image(source, image_arg, opts)
+
+    assert gc.isenabled()
+    outcome, _out, _err = _run(_settings(tmp_path), load=reader)
+    assert outcome.exit_code == 0 and seen == [False]
+    assert gc.isenabled()
