@@ -193,6 +193,7 @@ class _Walk:
         layer_live: list[Entry] = []
         links: list[Entry] = []
         ignore = self.ignore
+        replaced = _ReplacedBelow(self.ids, entries, nodes)
         for k, e in enumerate(entries):
             if e.is_dir:
                 continue
@@ -203,9 +204,12 @@ class _Walk:
             self.total += e.size
             if e.hash:
                 self.hashed = True
+            by = replaced.after(k)
             if last[path] != k:
                 nxt = entries[last[path]]
                 fate: DeadFile | None = DeadFile(i, e, i, COPY_UP if _same_content(e, nxt) else OVERWRITTEN, path, nxt)
+            elif by is not None:
+                fate = DeadFile(i, e, i, OVERWRITTEN, by.path, by)
             else:
                 fate = self._fate(i, e, nodes[k], hidden_cache)
             if fate is None:
@@ -268,6 +272,43 @@ class _Walk:
         return AccurateWaste(self.total, wasted, ignored, dead, live, per_layer, self.hashed)
 
 
+class _ReplacedBelow:
+    """A non-directory written over a directory of its own tar removes what that tar wrote under
+    it *before* it (the engines unpack in tar order and replace a directory by a file with
+    everything in it; a path written under a file afterwards makes them fail, and is kept here).
+    :meth:`after` gives, for the entry at position ``k``, the latest non-directory of the tar at
+    one of its ancestors if that comes after ``k``.  Memoized per directory id: linear in the
+    number of entries however deep the paths."""
+
+    __slots__ = ("entries", "nodes", "up", "files", "memo")
+
+    def __init__(self, ids: PathIds, entries: list[Entry], nodes: list[int]) -> None:
+        self.entries, self.nodes, self.up = entries, nodes, ids.parent
+        self.files: dict[int, int] = {}  # path id → last position of a non-directory there
+        for k, e in enumerate(entries):
+            if not e.is_dir and nodes[k] != ROOT:
+                self.files[nodes[k]] = k
+        self.memo: dict[int, int] = {ROOT: -1}  # directory id → latest such position at or above it
+
+    def after(self, k: int) -> Entry | None:
+        if not self.files or self.nodes[k] == ROOT:
+            return None
+        pos = self._latest(self.up[self.nodes[k]])
+        return self.entries[pos] if pos > k else None
+
+    def _latest(self, d: int) -> int:
+        memo, up, files = self.memo, self.up, self.files
+        chain = []
+        while d not in memo:
+            chain.append(d)
+            d = up[d]
+        best = memo[d]
+        for c in reversed(chain):
+            best = max(best, files.get(c, -1))
+            memo[c] = best
+        return memo[chain[0]] if chain else best
+
+
 def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own: dict, subtree: dict) -> None:
     """Record what layer ``i`` does to the layers below it (deletions first, as overlayfs).
     ``nodes[k]`` is the path id of ``entries[k]`` (whiteouts excepted)."""
@@ -284,18 +325,29 @@ def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own:
                 own[node] = (i, _WHITEOUT, None)
                 subtree[node] = (i, _WHITEOUT)
     parents: set[int] = set()
+    ends_as_file: dict[int, bool] = {}  # path id → whether the tar's last write there is a non-directory
     for e, node in zip(entries, nodes, strict=False):
         path = e.path
         if is_whiteout(leaf(path)):
+            d = parent(path)
+            if d:
+                parents.add(ids.add(d))  # a whiteout's or marker's directory is created too
             continue
         if "/" in path:
             parents.add(ids.parent[node])
         if e.is_dir:
             own[node] = (i, _DIR, e)
+            ends_as_file[node] = False
         else:
             own[node] = (i, _FILE, e)
+            ends_as_file[node] = True
+    # a non-directory hides the lower subtree only if it is what the layer leaves there: a directory
+    # written after it in the same tar replaces it and merges with the layers below again
+    for node, is_file in ends_as_file.items():
+        if is_file:
             subtree[node] = (i, _FILE)
-    # implicit parents are directories in the merged view: they hide a lower *file* there;
+    # implicit parents are directories in the merged view (the engines create them in the layer's
+    # own diff, also for a whiteout or an opaque marker): they hide a lower *file* there;
     # walking up stops at the first ancestor already done (its own ancestors are done too)
     implied = (i, _DIR, None)
     done: set[int] = set()

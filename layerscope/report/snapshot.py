@@ -21,10 +21,9 @@ from ..errors import LayerscopeError
 from ..escape import terminal as term
 from ..image import Image, Layer
 from ..log import log_read, skipped_warnings
-from ..paths import OPAQUE_MARKER
 from ..sources import open_source
 from ..sources.archive import ReadOptions, ReadState, split_archive_arg
-from ..tree.build import build_layer_tree
+from ..tree.build import build_layer_tree, same_in_both_views
 from ..tree.cow import layer_ops, stack_accurate, state_of
 from ..tree.node import Node
 from ..tree.universe import Universe
@@ -32,15 +31,12 @@ from .model import LayerSummary, Snapshot, load_baseline
 from .packages import package_records
 
 
-def _same_tree_in_both_views(layer: Layer) -> bool:
-    """Whether dive's layer tree equals the accurate one: the same entries and no opaque marker
-    (the only entry the two tree builders read differently)."""
+def _same_tree_in_both_views(layer: Layer, dive_tree: Node) -> bool:
+    """Whether dive's layer tree equals the accurate one: the same entries, and none that the two
+    tree builders read differently (:func:`~layerscope.tree.build.same_in_both_views`)."""
     if layer.dive_empty or layer.dive_all_entries is not None:
         return False
-    return not any(e.path == OPAQUE_MARKER or e.path.endswith(_OPAQUE_LEAF) for e in layer.entries)
-
-
-_OPAQUE_LEAF = "/" + OPAQUE_MARKER
+    return same_in_both_views(layer.entries, dive_tree)
 
 
 def final_files(image: Image, dive_trees: list[Node] | None = None) -> dict[str, int]:
@@ -56,7 +52,7 @@ def final_files(image: Image, dive_trees: list[Node] | None = None) -> dict[str,
     """
     trees = [
         dive_trees[k]
-        if dive_trees is not None and _same_tree_in_both_views(layer)
+        if dive_trees is not None and _same_tree_in_both_views(layer, dive_trees[k])
         else build_layer_tree(layer.entries, accurate=True)
         for k, layer in enumerate(image.layers)
     ]

@@ -16,6 +16,15 @@ without any I/O.  The rest are hashed by streaming each layer that holds some on
 read's limits), hashing the wanted members and skipping the others, one layer at a time.  A
 record of the layer cache that holds hashes (an earlier hashed read) serves its layer instead.
 
+The header-only read stores its layer records without hashes, so a later ``explain`` / ``diff``
+would read those layers again.  With ``record`` the pass therefore reads each layer it opens to
+the end through the reader itself (:func:`~layerscope.archive.layer_reader.read_layer` with
+``hash_content``, the read's capture spec, the SHA-256 of the uncompressed stream) and stores
+the record a hashing read would have stored, under the digest of the bytes it just read
+(:func:`record_layer`); :func:`record_layers` then does the same, once the explorer has its
+hashes, for the layers the pass did not need.  A record is never written with only the hashes
+the explorer needed: it holds every entry's hash or is the header read's (docs/cache.md).
+
 Until the hashes arrive, every overlapping entry that awaits one holds a distinct *negative*
 placeholder (:func:`placeholder`), which never equals another entry's hash or a real XXH64, so a
 compare says Modified ("may differ") rather than Unmodified; :func:`is_placeholder` lets a reader
@@ -24,16 +33,19 @@ that checks content against the hash (the file viewer) ignore it.  Nothing here 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..archive.decompress import Limits
-from ..archive.layer_reader import resolve_member_name
+from ..archive.decompress import Budget, Limits, open_decompressed
+from ..archive.layer_reader import PathTally, read_layer, resolve_member_name
 from ..archive.tarstream import ChunkStream, iter_headers, read_data
 from ..errors import ArchiveError, LayerscopeError
 from ..image import TYPE_DIR, TYPE_REG, Entry, Image, Layer
 from .content import LayerSource, open_layer_stream
+
+log = logging.getLogger("layerscope.hashes")
 
 _NO_CONTENT = frozenset(b"123456")  # link, symlink, char, block, dir, fifo: no data (tarstream's rule)
 
@@ -165,11 +177,17 @@ def hash_layer(
     wanted: dict[str, dict[int, Entry]],
     limits: Limits | None = None,
     cancelled: Callable[[], bool] | None = None,
+    *,
+    record: bool = False,
 ) -> dict[int, int]:
     """One pass over the layer's tar: {id(entry): XXH64} of the wanted members, every other
     member skipped.  Stops after the last wanted member; a member that no longer matches the
     analysis (the source changed) is an error.  ``cancelled`` is asked before each member
-    (a quit must not wait for a whole layer)."""
+    (a quit must not wait for a whole layer).  With ``record`` (the read may use the layer
+    cache) the whole layer is read and its full record stored instead (:func:`record_layer`)."""
+    if record:
+        ids = {id(e) for occ in wanted.values() for e in occ.values()}
+        return {id(e): h for e, h in record_layer(src, layer, limits, cancelled) if id(e) in ids}
     label = f"layer {layer.member}"
     left = sum(len(o) for o in wanted.values())
     out: dict[int, int] = {}
@@ -215,3 +233,122 @@ def apply(plan_layer: dict[str, dict[int, Entry]], hashes: dict[int, int]) -> No
             h = hashes.get(id(e))
             if h is not None:
                 e.hash = h
+
+
+# ---------------------------------------------------------------------- full records for the cache
+def record_layer(
+    src: LayerSource, layer: Layer, limits: Limits | None = None, cancelled: Callable[[], bool] | None = None
+) -> list[tuple[Entry, int]]:
+    """Read the whole layer again as a hashing read does and store its record in the layer
+    cache; returns (entry of ``layer``, its real hash) for every entry, in tar order.
+
+    The record is the scan's own (:meth:`~layerscope.layercache.session.LayerCache.store_layer`):
+    the reader's entries with every content hash, what the layer charges to the bounds, the files
+    the read's capture spec keeps (the spec is the one ``layer.captured`` was made with; a fresh
+    capture budget, so the files depend on the layer alone), stored under ``sha256:`` of the
+    uncompressed bytes just read, never under a name taken from the image.  A member that no
+    longer matches the analysis is an error, as in :func:`hash_layer`; a layer whose digest
+    cannot be known (over a MiB after the tar's end) is hashed but not stored."""
+    from ..archive.capture import CaptureBudget
+    from ..archive.outer import drain_for_digest
+    from ..layercache.hashing import BackgroundSha256
+    from ..layercache.session import LayerCache
+    from ..layercache.store import LayerStore
+
+    limits = limits or Limits()
+    label = f"layer {layer.member}"
+    mine = layer.entries if layer.dive_all_entries is None else layer.dive_all_entries
+    spec = layer.captured.spec if layer.captured is not None else None
+    cache = LayerCache(LayerStore(), hash_content=True, capture=spec)
+    captured = cache.layer_capture(CaptureBudget())
+    budget, paths = Budget(limits), PathTally()
+    sha = BackgroundSha256()
+    try:
+        with src.open_blob(layer) as raw:
+            _kind, inner, _counted = open_decompressed(raw, budget, label)
+
+            def tap() -> bytes:
+                if cancelled is not None and cancelled():
+                    raise HashingCancelled
+                c = inner()
+                if c:
+                    sha.update(c)
+                return c
+
+            first = tap()
+            pending = [first] if first else []
+
+            def chunks() -> bytes:
+                return pending.pop() if pending else tap()
+
+            entries: list[Entry]
+            if not first:
+                entries, size = [], 0  # zero-length member: an empty layer (the scan's rule)
+            else:
+                entries, size = read_layer(chunks, label, budget, hash_content=True, paths=paths, capture=captured)
+            whole = drain_for_digest(chunks, budget)
+    except ArchiveError as err:
+        raise LayerscopeError(f"cannot read {label}: {err}") from None
+    if len(entries) != len(mine):
+        raise LayerscopeError(f"{label} has other members than when it was analyzed; reload the image")
+    for a, b in zip(mine, entries, strict=True):
+        if a.path != b.path or a.typeflag != b.typeflag or a.size != b.size or a.linkname != b.linkname:
+            raise LayerscopeError(f"/{a.path} changed in the source since it was analyzed; reload the image")
+    if whole:
+        digest = f"sha256:{sha.hexdigest()}"
+        cache.store_layer(digest, entries, size, budget.used_bytes, paths.used, captured, limits, sha.length)
+        cache.finish()
+    return [(a, b.hash) for a, b in zip(mine, entries, strict=True)]
+
+
+def _local(src: LayerSource, layer: Layer) -> bool:
+    """Whether reading ``layer`` again stays on this machine and costs about the layer: an
+    archive file or layout directory, or a registry blob in the blob cache (an engine source
+    streams its whole ``image save`` for one layer; an uncached blob is a download)."""
+    from .kinds import ArchiveFile, RegistryImage
+
+    if isinstance(src, ArchiveFile):
+        return True
+    if isinstance(src, RegistryImage) and src.cache and layer.blob_digest:
+        from .cache import BlobCache
+
+        f = BlobCache().open(layer.blob_digest)
+        if f is not None:
+            f.close()
+            return True
+    return False
+
+
+def record_layers(
+    src: LayerSource, image: Image, limits: Limits | None = None, cancelled: Callable[[], bool] | None = None
+) -> int:
+    """After the explorer has its hashes: :func:`record_layer` for every layer the layer cache
+    does not hold with hashes yet and that can be read again locally (:func:`_local`), so a later
+    hashing read (``explain``, ``diff``, ``report``) is served from the cache.  A convenience:
+    never raises, stops when ``cancelled``; returns how many layers it stored."""
+    from ..layercache.session import LayerCache
+    from ..layercache.store import LayerStore
+
+    store = LayerStore()
+    if not store.enabled or not LayerCache.usable(limits or Limits()):
+        return 0
+    done: set[str] = set()
+    n = 0
+    for layer in image.layers:
+        if cancelled is not None and cancelled():
+            break
+        if layer.skipped or not layer.diff_id or layer.diff_id in done:
+            continue
+        done.add(layer.diff_id)
+        rec = store.load_layer(layer.diff_id, zero_hashes=False)
+        if rec is not None and rec.hashes or not _local(src, layer):
+            continue
+        try:
+            record_layer(src, layer, limits, cancelled)
+        except HashingCancelled:
+            break
+        except Exception as e:  # noqa: BLE001 - the cache is a convenience: the run goes on
+            log.info("layer %s not recorded: %s", layer.member, e)
+            continue
+        n += 1
+    return n

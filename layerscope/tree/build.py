@@ -3,8 +3,11 @@
 dive's rules (``dive/filetree/file_tree.go``; ``docs/dive-compat.md``, *Layer trees*): every entry
 is added by its cleaned path; missing parents are implicit nodes; the same path twice keeps the last
 entry's info and the node's children; whiteouts ``.wh.x`` are ordinary nodes; any name starting
-``.wh..wh.`` (the opaque marker) is dropped.  The accurate tree differs in one way: the opaque
-marker flags its directory, so stacking can hide what lower layers put there.
+``.wh..wh.`` (the opaque marker) is dropped.  The accurate tree differs in three ways, each what
+``docker load`` and containerd do with such a tar: the opaque marker flags its directory, so
+stacking can hide what lower layers put there; a path *under* a ``.wh..wh.`` directory is an
+ordinary path; a non-directory written after paths under it replaces them (tar order).
+:func:`same_in_both_views` says when a layer's dive tree can serve as its accurate tree.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
                 # the directory holding the marker (the root for a top-level one)
                 ensure_path(root, [p for p in parent_path(path).split("/") if p]).opaque = True
                 continue
+            if accurate:
+                # the engines write no such member, but create its parents (and paths under it
+                # make it a directory of its own)
+                ensure_path(root, [p for p in parent_path(path).split("/") if p])
+                continue
             # dive drops any name starting ".wh..wh." (after creating missing parents)
             add_path(root, [p for p in path.split("/") if p], e)
             continue
@@ -78,7 +86,7 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
                 c = parent.children
                 nxt = None if c is None else c.get(name)
                 if nxt is None:
-                    if name.startswith(OPAQUE_PREFIX):
+                    if name.startswith(OPAQUE_PREFIX) and not accurate:
                         dropped = True  # dive drops a path under a missing ".wh..wh." directory
                         break
                     nxt = parent.add_child(name)
@@ -95,4 +103,30 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
             c[leaf] = Node(leaf, e)  # add_child inlined: one call less an entry
         else:
             node.info = e
+            if accurate and node.children and not e.is_dir:
+                # the engines unpack in tar order: a non-directory replaces the directory its tar
+                # wrote before, with everything in it
+                node.children = None
+                last_dir = None
     return root
+
+
+def same_in_both_views(entries: Iterable[Entry], dive_tree: Node) -> bool:
+    """Whether ``build_layer_tree(entries, accurate=True)`` would equal ``dive_tree`` (dive's tree
+    of the same entries): no ``.wh..wh.`` component, and no non-directory with children (a tar
+    that writes paths under a file; which of the two came first, only the accurate builder asks)."""
+    if any(e.path.startswith(OPAQUE_PREFIX) or _OPAQUE_PART in e.path for e in entries):
+        return False
+    stack = [dive_tree]
+    while stack:
+        node = stack.pop()
+        children = node.children
+        if children:
+            info = node.info
+            if info is not None and not info.is_dir:
+                return False
+            stack.extend(children.values())
+    return True
+
+
+_OPAQUE_PART = "/" + OPAQUE_PREFIX

@@ -19,9 +19,11 @@ while it is still Unmodified (a directory merges it with its children's marks).
 
 **accurate** (what overlayfs shows): :func:`stack_accurate` applies a layer's deletions first
 (whiteouts, and opaque directories, which drop everything lower layers put under them), then its
-entries; an implicit parent never erases a real directory's metadata and a non-directory replaces
-a whole subtree.  :func:`mark` with ``accurate=True`` also marks what an opaque directory hides as
-Removed.
+entries; an implicit parent never erases a real directory's metadata but turns a lower
+non-directory into a directory, and a non-directory replaces the whole subtree the layers below had
+there (what ``docker load`` with overlay2 and containerd's overlayfs snapshotter give,
+``tests/analysis/test_accurate_engine.py``).  :func:`mark` with ``accurate=True`` also marks what
+an opaque directory hides as Removed.
 
 ``tests/tree/oracle/`` keeps an independent node-object implementation of both semantics, and
 ``tests/tree/test_cow.py`` / ``test_views.py`` hold this engine to it.
@@ -239,7 +241,7 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
                 t, _path, empty = ops.targets[i]
                 if t >= 0 and not empty and code[t]:
                     st.clear(t, end[t])
-            elif node.opaque and code[i]:
+            if node.opaque and code[i]:  # a ``.wh..wh.*`` directory holding a marker is opaque too
                 st.clear(i + 1, end[i])
     for i, node in ops.pre:
         if node.name.startswith(WHITEOUT_PREFIX):
@@ -253,8 +255,17 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
         if nfo is not None:
             info[i] = nfo
             own[i] = nfo.size
-            if not nfo.is_dir and not node.children and end[i] > i + 1:
-                st.clear(i + 1, end[i])  # a file replaces whatever was there
+            if not nfo.is_dir and end[i] > i + 1:
+                # a non-directory replaces whatever the layers below had under it; entries of its
+                # own layer under it (a malformed tar) come after it in ``pre`` and stay
+                st.clear(i + 1, end[i])
+        else:
+            lower = info[i]
+            if lower is not None and not lower.is_dir:
+                # an implicit parent over a lower non-directory: the engines create a directory
+                # there (in the layer's own diff), which hides the file in the merged view
+                info[i] = None
+                own[i] = 0
 
 
 # ---------------------------------------------------------------------- dive semantics

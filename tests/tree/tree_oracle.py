@@ -107,7 +107,7 @@ def stack_accurate(lower: Node, upper: Node) -> None:
     for names, node in walk_pre(upper):
         if node.name.startswith(WHITEOUT_PREFIX):
             remove_path(lower, [t for t in whiteout_target(names) if t])
-        elif node.opaque:
+        if node.opaque:
             existing = get_node(lower, list(names))
             if existing is not None:
                 existing.children = None
@@ -117,8 +117,10 @@ def stack_accurate(lower: Node, upper: Node) -> None:
         target = ensure_path(lower, list(names))
         if node.info is not None:
             target.info = node.info
-            if not node.info.is_dir and not node.children:
-                target.children = None  # a file replaces whatever was there
+            if not node.info.is_dir:
+                target.children = None  # a file replaces whatever was there (its own layer's children follow)
+        elif target.info is not None and not target.info.is_dir:
+            target.info = None  # an implicit parent over a lower file is a directory
 
 
 def stack_range(trees: list[Node], start: int, stop: int, *, accurate: bool = False) -> Node:
