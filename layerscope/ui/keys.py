@@ -7,6 +7,14 @@ dive's defaults are kept (a dive user must feel at home), and chords that termin
 that clash get a plain key next to them: Ctrl+M *is* Enter, Ctrl+Space and Ctrl+/ often never
 arrive, and Ctrl+A is tmux's and screen's prefix.  An override from the config replaces both.
 The status bar shows the first key, and the plain alternative after a ``/`` when there is one.
+
+The keys that open the filter and search lines are *priority* bindings: a terminal delivers
+``ctrl+f`` and the letters typed behind it in one read, and Textual hands queued keys to the
+focused widget (the tree) before a screen's ordinary binding has moved the focus, so the first
+letters went to the tree.  A priority binding runs as the key is taken off the app's queue, so
+the focus has moved before the next key is forwarded.  Inside a line the screen's action steps
+aside (the line may consume the key: ``/`` in a path regex, or a printable key from the config)
+and :func:`line_bindings` gives the line the same action for the keys it does not consume.
 """
 
 from __future__ import annotations
@@ -32,14 +40,15 @@ class KeyAction:
     action: str  # Textual action name on the widget of that scope
     toggle: str = ""  # name of the state shown highlighted when on
     shown_if: str = ""  # a state that must be true for the label to show ("" = always shown)
+    priority: bool = False  # runs before the focused widget sees the key (see the module's docstring)
 
 
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("quit", "ctrl+c,q", "", "Quit", (GLOBAL,), "app.quit"),
     KeyAction("toggle-view", "tab", "", "Switch view", (GLOBAL,), "toggle_view"),
-    KeyAction("filter-files", "ctrl+f,ctrl+slash", "", "Filter", (GLOBAL,), "open_filter", "filter"),
+    KeyAction("filter-files", "ctrl+f,ctrl+slash", "", "Filter", (GLOBAL,), "open_filter", "filter", priority=True),
     KeyAction("close-filter-files", "esc", "", "", (GLOBAL,), "close_bars"),
-    KeyAction("search", "/", "", "Search", (GLOBAL,), "open_search", "search"),
+    KeyAction("search", "/", "", "Search", (GLOBAL,), "open_search", "search", priority=True),
     KeyAction("insights", "I", "", "Insights", (GLOBAL,), "insights"),
     # shown once the package analysis found packages (the key always works: it also says "none")
     KeyAction("packages", "P", "", "Packages", (GLOBAL,), "packages", shown_if="packages"),
@@ -82,7 +91,19 @@ def bindings(scope: str) -> list[BindingType]:
     for a in ACTIONS:
         if scope in a.scopes:
             keys = ",".join(parse_key_list(default_keys(a)))
-            out.append(Binding(keys, a.action, a.label or a.name, show=False, id=a.name))
+            out.append(Binding(keys, a.action, a.label or a.name, show=False, id=a.name, priority=a.priority))
+    return out
+
+
+def line_bindings() -> list[BindingType]:
+    """For the filter and search lines: the priority actions again, as ordinary bindings that
+    call the screen's action with ``in_line=True``, for the keys the line does not consume
+    (``ctrl+f`` in the filter closes it).  Same ids, so a keymap moves them with the others."""
+    out: list[BindingType] = []
+    for a in ACTIONS:
+        if a.priority:
+            keys = ",".join(parse_key_list(default_keys(a)))
+            out.append(Binding(keys, f"screen.{a.action}(True)", a.label or a.name, show=False, id=a.name))
     return out
 
 

@@ -4,7 +4,8 @@ The UI only reads these objects: the image, a cache of marked trees, dive's effi
 analysis and the CI verdict (the same code paths as ``--ci``).  The package analysis is the one
 exception: it is not needed for the first frame, so the main screen computes it in a worker
 after the first tree is shown (:func:`compute_packages`) and stores it here when it arrives.
-So are the content hashes, when the image was read without them (:class:`LateHashes`).
+So are the content hashes, when the image was read without them (:class:`LateHashes`): even
+their plan waits until a tree compares layers or the first frame is up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..errors import ConfigError
 from ..image import Image
 from ..packages import PackageReport
 from ..sources.content import LayerSource
-from ..sources.hashes import HashPlan
+from ..sources.hashes import HashPlan, plan_hashes, prepare
 from ..tree.marks import LayerTrees
 from .trees import TreeCache
 
@@ -29,19 +30,35 @@ from .trees import TreeCache
 class LateHashes:
     """The content hashes still to come after the first frame (:mod:`layerscope.sources.hashes`):
     what to hash, where to read it again, and how far the main screen's worker has got.
-    ``done`` is set when they arrived or failed (``error``); Insights waits on it."""
+    ``done`` is set when they arrived or failed (``error``); Insights waits on it.
 
-    plan: HashPlan
+    Even the plan waits for the first frame: the first screen shows layer 0 alone, whose marks
+    compare nothing, so :meth:`planned` runs in the hashing worker, or before the first tree
+    that compares layers (:attr:`~.trees.TreeCache.before_marks`), whichever asks first."""
+
+    image: Image
     limits: Limits
     use_cache: bool  # the layer cache may hold the hashes of an earlier hashed read
+    plan: HashPlan | None = None  # set by :meth:`planned`
     done: threading.Event = field(default_factory=threading.Event)
     layers_done: int = 0
     layers_total: int = 0
     error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def pending(self) -> bool:
         return not self.done.is_set()
+
+    def planned(self) -> HashPlan:
+        """The plan, made the first time it is asked for, with its placeholders set on the
+        entries (no overlapping file may look Unmodified before its hash is known)."""
+        with self._lock:
+            if self.plan is None:
+                plan = plan_hashes(self.image)
+                prepare(self.image, plan)
+                self.plan = plan
+            return self.plan
 
 
 @dataclass
@@ -65,9 +82,13 @@ def build_model(
     rule_flags: dict[str, str | None] | None = None,
     content: LayerSource | None = None,
 ) -> UIModel:
-    """Trees (lazy per layer), analysis and verdict for ``image``."""
-    trees = TreeCache(LayerTrees(image, accurate=True))
+    """Trees (lazy per layer), analysis and verdict for ``image``.
+
+    The analysis comes first: it builds every layer's tree (dive's semantics) and lets them go,
+    so the explorer's own trees, built after, reuse that memory instead of adding to the peak
+    (about 4 MiB less at the first frame on the 30k-entry benchmark image)."""
     analysis = dive_efficiency(image)
+    trees = TreeCache(LayerTrees(image, accurate=True))
     verdict = None
     ci_source = None
     ci_error = None

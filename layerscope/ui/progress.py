@@ -1,4 +1,4 @@
-"""How far the image load has got, sampled ten times a second by the loading screen.
+"""How far the image load has got, sampled four times a second by the loading screen.
 
 The counters and their sampling live in :mod:`layerscope.progress`, shared with the terminal
 display of the commands; this module names them for the UI.

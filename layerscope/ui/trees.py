@@ -35,6 +35,10 @@ class TreeCache:
         self._lock = threading.RLock()  # the LRU itself: held only for dict operations
         self._build_lock = threading.Lock()  # one tree built at a time (LayerViews is serial anyway)
         self._views_lock = threading.Lock()
+        # Run (once; it may be called again) before the first tree that compares layers is built:
+        # the late hashes' plan (:meth:`~.model.LateHashes.planned`) sets the placeholders the
+        # marks need.  Layer 0 alone compares nothing, so the first frame does not wait for it.
+        self.before_marks: Callable[[], object] | None = None
 
     @property
     def views(self) -> LayerViews:
@@ -55,6 +59,8 @@ class TreeCache:
             hit = self._lookup(key)
             if hit is not None:
                 return hit
+            if key != (0, False) and self.before_marks is not None:
+                self.before_marks()
             views = self.views
             state = views.view(*key)
             value = (FlatTree.from_state(views.universe, state), list(state.errors))

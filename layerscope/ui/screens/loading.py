@@ -1,7 +1,13 @@
 """Shown while the image loads: stage, a progress bar over the archive, counters and an ETA.
 
 dive shows nothing for the tens of seconds its cache takes; this screen samples
-:class:`~layerscope.ui.progress.LoadProgress` ten times a second instead.
+:class:`~layerscope.ui.progress.LoadProgress` four times a second instead.
+
+It is drawn while the read runs in a thread of the same interpreter: whatever it costs is taken
+from the read (one GIL), so it is kept cheap — a few samples a second, and a plain bar that fills
+as the archive is read, hidden while the size to read is unknown (Textual's indeterminate bar is
+animated, repainted on every frame: with ten samples a second it cost about 15% of a core).  It
+only appears when the load lasts (:data:`~layerscope.ui.app.LOADING_DELAY`).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from textual.widgets import ProgressBar, Static
 
 from ...golang.humanize import humanize_bytes
 from ..progress import LoadProgress, Sample
+
+TICK = 0.25  # seconds between two samples of the progress
 
 
 def progress_text(s: Sample, name: str) -> str:
@@ -40,12 +48,13 @@ class LoadingScreen(Screen[None]):
             with Center():
                 with Vertical(id="loading-box"):
                     yield Static("layerscope", id="loading-title")
-                    yield ProgressBar(total=None, show_eta=False, id="loading-bar")
+                    # a total from the start: no indeterminate animation (see the module's docstring)
+                    yield ProgressBar(total=1000, show_eta=False, id="loading-bar")
                     yield Static("", id="loading-text", markup=False)
 
     def on_mount(self) -> None:
         self._tick()
-        self.set_interval(0.1, self._tick)
+        self.set_interval(TICK, self._tick)
 
     def _tick(self) -> None:
         try:
@@ -56,7 +65,8 @@ class LoadingScreen(Screen[None]):
         s = self.progress.sample()
         text.update(progress_text(s, self.image_name))
         f = s.fraction
-        if f is not None and s.stage.startswith("Reading"):
-            bar.update(total=1000, progress=int(f * 1000))
-        elif not s.stage.startswith("Reading"):
-            bar.update(total=1000, progress=1000)
+        if not s.stage.startswith("Reading"):
+            f = 1.0
+        bar.display = f is not None  # no total (a stream): the counters and the clock say it moves
+        if f is not None and int(f * 1000) != bar.progress:
+            bar.update(progress=int(f * 1000))

@@ -22,9 +22,11 @@ marks then are exactly those of a hashing read); Insights opened before waits fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
@@ -38,7 +40,7 @@ from ...config import DIFF_TYPES, UISettings
 from ...errors import LayerscopeError
 from ...escape import terminal
 from ...packages import PackageReport
-from ...sources.hashes import HashingCancelled, cached_entries, from_cache, hash_layer
+from ...sources.hashes import HashingCancelled, cached_entries, from_cache, hash_layer, record_layers
 from ...sources.hashes import apply as apply_hashes
 from ...tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED
 from ..content import layer_of
@@ -57,10 +59,11 @@ from ..model import UIModel, compute_packages
 from ..viewmodel import FlatTree, PathSet, Pattern, TreeView, ViewState
 from ..widgets.file_tree import FileTree
 from ..widgets.filter_bar import FilterBar
-from ..widgets.image_details import ImageDetails, image_details_text
+from ..widgets.image_details import ImageDetails, image_details_lines
 from ..widgets.layer_details import LayerDetails
 from ..widgets.layers import LayersPane
 from ..widgets.lines_pane import LinesPane
+from ..widgets.pattern_bar import PatternBar
 from ..widgets.search_bar import SearchBar
 from ..widgets.status_bar import StatusBar
 
@@ -109,13 +112,11 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         m = self.model
         self.query_one(LayerDetails).show_layer(0)
-        self.query_one(ImageDetails).set_text(
-            image_details_text(m.image, m.analysis, m.verdict, m.ci_source, m.ci_error)
-        )
+        self.query_one(ImageDetails).show(image_details_lines(m.image, m.analysis, m.verdict, m.ci_source, m.ci_error))
         self._layout_for(self.size.width, self.size.height)
         self.query_one(LayersPane).focus()
+        self._notify_skipped()  # before the tree: the first one is usually ready at once
         self.request_tree()
-        self._notify_skipped()
 
     def _notify_skipped(self) -> None:
         """Under ignore-errors, say which layers could not be parsed (Layer Details says why)."""
@@ -149,11 +150,28 @@ class MainScreen(Screen[None]):
             layers.narrow = narrow
             layers.refresh()
 
+    def _from_worker(self, callback: Callable[..., object], *args: object) -> None:
+        """Run a worker's result ``callback`` on the UI thread, unless the app is shutting down
+        or this screen is gone by then (its panes are being removed: a query would fail and
+        fail the worker)."""
+
+        def if_alive() -> None:
+            if self.app.is_running and self.is_attached:
+                callback(*args)
+
+        self.app.call_from_thread(if_alive)
+
     # ------------------------------------------------------------------ trees
     def request_tree(self) -> None:
         """Show the tree of the selected layer in the current mode (computed off the UI thread)."""
         key = (self.layer_index, self.aggregated)
         state = self.view_state()
+        if self.view is None and self.model.trees.cached(*key):
+            # the first tree, built by the loader (:func:`~layerscope.ui.app.make_loader`): shown
+            # in the panes' first frame, without a worker's round trip and a frame without it
+            flat, errors = self.model.trees.get(*key)
+            self._apply_view(key, flat, TreeView.from_state(flat, state), errors, self._tree_epoch)
+            return
         self.computing = True
         self._update_titles()
         self._build_view(key, state, self._tree_epoch)
@@ -175,7 +193,7 @@ class MainScreen(Screen[None]):
     def _build_view(self, key: tuple[int, bool], state: ViewState, epoch: int) -> None:
         flat, errors = self.model.trees.get(*key)
         view = TreeView.from_state(flat, state)
-        self.app.call_from_thread(self._apply_view, key, flat, view, errors, epoch)
+        self._from_worker(self._apply_view, key, flat, view, errors, epoch)
 
     def _apply_view(
         self, key: tuple[int, bool], flat: FlatTree, view: TreeView, errors: list[str], epoch: int = 0
@@ -208,7 +226,14 @@ class MainScreen(Screen[None]):
             )
 
     def _prefetch(self, key: tuple[int, bool]) -> None:
-        """Compute the neighbouring layers' trees while the user looks at this one."""
+        """Compute the neighbouring layers' trees while the user looks at this one.
+
+        Not while the late hashes are still to come: the trees built now would be dropped when
+        they land (their marks are the placeholders'), and building them next to the hashing
+        pass only adds both passes' memory at once (the peak RSS) and takes the second core
+        from the hashing.  :meth:`_hashes_ready` shows the tree again, which prefetches then."""
+        if self._hashing():
+            return
         index, aggregated = key
         todo = [
             (i, aggregated)
@@ -228,23 +253,30 @@ class MainScreen(Screen[None]):
     def _compute_hashes(self) -> None:
         late = self.model.late
         assert late is not None
-        image, plan = self.model.image, late.plan
+        image = self.model.image
         worker = get_current_worker()
         error = None
         try:
+            plan = late.planned()  # made here, after the first frame (unless a tree asked first)
+            if plan.empty:  # nothing to hash (e.g. layers from cache records with hashes)
+                late.done.set()
+                self._from_worker(self._nothing_to_hash)
+                return
             done = from_cache(image, plan, cached_entries) if late.use_cache else []
             todo = sorted(plan.layers.items())
             late.layers_total = len(todo)
-            self.app.call_from_thread(self._update_status)
+            self._from_worker(self._update_status)
             src = self.model.content
             if todo and src is None:
                 raise LayerscopeError("the layers cannot be read again from this source")
             for n, (index, part) in enumerate(todo):
                 assert src is not None
-                hashes = hash_layer(src, image.layers[index], part, late.limits, lambda: worker.is_cancelled)
+                hashes = hash_layer(
+                    src, image.layers[index], part, late.limits, lambda: worker.is_cancelled, record=late.use_cache
+                )
                 done.append((part, hashes))
                 late.layers_done = n + 1
-                self.app.call_from_thread(self._update_status)
+                self._from_worker(self._update_status)
 
             def set_all() -> None:
                 for part, hashes in done:
@@ -259,7 +291,15 @@ class MainScreen(Screen[None]):
             error = f"{type(e).__name__}: {e}" if not isinstance(e, LayerscopeError) else str(e)
         late.error = error
         late.done.set()
-        self.app.call_from_thread(self._hashes_ready, error)
+        self._from_worker(self._hashes_ready, error)
+        if late.use_cache and self.model.content is not None:  # full records of the other layers (docs/cache.md)
+            record_layers(self.model.content, image, late.limits, lambda: worker.is_cancelled)
+
+    def _nothing_to_hash(self) -> None:
+        self._update_titles()
+        self._update_status()
+        if self.view is not None:  # what was held back while the hashes were pending
+            self._prefetch((self.layer_index, self.aggregated))
 
     def _hashes_ready(self, error: str | None) -> None:
         if error is not None:
@@ -268,6 +308,8 @@ class MainScreen(Screen[None]):
                 severity="warning",
                 timeout=10,
             )
+            if self.view is not None:  # the trees stay: what was held back can be computed now
+                self._prefetch((self.layer_index, self.aggregated))
         else:
             self._tree_epoch += 1  # trees built from the placeholders are stale
             self.request_tree()
@@ -284,9 +326,9 @@ class MainScreen(Screen[None]):
         try:
             report = compute_packages(self.model.image)
         except Exception as e:  # noqa: BLE001 - shown in the view, never a crash of the explorer
-            self.app.call_from_thread(self._packages_ready, None, f"{type(e).__name__}: {e}")
+            self._from_worker(self._packages_ready, None, f"{type(e).__name__}: {e}")
             return
-        self.app.call_from_thread(self._packages_ready, report, None)
+        self._from_worker(self._packages_ready, report, None)
 
     def _packages_ready(self, report: PackageReport | None, error: str | None) -> None:
         self.model.packages, self.model.packages_error = report, error
@@ -407,15 +449,24 @@ class MainScreen(Screen[None]):
         else:
             self.focus_tree()
 
-    def action_open_filter(self) -> None:
+    def _in_line(self, in_line: bool) -> None:
+        """The priority binding steps aside while a line has focus: the line may consume the key
+        (``/`` in a path regex, a printable key from the config), and the line's own binding
+        (:func:`~layerscope.ui.keys.line_bindings`) calls the action again if it does not."""
+        if not in_line and isinstance(self.focused, PatternBar):
+            raise SkipAction()
+
+    def action_open_filter(self, in_line: bool = False) -> None:
+        self._in_line(in_line)
         bar = self.query_one(FilterBar)
         if bar.display and bar.has_focus:
             bar.display = False
             self.focus_tree()
         else:
             bar.display = True
-            # At once, not through ``bar.focus()`` (which defers to a later callback): keys typed
-            # right behind ctrl+f are already queued, and must reach the bar, not the tree.
+            # At once, not through ``bar.focus()`` (which defers to a later callback): the binding
+            # is a priority one (:mod:`layerscope.ui.keys`) so that keys typed right behind ctrl+f,
+            # already queued, are forwarded to the bar, not the tree.
             self.set_focus(bar)
         self._update_status()
 
@@ -425,7 +476,8 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(InsightsScreen(self.model.image, self.model.late))
 
-    def action_open_search(self) -> None:
+    def action_open_search(self, in_line: bool = False) -> None:
+        self._in_line(in_line)
         bar = self.query_one(SearchBar)
         bar.display = True
         bar.value = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...regex import PathRegex
+from ..keys import line_bindings
 from ..messages import FilterChanged, FilterSubmitted
 from ..patterns import compile_filter
 from .pattern_bar import PatternBar
@@ -17,6 +18,8 @@ from .pattern_bar import PatternBar
 
 class FilterBar(PatternBar):
     """Hidden until ctrl+f; posts :class:`FilterChanged` for each text that compiles."""
+
+    BINDINGS = line_bindings()  # ctrl+f and "/" from inside the line (keys.line_bindings)
 
     def __init__(self, **kw: Any) -> None:
         super().__init__("Filter", "regex on the full path, e.g. ^/etc/.*\\.conf$", compile_filter, **kw)

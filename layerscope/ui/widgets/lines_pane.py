@@ -6,10 +6,15 @@ also starves the loading worker of the GIL).  Here each line is rendered when it
 view, and cached; long lines scroll horizontally, or, with ``wrap=True``, are wrapped to the
 pane's width once per text or resize (Layer Details' long commands).  Changing the text never
 asks the screen for a new layout, which a ``Static`` in a scroll container does on every update.
+
+A text need not even be made in full: :meth:`LinesPane.set_lines` takes :class:`LazyLines`, whose
+lines are made when first drawn (Image Details' table: its rows cost more to format and split than
+the rest of the first frame's main-thread work together).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.segment import Segment
@@ -23,6 +28,24 @@ from ..keys import DETAILS, bindings
 from ..messages import PaneStep
 
 
+class LazyLines(Sequence[Text]):
+    """``n`` lines, the ``i``-th made by ``make(i)`` when asked for; ``width`` is the widest
+    line's cell length (the pane's scrollable width), known without making the lines."""
+
+    def __init__(self, n: int, make: Callable[[int], Text], width: int) -> None:
+        self.n = n
+        self.make = make
+        self.width = width
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int) -> Text:  # type: ignore[override]  # no slices needed
+        if not 0 <= index < self.n:
+            raise IndexError(index)
+        return self.make(index)
+
+
 class LinesPane(ScrollView, can_focus=True):
     """Scrollable text whose lines are rendered lazily (Textual's line API)."""
 
@@ -34,7 +57,7 @@ class LinesPane(ScrollView, can_focus=True):
         self.border_title = title
         self._wrap = wrap
         self._source = Text()
-        self._lines: list[Text] = []
+        self._lines: Sequence[Text] = []
         self._strips: dict[int, Strip] = {}
         self._wrapped_at = -1
 
@@ -42,6 +65,15 @@ class LinesPane(ScrollView, can_focus=True):
         self._source = text
         self._wrapped_at = -1
         self._split()
+
+    def set_lines(self, lines: LazyLines) -> None:
+        """Show ``lines`` (each made when it is first drawn); not for a wrapping pane."""
+        assert not self._wrap, "a wrapping pane needs the whole text"
+        self._source = Text()
+        self._lines = lines
+        self._strips.clear()
+        self.virtual_size = Size(lines.width, len(lines))
+        self.refresh()
 
     def _split(self) -> None:
         text = self._source
@@ -101,4 +133,4 @@ class LinesPane(ScrollView, can_focus=True):
         self.post_message(PaneStep(1))
 
 
-__all__ = ["LinesPane", "Style"]
+__all__ = ["LazyLines", "LinesPane", "Style"]

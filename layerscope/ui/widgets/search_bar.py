@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keys import line_bindings
 from ..messages import SearchSubmitted
 from ..patterns import compile_search
 from .pattern_bar import PatternBar
@@ -17,6 +18,8 @@ from .pattern_bar import PatternBar
 
 class SearchBar(PatternBar):
     """Hidden until ``/``; Enter searches (an invalid pattern stays in the line), Esc cancels."""
+
+    BINDINGS = line_bindings()  # ctrl+f and "/" from inside the line (keys.line_bindings)
 
     def __init__(self, **kw: Any) -> None:
         super().__init__("Search", "search path (regex; lower-case = any case), Enter to jump", compile_search, **kw)
