@@ -22,7 +22,11 @@ async def test_skipped_layer_is_named_in_the_ui(tmp_path):
     )
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await wait_loaded(app, pilot)
-        notes = [n.message for n in app._notifications]
+        for _ in range(200):  # Textual delivers a notification as a message: it lands a moment later
+            notes = [n.message for n in app._notifications]
+            if notes:
+                break
+            await pilot.pause(0.01)
         assert any("layer 1" in n and "ignore-errors" in n for n in notes), notes
         assert "Skipped" not in screen.query_one(LayerDetails).text
         await pilot.press("down")
