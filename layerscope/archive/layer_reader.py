@@ -141,9 +141,10 @@ def read_layer(
     ``capture`` keeps the content of the regular files its spec asks for (package databases),
     hashed like any other file.
 
-    Without hashing or capture (CI mode, ``--json``), the ordinary headers are taken by
-    :func:`_plain_run`, one loop over the stream's buffer; it hands every other header to the
-    general per-header step below, which decides it as ever.  ``fused`` off sends every header
+    Without hashing (CI mode, ``--json``, the explorer's header-only read), the ordinary headers
+    are taken by :func:`_plain_run`, one loop over the stream's buffer; it hands every other
+    header to the general per-header step below, which decides it as ever, and so every file the
+    capture's predicate wants.  ``fused`` off sends every header
     down the general step (``tests/archive/test_layer_reader_fused.py`` compares the two).
     """
     limits = budget.limits
@@ -156,12 +157,13 @@ def read_layer(
     total = 0
     modes: dict[tuple[int, int], int] = {}
     ids: dict[bytes, tuple[int, int, int]] = {}
-    plain = fused and not hash_content and capture is None
+    plain = fused and not hash_content
+    wants = None if capture is None else capture.spec.wants
     saw_any = False
     take = stream.take
     while True:
         if plain:
-            block, offset, added, n = _plain_run(stream, entries, budget, tally, modes, ids)
+            block, offset, added, n = _plain_run(stream, entries, budget, tally, modes, ids, wants)
             total += added
             saw_any = saw_any or n > 0
         else:
@@ -222,6 +224,7 @@ def _plain_run(
     tally: PathTally,
     modes: dict[tuple[int, int], int],
     ids: dict[bytes, tuple[int, int, int]],
+    wants: Callable[[str], bool] | None = None,
 ) -> tuple[bytes, int, int, int]:
     """Take ordinary headers (content skipped, nothing hashed) until one needs the general
     step; return (that header's block, its stream offset, size added, headers taken).
@@ -317,6 +320,8 @@ def _plain_run(
                 break
             if used_entries >= max_entries:
                 break
+            if wants is not None and (tf == 0x30 or tf == 0x37) and wants(path):
+                break  # a file the capture may keep: the general step asks it (and reads the content)
             n = 0 if tf in header_only else size
             if n:
                 n += (-n) % BLOCK

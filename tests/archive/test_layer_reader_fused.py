@@ -175,3 +175,65 @@ def test_fused_loop_takes_ordinary_headers_and_hands_over_the_rest() -> None:
     assert [e.path for e in entries] == ["d", "d/a", "d/b", "d/c", "d/.wh.e"]
     assert size == 701
     assert calls == [2, 2]  # d, d/a; then "./d/b" by the general step; then d/c, d/.wh.e; then the end
+
+
+def _read_captured(
+    data: bytes, chunk: int, seek: bool, fused: bool, max_file: int, max_total: int
+) -> tuple[object, ...]:
+    """As :func:`_read`, with a capture that wants every path ending in ``b`` (the explorer's
+    header-only read captures package databases this way)."""
+    from layerscope.archive.capture import CaptureSpec, LayerCapture
+
+    spec = CaptureSpec("test/1", lambda p: p.endswith("b"), max_file_bytes=max_file, max_total_bytes=max_total)
+    capture = LayerCapture(spec)
+    src = _Source(data, chunk)
+    budget = Budget()
+    skip: Callable[[int], int] | None = src.skip if seek else None
+    try:
+        entries, size = read_layer(src.read, "L", budget, hash_content=False, skip=skip, capture=capture, fused=fused)
+        result: object = ([(e.path, e.typeflag, e.size, e.mode, e.hash) for e in entries], size)
+    except ArchiveError as e:
+        result = (type(e).__name__, str(e))
+    return result, dict(capture.files), list(capture.too_big), capture.budget.used, capture.budget.exhausted, src.calls
+
+
+@_SETTINGS
+@given(
+    st.lists(_any_member, min_size=0, max_size=8),
+    st.sampled_from([tb.END, b"", bytes(512)]),
+    st.sampled_from([1, 512, 700, 1 << 20]),
+    st.booleans(),
+    st.sampled_from([0, 1, 100, 1 << 20]),
+    st.sampled_from([0, 50, 1 << 20]),
+)
+def test_fused_loop_with_a_capture_reads_as_the_general_step(
+    members: list[bytes], end: bytes, chunk: int, seek: bool, max_file: int, max_total: int
+) -> None:
+    data = b"".join(members) + end
+    fused = _read_captured(data, chunk, seek, True, max_file, max_total)
+    assert fused == _read_captured(data, chunk, seek, False, max_file, max_total)
+
+
+def test_fused_loop_hands_wanted_files_to_the_capture() -> None:
+    """With a capture the loop is still used (it takes d, d/a; hands d/b over; takes d/c), a wanted
+    file's content is kept, and the others are skipped by seeking, not read."""
+    import layerscope.archive.layer_reader as lr
+
+    calls: list[int] = []
+    real = lr._plain_run
+
+    def spy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        out = real(*a, **k)
+        calls.append(out[3])
+        return out
+
+    data = tb.tar(tb.dir_("d/"), tb.reg("d/a", b"x" * 700), tb.reg("d/b", b"kept"), tb.reg("d/c", b"z" * 600))
+    lr._plain_run = spy  # type: ignore[assignment]
+    try:
+        fused = _read_captured(data, 512, True, True, 1 << 20, 1 << 20)
+    finally:
+        lr._plain_run = real  # type: ignore[assignment]
+    assert calls == [2, 1]
+    assert fused[1] == {"d/b": b"kept"}
+    assert [c[0] for c in fused[5]].count("skip") == 2
+    assert fused == _read_captured(data, 512, True, False, 1 << 20, 1 << 20)
