@@ -88,7 +88,8 @@ def _run(args: argparse.Namespace, run: RunSettings) -> int:
     from ..packages import CAPTURE
 
     opts = read_options(args, run, capture=CAPTURE)  # the package databases, for the package changes
-    base, _base_image = load_watched(args.base, "base", args, opts)
+    # only the snapshot of BASE is kept: its Image would sit in memory through HEAD's whole read
+    base = load_watched(args.base, "base", args, opts)[0]
     head, head_image = load_watched(args.head, "head", args, opts)
     cmp = compare(base, head)
     verdict = evaluate_gates(gates, cmp)

@@ -43,6 +43,8 @@ def wants(path: str) -> bool:
     """The capture predicate (see the module docstring)."""
     if path in _EXACT:
         return True
+    if not path.endswith(_TAILS):  # one C call turns away nearly every path of an image
+        return path.startswith("var/lib/dpkg/") and _dpkg_wants(path)
     if path.endswith("/RECORD"):
         return _parent_endswith(path, 6, ".dist-info")
     if path.endswith("/METADATA"):
@@ -53,11 +55,17 @@ def wants(path: str) -> bool:
         return _parent_endswith(path, 8, ".egg-info")
     if path.endswith("/package.json"):
         return "node_modules/" in path and is_npm_manifest(path)
-    if path.startswith("var/lib/dpkg/"):
-        if path.startswith(DPKG_INFO):
-            return path.endswith(".list") and "/" not in path[len(DPKG_INFO) :]
-        if path.startswith(DPKG_STATUS_D):
-            return "/" not in path[len(DPKG_STATUS_D) :]
+    return path.startswith("var/lib/dpkg/") and _dpkg_wants(path)
+
+
+_TAILS = ("/RECORD", "/METADATA", "/installed-files.txt", "/PKG-INFO", "/package.json")
+
+
+def _dpkg_wants(path: str) -> bool:
+    if path.startswith(DPKG_INFO):
+        return path.endswith(".list") and "/" not in path[len(DPKG_INFO) :]
+    if path.startswith(DPKG_STATUS_D):
+        return "/" not in path[len(DPKG_STATUS_D) :]
     return False
 
 
