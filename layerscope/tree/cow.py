@@ -107,14 +107,17 @@ def layer_ops(
         add_seq = seq.append if seq is not None else None
         add_seq_node = seq_nodes.append if seq_nodes is not None else None
         unames, uend = u.names, u.end
+        kids_of: dict[int, dict[str, int]] = {}  # universe children by name, of dirs with whiteouts
         # [node, iterator over its sorted names, own index, next universe child to compare]: the
         # tree's sorted children are a subsequence of the universe's (same order), so each is
         # found by walking the universe's siblings forward, no lookup table.  A frame's iterator
         # resumes where it was left when its child's subtree is done.
-        stack: list[list] = [[tree, iter(sorted_names(tree.children)), 0, 1]]
+        # A frame's last item is the node's ``(index, node)`` pair: ``pre`` and ``post`` hold
+        # the same tuple (one allocation a node, not two: every layer's ops stay in memory).
+        stack: list[list] = [[tree, iter(sorted_names(tree.children)), 0, 1, None]]
         while stack:
             frame = stack[-1]
-            node, it, idx, j = frame
+            node, it, idx, j, here = frame
             children = node.children
             for name in it:
                 while unames[j] != name:
@@ -122,27 +125,31 @@ def layer_ops(
                 ci = j
                 j = uend[j]
                 ch = children[name]
+                pair = (ci, ch)
                 if add_pre is not None:
-                    add_pre((ci, ch))
+                    add_pre(pair)
                 if name.startswith(WHITEOUT_PREFIX):
                     has_deletes = True
                     stripped = whiteout_target_name(name)
                     ppath = u.path[idx]
                     if stripped:
-                        targets[ci] = (u.child(idx, stripped), ppath + "/" + stripped, False)
+                        kids = kids_of.get(idx)
+                        if kids is None:  # one walk of the directory, not one per whiteout in it
+                            kids = kids_of[idx] = _children_by_name(unames, uend, idx)
+                        targets[ci] = (kids.get(stripped, -1), ppath + "/" + stripped, False)
                     else:
                         targets[ci] = (idx, ppath if idx else "/", idx == 0)
                 if ch.opaque:
                     has_deletes = True
                 if ch.children:
                     frame[3] = j
-                    stack.append([ch, iter(sorted_names(ch.children)), ci, ci + 1])
+                    stack.append([ch, iter(sorted_names(ch.children)), ci, ci + 1, pair])
                     if add_seq is not None:
                         add_seq(~ci)
                         add_seq_node(ch)  # type: ignore[misc]
                     break
                 if add_post is not None:
-                    add_post((ci, ch))
+                    add_post(pair)
                 if add_seq is not None:
                     add_seq(ci)
                     add_seq_node(ch)  # type: ignore[misc]
@@ -150,11 +157,21 @@ def layer_ops(
                 stack.pop()
                 if stack:
                     if add_post is not None:
-                        add_post((idx, node))
+                        add_post(here)
                     if add_seq is not None:
                         add_seq(idx)
                         add_seq_node(node)  # type: ignore[misc]
     return LayerOps(pre, post, targets, has_deletes, seq, seq_nodes, root_opaque)
+
+
+def _children_by_name(names: list[str], end: list[int], i: int) -> dict[str, int]:
+    """Universe index of every child of ``i`` by name (what :meth:`Universe.child` finds)."""
+    out: dict[str, int] = {}
+    j, e = i + 1, end[i]
+    while j < e:
+        out.setdefault(names[j], j)
+        j = end[j]
+    return out
 
 
 class State:
@@ -233,18 +250,19 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
     """
     code, info, own = st.code, st.info, st.own
     end, parent = u.end, u.parent
+    targets = ops.targets  # every whiteout of the layer, by index: one dict test, not a startswith
     if ops.has_deletes:
         if ops.root_opaque:
             st.clear(1, end[0])
         for i, node in ops.pre:
-            if node.name.startswith(WHITEOUT_PREFIX):
-                t, _path, empty = ops.targets[i]
+            if i in targets:
+                t, _path, empty = targets[i]
                 if t >= 0 and not empty and code[t]:
                     st.clear(t, end[t])
             if node.opaque and code[i]:  # a ``.wh..wh.*`` directory holding a marker is opaque too
                 st.clear(i + 1, end[i])
     for i, node in ops.pre:
-        if node.name.startswith(WHITEOUT_PREFIX):
+        if i in targets:
             continue
         if not code[i]:
             p = i
@@ -322,11 +340,21 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
                 if code[j] == C_UNMOD:
                     code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
                 j = end[j]
-    pending: list[tuple[int, Entry | None, int, bool]] = []
-    append = pending.append
+    # Two deferred passes, after every whiteout of the layer has been applied: first the nodes
+    # AddPath created (Added, with the info of the node whose path created them), then the
+    # existing paths' marks in post order (a directory's merge reads its children's final marks).
+    # All creations can go first: a node is created (absent) before it is ever compared
+    # (present), a directory's children all precede it in post order, and nothing in the walk
+    # makes a node absent again -- the order dive's single pass gives, without a tuple a node.
+    made: list[int] = []
+    made_info: list[Entry | None] = []
+    pend: list[int] = []  # existing paths, in post order, with their new info and compare() mark
+    pend_info: list[Entry | None] = []
+    pend_mark: list[int] = []
+    targets = ops.targets  # every whiteout of the layer, by index: one dict test, not a startswith
     for i, node in ops.post:
-        if node.name.startswith(WHITEOUT_PREFIX):
-            t, path, _empty = ops.targets[i]
+        if i in targets:
+            t, path, _empty = targets[i]
             if t < 0 or not code[t]:
                 errors.append(path)
             else:
@@ -334,30 +362,50 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
             continue
         nfo = node.info
         if code[i]:
-            append((i, nfo, compare(info[i], nfo), False))
+            lower = info[i]
+            if lower is None or nfo is None:
+                m = compare(lower, nfo)
+            elif (  # compare(), inlined: the one call per existing path was a tenth of the walk
+                lower.typeflag == nfo.typeflag
+                and lower.hash == nfo.hash
+                and lower.mode == nfo.mode
+                and lower.uid == nfo.uid
+                and lower.gid == nfo.gid
+            ):
+                m = UNMODIFIED
+            else:
+                m = MODIFIED
+            pend.append(i)
+            pend_info.append(nfo)
+            pend_mark.append(m)
+            continue
+        p = parent[i]
+        if code[p]:
+            # the common case: a new path under an existing directory creates itself alone
+            if not names[i].startswith(OPAQUE_PREFIX):
+                code[i] = C_UNMOD
+                made.append(i)
+                made_info.append(nfo)
             continue
         # AddPath, tracking what it creates: the missing chain top-down, stopping at a
         # ".wh..wh." name; dive marks every created node Added
-        chain = []
-        p = i
+        chain = [i, p]
+        p = parent[p]
         while not code[p]:
             chain.append(p)
             p = parent[p]
-        created = []
         for c in reversed(chain):
             if names[c].startswith(OPAQUE_PREFIX):
                 break
             code[c] = C_UNMOD
-            created.append(c)
-        if created and created[-1] == i:
-            info[i] = nfo
-            own[i] = 0 if nfo is None else nfo.size
-        for c in reversed(created):
-            append((c, nfo, ADDED, True))
-    for i, nfo, m, final in pending:
-        if final:
-            code[i] = 1 + m
-        elif code[i] == C_UNMOD:
+            made.append(c)
+            made_info.append(nfo)
+    for i, nfo in zip(made, made_info, strict=True):
+        code[i] = C_ADDED
+        info[i] = nfo
+        own[i] = 0 if nfo is None else nfo.size
+    for i, nfo, m in zip(pend, pend_info, pend_mark, strict=True):
+        if code[i] == C_UNMOD:
             e = end[i]
             j = i + 1
             merged = m

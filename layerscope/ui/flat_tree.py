@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import gt
 
 from ..image import Entry
 from ..regex import PathRegex
@@ -45,11 +46,19 @@ class PathSet:
 class _Shared:
     """The structure arrays (shared by every view of one image) and caches that go with them."""
 
-    __slots__ = ("names", "parent", "depth", "end", "path", "filters")
+    __slots__ = ("names", "parent", "depth", "end", "path", "filters", "_has_kids")
 
     def __init__(self, names, parent, depth, end, path: PathSeq) -> None:  # noqa: ANN001
         self.names, self.parent, self.depth, self.end, self.path = names, parent, depth, end, path
         self.filters: dict[tuple, bytearray] = {}  # PathRegex.key (or re key) → match byte per path
+        self._has_kids: bytes | None = None
+
+    def has_kids(self) -> bytes:
+        """1 for every index whose range holds more than itself (a directory of some view):
+        the only nodes visibility can turn on for a descendant's sake.  Once per image."""
+        if self._has_kids is None:
+            self._has_kids = bytes(map(gt, self.end, range(1, len(self.end) + 1)))
+        return self._has_kids
 
     def matches(self, rx: PathRegex | PathSet | re.Pattern[str]) -> bytearray:
         """1 for every path the regex finds a match in (cached: paths are the same in every view).

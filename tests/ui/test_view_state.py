@@ -133,3 +133,24 @@ async def test_invalid_search_stays_in_its_line(archives, tmp_path):
         await pilot.press("backspace", "enter")  # now valid: jumps and closes
         assert not bar.display and isinstance(app.focused, FileTree)
         assert "lib" in screen.view.current_path
+
+
+def test_prefetch_waits_for_the_frame_and_stops_when_superseded(demo_image, monkeypatch):
+    from layerscope.ui import trees
+
+    monkeypatch.setattr(trees, "PREFETCH_DELAY", 0.2)
+    cache = TreeCache(LayerTrees(demo_image))
+    t0 = time.perf_counter()
+    cache.prefetch([(1, False), (2, True)], lambda: False)
+    assert time.perf_counter() - t0 >= 0.2  # the UI thread had the GIL to itself meanwhile
+    assert cache.cached(1, False) and cache.cached(2, True)
+    # a newer key cancels the worker: what is still to build is not built
+    other = TreeCache(LayerTrees(demo_image))
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # superseded after the first tree
+
+    other.prefetch([(1, False), (2, False)], cancelled)
+    assert other.cached(1, False) and not other.cached(2, False)

@@ -244,9 +244,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="prefetch")
     def _prefetch_trees(self, todo: list[tuple[int, bool]]) -> None:
-        for k in todo:
-            self.model.trees.get(*k)
-        self.model.trees.views.prepare()  # then every other layer's operations
+        worker = get_current_worker()  # after a pause for the frame, unless a newer key superseded it
+        self.model.trees.prefetch(todo, lambda: worker.is_cancelled)
 
     # ------------------------------------------------------------------ late hashes
     @work(thread=True, exclusive=True, group="hashes")
