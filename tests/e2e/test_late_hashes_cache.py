@@ -83,3 +83,42 @@ def test_explain_after_the_explorer_reads_no_layer(layerscope_bin: Path, termina
     now = {p.name: p.stat().st_ino for p in d.iterdir() if not p.name.startswith(".")}
     assert now == inodes  # every layer served: no record written again
     assert all(os.path.exists(d / n) for n in inodes)
+
+
+NOTHING_TO_COMPARE = ImageSpec(
+    [
+        LayerSpec([M("etc/", "dir"), M("etc/a.conf", data=b"a" * 1000)], created_by="ADD base"),
+        LayerSpec([M("opt/b.bin", data=b"b" * 2000)], created_by="RUN b"),  # no shared path, no shared size
+    ],
+    tags=["layerscope/e2e-latecache-none:test"],
+)
+
+
+def test_explorer_records_layers_even_with_nothing_to_hash(
+    layerscope_bin: Path,
+    terminal: Terminal,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """No path is in two layers and no two files share a size: the explorer needs no hash at all,
+    and still leaves full records, so ``explain`` (which hashes everything) reads nothing."""
+    archive = tmp_path / "img.tar"
+    write_docker25_save(archive, NOTHING_TO_COMPARE, compression="gzip")
+    diff_ids = [layer.diff_id for layer in load_image("docker-archive", str(archive), ReadOptions(cache=False)).layers]
+    cache = tmp_path / "cache"
+    env = clean_env(tmp_path, {"LAYERSCOPE_CACHE_DIR": str(cache)})
+    terminal.start([str(layerscope_bin), str(archive)], env, tmp_path)
+    terminal.wait(lambda s: all(t in s for t in PANES), "the four panes")
+    deadline = time.monotonic() + WAIT
+    while not _hashed(cache, diff_ids):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the explorer left layers without hashed records; the screen:\n{terminal.screen()}")
+        time.sleep(0.2)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 0
+    d = Path(layers_dir(str(cache)))
+    inodes = {p.name: p.stat().st_ino for p in d.iterdir() if not p.name.startswith(".")}
+    warm = run_installed(
+        layerscope_bin, "explain", str(archive), cwd=tmp_path, env={"LAYERSCOPE_CACHE_DIR": str(cache)}
+    )
+    assert warm.code == 0, warm.stderr
+    assert {p.name: p.stat().st_ino for p in d.iterdir() if not p.name.startswith(".")} == inodes

@@ -260,6 +260,8 @@ class MainScreen(Screen[None]):
             if plan.empty:  # nothing to hash (e.g. layers from cache records with hashes)
                 late.done.set()
                 self._from_worker(self._nothing_to_hash)
+                if late.use_cache and self.model.content is not None:  # the records a later explain reads
+                    record_layers(self.model.content, image, late.limits, lambda: worker.is_cancelled)
                 return
             done = from_cache(image, plan, cached_entries) if late.use_cache else []
             todo = sorted(plan.layers.items())
