@@ -12,7 +12,7 @@ ordinary path; a non-directory written after paths under it replaces them (tar o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..image import Entry
 from ..paths import OPAQUE_MARKER, OPAQUE_PREFIX
@@ -111,22 +111,29 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
     return root
 
 
-def same_in_both_views(entries: Iterable[Entry], dive_tree: Node) -> bool:
+def same_in_both_views(entries: Sequence[Entry], dive_tree: Node) -> bool:
     """Whether ``build_layer_tree(entries, accurate=True)`` would equal ``dive_tree`` (dive's tree
-    of the same entries): no ``.wh..wh.`` component, and no non-directory with children (a tar
-    that writes paths under a file; which of the two came first, only the accurate builder asks)."""
+    of the same entries): no ``.wh..wh.`` component, no non-directory with children (a tar that
+    writes paths under a file; which of the two came first, only the accurate builder asks), and
+    no path written twice.  The last one because tar order matters only then: ``a/f``, ``a`` (a
+    file), ``a`` (a directory) leaves ``a/f`` in dive's tree but not in the accurate one, and the
+    final tree cannot tell.  Every entry is one node with info in dive's tree, so "as many such
+    nodes as entries" is that test without a set of a million paths."""
     if any(e.path.startswith(OPAQUE_PREFIX) or _OPAQUE_PART in e.path for e in entries):
         return False
+    with_info = 0
     stack = [dive_tree]
     while stack:
         node = stack.pop()
+        info = node.info
+        if info is not None:
+            with_info += 1
         children = node.children
         if children:
-            info = node.info
             if info is not None and not info.is_dir:
                 return False
             stack.extend(children.values())
-    return True
+    return with_info == len(entries)
 
 
 _OPAQUE_PART = "/" + OPAQUE_PREFIX
