@@ -125,6 +125,10 @@ def make_loader(
         started = time.perf_counter()
         image = src.read(read_opts, progress.state)
         log_read(image, time.perf_counter() - started)
+        if not image.layers:  # every pane shows a layer: say so instead of drawing nothing (or crashing)
+            raise LayerscopeError(
+                f"{image_arg}: the image has no layers, so there is nothing to explore (--ci and --json report it)"
+            )
         progress.stage = "Analyzing image"
         model = build_model(image, ci_config=ci_config, rule_flags=flags, content=src)
         if late:  # planned after the first frame, or before a tree compares layers (LateHashes.planned)

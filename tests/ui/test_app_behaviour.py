@@ -189,6 +189,24 @@ async def test_load_error_ends_app_and_is_reraised(tmp_path):
     assert app.return_code == 2
 
 
+async def test_image_without_layers_is_one_clear_error(tmp_path):
+    """A manifest with no layers: every pane shows a layer, so the explorer says why it cannot
+    start (it used to end in an IndexError, reported as an internal error)."""
+    from tests.hardening.tarbuild import docker_save
+
+    archive = tmp_path / "zero.tar"
+    archive.write_bytes(docker_save([]))
+    app = make_app(str(archive), tmp=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(300):
+            await pilot.pause(0.01)
+            if app.load_error is not None:
+                break
+    assert isinstance(app.load_error, LayerscopeError)
+    assert "has no layers" in str(app.load_error)
+    assert app.crash is None and app.return_code == 2
+
+
 def test_run_needs_a_terminal(archives, monkeypatch):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     settings = ExploreSettings("docker-archive", archives["demo"], ReadOptions(), app_module.UISettings())
