@@ -30,7 +30,7 @@ from layerscope.analysis.accurate import accurate_waste
 from layerscope.report.snapshot import final_files
 from layerscope.sources import load_image
 from layerscope.sources.archive import ReadOptions
-from tests.realtools.conftest import Engine, ToolError, _start_engine, _stop
+from tests.realtools.conftest import Engine, ToolError, any_engine
 
 
 def F(name: str, data: bytes = b"x") -> M:  # noqa: N802 - reads like the tar it writes
@@ -67,25 +67,10 @@ def engine(tmp_path_factory) -> Iterator[Engine]:
         pytest.skip("ctr (containerd's client) is not installed")
     root = Path(tmp_path_factory.mktemp("eng", numbered=True))
     short = Path("/tmp") / f"lsae-{os.getpid()}"  # unix socket paths must stay short
-    procs: list[subprocess.Popen] = []
-    reasons = []
-    found = None
-    for driver in ("overlay2", "vfs"):
-        try:
-            found = _start_engine(short / driver, driver, procs)
-            break
-        except ToolError as e:
-            reasons.append(f"{driver}: {e}")
-            for p in reversed(procs):
-                _stop(p)
-            procs.clear()
     try:
-        if found is None:
-            pytest.skip("no Docker engine could start here: " + "; ".join(reasons))
-        yield found
+        with any_engine(short) as found:
+            yield found
     finally:
-        for p in reversed(procs):
-            _stop(p)
         shutil.rmtree(short, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
 

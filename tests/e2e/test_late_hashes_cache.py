@@ -55,13 +55,12 @@ def _hashed(cache: Path, diff_ids: list[str]) -> bool:
     return True
 
 
-def test_explain_after_the_explorer_reads_no_layer(layerscope_bin: Path, terminal: Terminal, tmp_path: Path) -> None:  # noqa: F811
-    archive = tmp_path / "img.tar"
-    write_docker25_save(archive, SPEC, compression="gzip")
+def _explore_until_recorded(layerscope_bin: Path, terminal: Terminal, tmp_path: Path, archive: Path) -> Path:  # noqa: F811
+    """Run the installed explorer on ``archive`` with a cache of its own until every layer's
+    record holds hashes (or fail with the screen), quit with ``q``; the cache directory."""
     diff_ids = [layer.diff_id for layer in load_image("docker-archive", str(archive), ReadOptions(cache=False)).layers]
     cache = tmp_path / "cache"
     env = clean_env(tmp_path, {"LAYERSCOPE_CACHE_DIR": str(cache)})
-
     terminal.start([str(layerscope_bin), str(archive)], env, tmp_path)
     terminal.wait(lambda s: all(t in s for t in PANES), "the four panes")
     deadline = time.monotonic() + WAIT
@@ -71,7 +70,13 @@ def test_explain_after_the_explorer_reads_no_layer(layerscope_bin: Path, termina
         time.sleep(0.2)
     terminal.keys("q")
     assert terminal.wait_exit() == 0
+    return cache
 
+
+def test_explain_after_the_explorer_reads_no_layer(layerscope_bin: Path, terminal: Terminal, tmp_path: Path) -> None:  # noqa: F811
+    archive = tmp_path / "img.tar"
+    write_docker25_save(archive, SPEC, compression="gzip")
+    cache = _explore_until_recorded(layerscope_bin, terminal, tmp_path, archive)
     d = Path(layers_dir(str(cache)))
     inodes = {p.name: p.stat().st_ino for p in d.iterdir() if not p.name.startswith(".")}
     extra = {"LAYERSCOPE_CACHE_DIR": str(cache)}
@@ -103,18 +108,7 @@ def test_explorer_records_layers_even_with_nothing_to_hash(
     and still leaves full records, so ``explain`` (which hashes everything) reads nothing."""
     archive = tmp_path / "img.tar"
     write_docker25_save(archive, NOTHING_TO_COMPARE, compression="gzip")
-    diff_ids = [layer.diff_id for layer in load_image("docker-archive", str(archive), ReadOptions(cache=False)).layers]
-    cache = tmp_path / "cache"
-    env = clean_env(tmp_path, {"LAYERSCOPE_CACHE_DIR": str(cache)})
-    terminal.start([str(layerscope_bin), str(archive)], env, tmp_path)
-    terminal.wait(lambda s: all(t in s for t in PANES), "the four panes")
-    deadline = time.monotonic() + WAIT
-    while not _hashed(cache, diff_ids):
-        if time.monotonic() > deadline:
-            pytest.fail(f"the explorer left layers without hashed records; the screen:\n{terminal.screen()}")
-        time.sleep(0.2)
-    terminal.keys("q")
-    assert terminal.wait_exit() == 0
+    cache = _explore_until_recorded(layerscope_bin, terminal, tmp_path, archive)
     d = Path(layers_dir(str(cache)))
     inodes = {p.name: p.stat().st_ino for p in d.iterdir() if not p.name.startswith(".")}
     warm = run_installed(

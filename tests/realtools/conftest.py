@@ -21,6 +21,7 @@ Every subprocess has a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,9 +253,9 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def engine(workdir: Path):
-    """containerd + dockerd on private sockets, torn down after the session; overlay2 first,
+@contextlib.contextmanager
+def any_engine(workdir: Path) -> Iterator[Engine]:
+    """containerd + dockerd on private sockets under ``workdir``, stopped on exit; overlay2 first,
     vfs when overlay mounts cannot work here.  Skips (with the reason) when neither starts."""
     procs: list[subprocess.Popen] = []
     reasons = []
@@ -274,6 +276,13 @@ def engine(workdir: Path):
     finally:
         for p in reversed(procs):
             _stop(p)
+
+
+@pytest.fixture(scope="session")
+def engine(workdir: Path) -> Iterator[Engine]:
+    """The session's engine (:func:`any_engine`), torn down after the session."""
+    with any_engine(workdir) as found:
+        yield found
 
 
 # ---------------------------------------------------------------------------------- the corpus
