@@ -32,16 +32,29 @@ HASH_MODE = (
 )
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def measure(cmd: list[str], cwd: str) -> tuple[int, float, float, str]:
-    """(exit code, seconds, peak RSS in MB, last stderr line) of one child process."""
+    """(exit code, seconds, peak RSS in MB, last stderr line) of one child process.
+
+    The peak is taken by GNU ``time`` when it is there: a child of this script would start
+    its high-water mark at this script's own resident size (Linux keeps the larger across
+    ``exec``), see ``bench_ci.measure``."""
+    peak = os.path.join(cwd, "peak.txt")
+    launcher = [GNU_TIME, "-o", peak, "-f", "%M"] if os.access(GNU_TIME, os.X_OK) else []
     t0 = time.perf_counter()
     with open(os.path.join(cwd, "stderr.txt"), "wb") as err:
-        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, CI="true"))
+        p = subprocess.Popen(
+            [*launcher, *cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, CI="true")
+        )
         _pid, status, usage = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t0
     rc = os.waitstatus_to_exitcode(status)
     text = Path(cwd, "stderr.txt").read_text(errors="replace").strip().splitlines()
-    return rc, dt, usage.ru_maxrss / 1024, (text[-1] if text else "")[:90]
+    # GNU time writes "Command exited with non-zero status N" first, the figure last
+    rss_kib = int(Path(peak).read_text().split()[-1]) if launcher else usage.ru_maxrss
+    return rc, dt, rss_kib / 1024, (text[-1] if text else "")[:90]
 
 
 def main() -> int:

@@ -55,11 +55,12 @@ def _quiet_exit_on_sigint() -> None:
 
 
 def _run(argv: "list[str] | None") -> int:
-    import logging
+    from . import log
 
     # The traceback of a crash is logged (to dive's log file when ``log.enabled``); with no
-    # handler configured, Python's last-resort handler would print it on the terminal.
-    logging.getLogger("layerscope").addHandler(logging.NullHandler())
+    # handler configured, Python's last-resort handler would print it on the terminal.  (Only
+    # the flag is set here: :mod:`logging` itself is imported when something is logged.)
+    log.quiet()
     from .cli import main as cli_main
 
     return cli_main(argv)

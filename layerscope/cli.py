@@ -7,7 +7,6 @@ Exit codes: 0 pass, 1 a CI rule or gate failed (or the rules are misconfigured, 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -153,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         if interrupted_by(e):  # Ctrl+C wrapped by Python (3.11: "Error calling __set_name__")
             print("layerscope: interrupted", file=sys.stderr)
             return INTERRUPTED
-        logging.getLogger("layerscope.cli").error("internal error", exc_info=True)  # to dive's log file
+        from .log import logger
+
+        logger("layerscope.cli").error("internal error", exc_info=True)  # to dive's log file
         print(
             f"layerscope: internal error: {type(e).__name__}: {escape.terminal(' '.join(str(e).split()))}",
             file=sys.stderr,

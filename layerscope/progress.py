@@ -14,7 +14,6 @@ ends), so what stays on the terminal, and everything on stdout, is exactly the c
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -24,9 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
+from .log import LazyLogger
 from .sources.archive import ReadState
 
-log = logging.getLogger("layerscope.progress")
+log = LazyLogger("layerscope.progress")
 
 GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # strconv.ParseBool's true, as dive reads CI
 REFRESH = 0.1  # seconds between samples

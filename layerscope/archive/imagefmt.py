@@ -15,7 +15,6 @@ rely on both), so the checks here are one implementation and the wording is a
 from __future__ import annotations
 
 import json
-import platform as _platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -185,6 +184,8 @@ class Platform:
     @classmethod
     def host(cls) -> Platform:
         """The platform of this machine, as Go names it (``linux/arm64``, ``linux/arm/v7``)."""
+        import platform as _platform  # here, not at import: only a multi-platform read asks
+
         machine = _platform.machine().lower()
         arch = _GO_ARCH.get(machine, machine)
         return cls.parse(f"linux/{arch}")

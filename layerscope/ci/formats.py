@@ -20,20 +20,23 @@ The exit code is dive's (0 pass, 1 fail or misconfigured), made 1 by a failing o
 
 # No ``from __future__ import annotations``: its name would clash with annotations() below.
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..analysis.dive_efficiency import DiveEfficiency
 from ..escape import gh_data, gh_prop, md_code, md_text, terminal, xml_attr, xml_text
 from ..golang.humanize import humanize_bytes
 from ..golang.strconv import go_percent
-from .extra_rules import ExtraVerdict
 from .render import rule_line
 from .rule import RuleResult, Status, Verdict
+
+if TYPE_CHECKING:  # the extra rules are imported only by a run whose rules file has them
+    from .extra_rules import ExtraVerdict
 
 # Text from the image (paths in rule messages, the image name) is escaped for each consumer by
 # layerscope.escape, at the moment it is written.
 
 
-def render_extra(ev: ExtraVerdict) -> str:
+def render_extra(ev: "ExtraVerdict") -> str:
     """dive-styled lines for our rules, printed after dive's results."""
     lines = ["\x1b[1mlayerscope rules:\x1b[0m\n"]
     if ev.accurate is not None:
@@ -55,7 +58,7 @@ def render_extra(ev: ExtraVerdict) -> str:
     return "".join(lines)
 
 
-def _all_results(verdict: Verdict, ev: ExtraVerdict | None) -> list[tuple[str, RuleResult]]:
+def _all_results(verdict: Verdict, ev: "ExtraVerdict | None") -> list[tuple[str, RuleResult]]:
     """Every result with the name of its rule set: dive's first, then layerscope's."""
     out: list[tuple[str, RuleResult]] = [("dive", r) for r in verdict.results]
     if ev is not None:
@@ -64,7 +67,7 @@ def _all_results(verdict: Verdict, ev: ExtraVerdict | None) -> list[tuple[str, R
 
 
 # ---------------------------------------------------------------- GitHub annotations
-def annotations(verdict: Verdict, ev: ExtraVerdict | None, image_name: str) -> str:
+def annotations(verdict: Verdict, ev: "ExtraVerdict | None", image_name: str) -> str:
     """``::error`` per failing or misconfigured rule, ``::notice`` with the outcome."""
     lines = []
     for suite, r in _all_results(verdict, ev):
@@ -78,7 +81,7 @@ def annotations(verdict: Verdict, ev: ExtraVerdict | None, image_name: str) -> s
 
 
 # ---------------------------------------------------------------- JUnit
-def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency) -> str:
+def junit(verdict: Verdict, ev: "ExtraVerdict | None", image_name: str, a: DiveEfficiency) -> str:
     """One ``testsuite`` per rule set, one ``testcase`` per rule; FAIL → ``failure``,
     MISCONFIGURED → ``error``, SKIP / disabled → ``skipped``."""
     suites = [("dive", [r for s, r in _all_results(verdict, ev) if s == "dive"])]
@@ -136,7 +139,7 @@ def junit(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEff
 # ---------------------------------------------------------------- markdown
 
 
-def markdown(verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency, top: int = 10) -> str:
+def markdown(verdict: Verdict, ev: "ExtraVerdict | None", image_name: str, a: DiveEfficiency, top: int = 10) -> str:
     ok = verdict.passed and (ev is None or ev.passed)
     lines = [f"### {'✅' if ok else '❌'} layerscope CI: {md_code(image_name)} — {'PASS' if ok else 'FAIL'}", ""]
     lines.append("| Figure | Value |")
@@ -178,7 +181,7 @@ class Tail:
 
 
 def tail(
-    fmt: str, verdict: Verdict, ev: ExtraVerdict | None, image_name: str, a: DiveEfficiency, github_actions: bool
+    fmt: str, verdict: Verdict, ev: "ExtraVerdict | None", image_name: str, a: DiveEfficiency, github_actions: bool
 ) -> Tail:
     """The format's output after dive's results (see the table at the top of this module).
 

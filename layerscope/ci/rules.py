@@ -118,6 +118,12 @@ class RuleSet:
     source: str | None  # path of the .dive-ci used, None for defaults
     extra: dict | None = None  # the whole parsed file (other tools' keys live here)
 
+    def has_section(self, name: str) -> bool:
+        """Whether the rules file has a top-level key ``name`` (case-insensitively, as
+        :func:`~layerscope.ci.extra_rules.parse_section` finds it): CI mode imports the extra
+        rules only then."""
+        return isinstance(self.extra, dict) and any(str(k).lower() == name for k in self.extra)
+
 
 def _show_key(key: object) -> str:
     return '"' + str(key) + '"' if isinstance(key, str) else str(key)

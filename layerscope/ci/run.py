@@ -99,13 +99,16 @@ def _run(
     from ..report.output import append_step_summary
     from . import formats
     from .evaluate import evaluate
-    from .extra_rules import extra_verdict
 
     analysis = dive_efficiency(image)
     verdict = evaluate(rules, analysis)
     text.write(render.analysis_lines(analysis))
     text.write(render.report(analysis, verdict))
-    extra = extra_verdict(rules, image)
+    extra = None
+    if rules.has_section("layerscope"):  # without one, extra_verdict is None: not even imported
+        from .extra_rules import extra_verdict
+
+        extra = extra_verdict(rules, image)
     end = formats.tail(
         settings.format, verdict, extra, image.name, analysis, github_actions=env.get("GITHUB_ACTIONS") == "true"
     )
@@ -137,6 +140,10 @@ def _read(settings: CiSettings, load: Loader, stderr: TextIO) -> Image:
     started = time.perf_counter()
     image = load(settings.source, settings.image_arg, settings.read)
     log.log_read(image, time.perf_counter() - started)
+    from . import heap
+
+    if heap.worth_trimming(image):
+        heap.release_free_heap()  # the read's freed buffers, before the analysis allocates its own
     for note in image.notes:
         print(f"note: {terminal(note)}", file=stderr)
     for warning in log.skipped_warnings(image):

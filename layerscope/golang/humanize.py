@@ -12,7 +12,6 @@ learn than two, every byte-size option and setting of layerscope's own (``--max-
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 from .strconv import GoValueError, go_parse_float
 
@@ -92,6 +91,8 @@ def _humanize_big(n: int) -> str:
     if rest > 5 or (rest == 5 and whole % 2):
         whole += 1
     if whole >= 10**30:  # no one reads 31 digits; str() would also fail past 4300 digits
+        from decimal import Decimal  # only here: loading it costs every CI run half a MiB
+
         return f"{Decimal(whole):.1e} {_BIG_SIZES[e]}"
     return f"{whole} {_BIG_SIZES[e]}"
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import struct
 from array import array
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import xxhash
-import zstandard
 
 from .. import __version__
 from ..image import Entry, RootedEntry
@@ -229,8 +229,17 @@ def decode_blob(data: bytes) -> BlobRecord:
     return BlobRecord(diff_id, comp, size)
 
 
+def _zstd() -> ModuleType:
+    """zstandard, imported at the first record written or read: a run whose layers are neither
+    stored nor served (a ``docker save`` read in CI mode on a cold cache) never pays its
+    resident memory (a quarter MiB)."""
+    import zstandard
+
+    return zstandard
+
+
 def _frame(kind: int, body: bytes) -> bytes:
-    payload = zstandard.ZstdCompressor(level=3).compress(body)
+    payload = _zstd().ZstdCompressor(level=3).compress(body)
     return b"".join(
         (
             _HEAD.pack(MAGIC, FORMAT, kind, len(_VERSION)),
@@ -259,6 +268,7 @@ def _unframe(data: bytes, kind: int) -> bytes:
         raise CacheCorrupt("checksum mismatch")
     if body_len > MAX_BODY:
         raise CacheCorrupt("body too large")
+    zstandard = _zstd()
     try:
         body = zstandard.ZstdDecompressor().decompress(payload, max_output_size=body_len)
     except zstandard.ZstdError as e:

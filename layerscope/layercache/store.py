@@ -17,17 +17,17 @@ eviction over blobs and layer records together (see :meth:`BlobCache.evict`).
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import stat
 import struct
 import sys
 
+from ..log import LazyLogger
 from ..sources.cache import BlobCache, cache_dir, cache_max
 from .codec import FORMAT, BlobRecord, CacheCorrupt, LayerRecord, decode_blob, decode_layer, encode_blob, encode_layer
 
-log = logging.getLogger("layerscope.layercache")
+log = LazyLogger("layerscope.layercache")
 _DIGEST_RE = re.compile(r"^(sha256|sha512):([0-9a-f]{64}|[0-9a-f]{128})$")
 MAX_RECORD = 2 << 30  # a record file larger than this is not one we wrote
 LAYERS = "layers"

@@ -23,7 +23,6 @@ Standard output is guarded by :func:`guard_stdout`; see there what a closed pipe
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 import sys
@@ -32,8 +31,9 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from ..errors import LayerscopeError
+from ..log import LazyLogger  # logging is imported at the first message, not on every run
 
-log = logging.getLogger("layerscope.report.output")
+log = LazyLogger("layerscope.report.output")
 
 STDOUT_ALIASES = ("-", "/dev/stdout")
 _MAX_LINK_HOPS = 40  # the kernel's own limit on symlinks followed in one path (ELOOP)

@@ -27,7 +27,6 @@ Location: ``$LAYERSCOPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/layerscope``, else
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import re
 import stat
@@ -35,7 +34,9 @@ import sys
 import time
 from typing import BinaryIO
 
-log = logging.getLogger("layerscope.sources.cache")
+from ..log import LazyLogger  # logging is imported at the first message, not on every run
+
+log = LazyLogger("layerscope.sources.cache")
 DEFAULT_MAX = 5_000_000_000
 PARTIAL_GRACE = 60.0  # seconds: an unlocked partial younger than this may be just being created
 _DIGEST_RE = re.compile(r"^(sha256|sha512):([0-9a-f]{64,128})$")
