@@ -339,6 +339,9 @@ def main() -> int:
     )
     ap.add_argument("--diff-base", help="base image for `diff` (default: the image itself)")
     ap.add_argument("--results", help="also write the measured runs as JSON here")
+    ap.add_argument(
+        "--keys-only", action="store_true", help="only the explorer's key session (timings and its peak RSS)"
+    )
     ap.add_argument("--_keys", nargs=3, metavar=("IMAGE", "REPS", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._keys:
@@ -380,6 +383,32 @@ def main() -> int:
     def ci_env() -> dict[str, str]:
         return images.cold_cache_env(dict(os.environ, CI="true", HOME=cwd))
 
+    def key_session() -> list[tuple[str, list[float], list[float]]]:
+        keys_json = os.path.join(cwd, "keys.json")
+        keys = run_measured(
+            "explorer: key timings (Pilot child)",
+            [py, os.path.abspath(__file__), "--_keys", image, str(args.reps), keys_json],
+            cwd,
+            images.cold_cache_env(dict(os.environ, HOME=cwd)),
+            args.timeout,
+            rss_cap,
+        )
+        rows: list[tuple[str, list[float], list[float]]] = []
+        if keys.rc == 0 and os.path.exists(keys_json):
+            with open(keys_json) as fh:
+                data = json.load(fh)
+            keys.extra = {"keys": data}
+            rows = [(name, values, data["cpu"][name]) for name, values in data["wall"].items()]
+        record(keys, "(whole key session)", None if keys.rc == 0 else False)
+        print_keys(rows)
+        return rows
+
+    if args.keys_only:
+        header()
+        key_session()
+        say(f"load average after: {os.getloadavg()[0]:.2f}")
+        return 0
+
     # layerscope's stages first: dive's may each run into their timeout, and ours are the targets
     say("\n== 1. layerscope: CI mode, explorer, sub-commands")
     header()
@@ -399,23 +428,7 @@ def main() -> int:
     )
     record(ours_ff, f"<= {TARGET_FRAME_S:.0f} s, <= {TARGET_FRAME_RSS / MIB:.0f} MiB", ff_ok)
 
-    keys_json = os.path.join(cwd, "keys.json")
-    keys = run_measured(
-        "explorer: key timings (Pilot child)",
-        [py, os.path.abspath(__file__), "--_keys", image, str(args.reps), keys_json],
-        cwd,
-        images.cold_cache_env(dict(os.environ, HOME=cwd)),
-        args.timeout,
-        rss_cap,
-    )
-    key_rows: list[tuple[str, list[float], list[float]]] = []
-    if keys.rc == 0 and os.path.exists(keys_json):
-        with open(keys_json) as fh:
-            data = json.load(fh)
-        keys.extra = {"keys": data}
-        key_rows = [(name, values, data["cpu"][name]) for name, values in data["wall"].items()]
-    record(keys, "(whole key session)", None if keys.rc == 0 else False)
-    print_keys(key_rows)
+    key_rows = key_session()
 
     pkg_out = os.path.join(cwd, "packages.json")
     base = os.path.abspath(args.diff_base) if args.diff_base else image

@@ -1,7 +1,8 @@
 """Layer path names: the whiteout constants and the few string helpers every stage shares.
 
 Why one module: the whiteout spelling (``.wh.x`` deletes ``x``, ``.wh..wh..opq`` makes its
-directory opaque, any other ``.wh..wh.`` name is dropped) and "the directory / last component of
+directory opaque, any other ``.wh..wh.`` name is dropped; dive drops only ``.wh..wh..`` names,
+:data:`DIVE_DROPPED_PREFIX`) and "the directory / last component of
 an entry path" were spelled out separately by the tree builder, both stacking engines, the waste
 analysis and the report's final file list.  A change of rule now happens here once.
 
@@ -16,6 +17,15 @@ from __future__ import annotations
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_PREFIX = ".wh..wh."
 OPAQUE_MARKER = ".wh..wh..opq"
+DIVE_DROPPED_PREFIX = ".wh..wh.."
+"""The names dive 0.13.1 drops from a layer tree (``doubleWhiteoutPrefix`` in
+``dive/filetree/file_tree.go``: three dots, the opaque marker among them).  The accurate view
+drops every :data:`OPAQUE_PREFIX` name instead (two dots: docker and containerd skip any
+``.wh..wh.*`` member but honour ``.wh..wh..opq``), so a name such as ``.wh..wh.foo`` differs: for
+dive it is an ordinary node, a whiteout of ``.wh.foo`` by its name (its target is nearly always
+missing, which ends that layer's efficiency visit), and a path under it is listed like any other.
+Only the dive-compatible code (tree build, ``stack_dive``, dive's marks, dive's efficiency) reads
+this one (``tests/tree/test_double_whiteout_names_dive.py``, the real dive as the oracle)."""
 
 # what one layer entry means to the layers below it (:func:`entry_kind`)
 ADD, WHITEOUT, OPAQUE, DROPPED = 0, 1, 2, 3
@@ -46,7 +56,8 @@ def is_whiteout(name: str) -> bool:
 def entry_kind(name: str) -> int:
     """What an entry whose last component is ``name`` does in the accurate (overlayfs) view:
     :data:`ADD`, :data:`WHITEOUT` (deletes its target), :data:`OPAQUE` (hides what lower layers
-    put in its directory) or :data:`DROPPED` (another ``.wh..wh.`` name, ignored)."""
+    put in its directory; at the top of a layer, nothing: the engines show every lower path) or
+    :data:`DROPPED` (another ``.wh..wh.`` name, ignored)."""
     if not name.startswith(WHITEOUT_PREFIX):
         return ADD
     if name.startswith(OPAQUE_PREFIX):
@@ -71,6 +82,7 @@ def whiteout_target_name(name: str) -> str:
 
 __all__ = [
     "ADD",
+    "DIVE_DROPPED_PREFIX",
     "DROPPED",
     "OPAQUE",
     "OPAQUE_MARKER",

@@ -8,7 +8,8 @@ later layer made it dead, and how:
 
 * ``overwritten``: the same path was written again (later layer, or later in the same tar), or
   one of its parents was replaced by a non-directory;
-* ``deleted``: a whiteout of the path or of a parent, or an opaque directory above it;
+* ``deleted``: a whiteout of the path or of a parent, or an opaque directory above it (a marker
+  at a layer's root hides nothing, as the engines show: ``docs/dive-compat.md``, last section);
 * ``copy-up``: rewritten with identical content (a chmod / chown / touch copies the whole
   file).  Telling this apart from ``overwritten`` needs content hashes; without them (CI mode
   reads no content) such bytes are reported as ``overwritten``, and the *total* is unchanged.
@@ -317,7 +318,8 @@ def _register(entries: list[Entry], nodes: list[int], i: int, ids: PathIds, own:
         d, name = split(path)
         kind = entry_kind(name)
         if kind == OPAQUE:
-            subtree[ids.add(d) if d else ROOT] = (i, _OPAQUE)
+            if d:  # a top-level marker hides nothing: the engines merge a layer's root regardless
+                subtree[ids.add(d)] = (i, _OPAQUE)
         elif kind == WHITEOUT:
             target = whiteout_target(path)
             if target:

@@ -32,7 +32,7 @@ from operator import attrgetter
 from ..archive.gcpause import collector_paused
 from ..golang.sort import sort as go_sort_interface
 from ..image import Entry, Image, Layer
-from ..paths import OPAQUE_PREFIX, WHITEOUT_PREFIX
+from ..paths import DIVE_DROPPED_PREFIX, WHITEOUT_PREFIX
 from ..tree.build import build_layer_tree
 from ..tree.cow import C_UNMOD, LayerOps, State, layer_ops, stack_dive, state_of_seq
 from ..tree.node import Node, sorted_names
@@ -159,7 +159,7 @@ def _plain_layer(
             ch = children[name]
             nfo = ch.info
             sub = ch.children
-            if code[ci] or sub or not name.startswith(OPAQUE_PREFIX):  # stack_dive's AddPath
+            if code[ci] or sub or not name.startswith(DIVE_DROPPED_PREFIX):  # stack_dive's AddPath
                 code[ci] = code[ci] or C_UNMOD
                 info[ci] = nfo
                 own[ci] = 0 if nfo is None else nfo.size
@@ -234,19 +234,27 @@ def _cum_of(row: tuple[str, _Rec]) -> int:
     return row[1].cum
 
 
-def dive_efficiency(image: Image, on_layer_tree: Callable[[Layer, Node], None] | None = None) -> DiveEfficiency:
+def dive_efficiency(
+    image: Image,
+    on_layer_tree: Callable[[Layer, Node], None] | None = None,
+    on_universe: Callable[[Universe], None] | None = None,
+) -> DiveEfficiency:
     """dive's analysis of ``image``.  ``on_layer_tree(layer, tree)`` sees each layer's own tree,
-    so an exporter that needs those trees does not build them again.
+    so an exporter that needs those trees does not build them again; ``on_universe`` the index
+    of those trees (the explorer's views reuse it: :func:`~layerscope.tree.universe.reusing`).
 
     The cyclic garbage collector is paused while the trees are built and walked: they are
     acyclic, so a collection frees nothing, yet each one rescans every node built so far
     (10-20% of this function on a 30k-entry image).  The caller's setting is restored."""
     with collector_paused():
-        return _dive_efficiency(image, on_layer_tree)
+        return _dive_efficiency(image, on_layer_tree, on_universe=on_universe)
 
 
 def _dive_efficiency(
-    image: Image, on_layer_tree: Callable[[Layer, Node], None] | None, fused: bool = True
+    image: Image,
+    on_layer_tree: Callable[[Layer, Node], None] | None,
+    fused: bool = True,
+    on_universe: Callable[[Universe], None] | None = None,
 ) -> DiveEfficiency:
     """``fused`` off sends every layer down the general path (the property tests compare)."""
     trees: list[Node | None] = []
@@ -259,6 +267,8 @@ def _dive_efficiency(
     ineff: list[tuple[str, _Rec]] = []
     if trees:
         u = Universe(trees)  # type: ignore[arg-type]  # no None yet
+        if on_universe is not None:
+            on_universe(u)
         stacked: State | None = None
         last = len(trees) - 1
         for k, layer in enumerate(image.layers):

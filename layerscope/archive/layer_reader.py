@@ -159,11 +159,12 @@ def read_layer(
     ids: dict[bytes, tuple[int, int, int]] = {}
     plain = fused and not hash_content
     wants = None if capture is None else capture.spec.wants
+    hint = None if capture is None else capture.spec.hint
     saw_any = False
     take = stream.take
     while True:
         if plain:
-            block, offset, added, n = _plain_run(stream, entries, budget, tally, modes, ids, wants)
+            block, offset, added, n = _plain_run(stream, entries, budget, tally, modes, ids, wants, hint)
             total += added
             saw_any = saw_any or n > 0
         else:
@@ -225,6 +226,7 @@ def _plain_run(
     modes: dict[tuple[int, int], int],
     ids: dict[bytes, tuple[int, int, int]],
     wants: Callable[[str], bool] | None = None,
+    hint: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> tuple[bytes, int, int, int]:
     """Take ordinary headers (content skipped, nothing hashed) until one needs the general
     step; return (that header's block, its stream offset, size added, headers taken).
@@ -242,6 +244,7 @@ def _plain_run(
     more time in calls and the header object than in parsing."""
     label = stream.label
     limits = budget.limits
+    tails, heads = hint if hint is not None else ("", "")  # "": every path ends and starts with it
     max_path_bytes = limits.max_path_bytes
     max_slashes = limits.max_path_depth - 1
     max_entries = limits.max_entries
@@ -320,7 +323,12 @@ def _plain_run(
                 break
             if used_entries >= max_entries:
                 break
-            if wants is not None and (tf == 0x30 or tf == 0x37) and wants(path):
+            if (
+                wants is not None
+                and (tf == 0x30 or tf == 0x37)
+                and (path.endswith(tails) or path.startswith(heads))
+                and wants(path)
+            ):
                 break  # a file the capture may keep: the general step asks it (and reads the content)
             n = 0 if tf in header_only else size
             if n:

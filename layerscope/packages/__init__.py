@@ -9,10 +9,31 @@ single pass), then :func:`analyze_packages` gives a :class:`PackageReport`.  Dat
 
 from __future__ import annotations
 
-from .attribute import analyze_packages, find_databases
+from typing import TYPE_CHECKING, Any
+
 from .capture import CAPTURE
 from .model import ECOSYSTEMS, DatabaseSummary, DirUsage, Package, PackageReport, Unowned
-from .view import FinalView, final_view
+
+if TYPE_CHECKING:
+    from .attribute import analyze_packages, find_databases
+    from .view import FinalView, final_view
+
+# The analysis itself (its parsers and the copy-on-write adapter) is imported when first used:
+# the explorer reads with CAPTURE and shows PackageReport rows, but analyzes only after its first
+# frame, and the import was ~15 ms of the frame.
+_LAZY = {"analyze_packages": "attribute", "find_databases": "attribute", "FinalView": "view", "final_view": "view"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CAPTURE",

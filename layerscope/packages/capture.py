@@ -69,4 +69,9 @@ def _dpkg_wants(path: str) -> bool:
     return False
 
 
-CAPTURE = CaptureSpec(key="layerscope.packages/1", wants=wants, max_file_bytes=MAX_FILE, max_total_bytes=MAX_TOTAL)
+# what :func:`wants` can accept ends with one of its tails or starts with an exact name or the
+# dpkg directory (tests/archive/test_capture_hint.py holds it to that)
+HINT = (_TAILS, ("var/lib/dpkg/", *sorted(_EXACT)))
+CAPTURE = CaptureSpec(
+    key="layerscope.packages/1", wants=wants, max_file_bytes=MAX_FILE, max_total_bytes=MAX_TOTAL, hint=HINT
+)

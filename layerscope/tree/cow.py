@@ -23,7 +23,7 @@ entries; an implicit parent never erases a real directory's metadata but turns a
 non-directory into a directory, and a non-directory replaces the whole subtree the layers below had
 there (what ``docker load`` with overlay2 and containerd's overlayfs snapshotter give,
 ``tests/analysis/test_accurate_engine.py``).  :func:`mark` with ``accurate=True`` also marks what
-an opaque directory hides as Removed.
+an opaque directory hides, and what a non-directory written over a directory replaces, as Removed.
 
 ``tests/tree/oracle/`` keeps an independent node-object implementation of both semantics, and
 ``tests/tree/test_cow.py`` / ``test_views.py`` hold this engine to it.
@@ -31,10 +31,12 @@ an opaque directory hides as Removed.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import MutableSequence
 from dataclasses import dataclass
 
 from ..image import Entry
-from ..paths import OPAQUE_PREFIX, WHITEOUT_PREFIX, whiteout_target_name
+from ..paths import DIVE_DROPPED_PREFIX, WHITEOUT_PREFIX, whiteout_target_name
 from .node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, sorted_names
 from .universe import Universe
 
@@ -128,7 +130,10 @@ def layer_ops(
                 pair = (ci, ch)
                 if add_pre is not None:
                     add_pre(pair)
-                if name.startswith(WHITEOUT_PREFIX):
+                if name.startswith(WHITEOUT_PREFIX) and (dive_seq or ch.info is not None):
+                    # dive (``dive_seq``: its semantics) takes every ``.wh.`` node for a whiteout;
+                    # the engines only a member of that name.  An implicit ``.wh.x`` parent, and any
+                    # ``.wh..wh.*`` node of an accurate tree, is a directory they create
                     has_deletes = True
                     stripped = whiteout_target_name(name)
                     ppath = u.path[idx]
@@ -174,12 +179,27 @@ def _children_by_name(names: list[str], end: list[int], i: int) -> dict[str, int
     return out
 
 
+def compact_sizes(own: MutableSequence[int]) -> MutableSequence[int]:
+    """``own`` as an ``array('Q')`` when every size fits 64 bits (else the list itself).
+
+    An array is copied with one ``memcpy`` and is no work for the garbage collector (a list of a
+    million sizes is a million references it visits on every pass over it); indexing, slicing
+    and the C-speed sums read it as they read a list."""
+    if isinstance(own, array):
+        return own
+    try:
+        return array("Q", own)
+    except OverflowError:  # a size past 64 bits (a base-256 tar header): stays a list
+        return own
+
+
 class State:
-    """One tree over the universe: ``code`` (0 absent, else 1 + mark), ``info``, ``own`` sizes."""
+    """One tree over the universe: ``code`` (0 absent, else 1 + mark), ``info``, ``own`` sizes
+    (a list, or an ``array('Q')``: :func:`compact_sizes`)."""
 
     __slots__ = ("code", "info", "own", "errors")
 
-    def __init__(self, code: bytearray, info: list, own: list, errors: list[str] | None = None) -> None:
+    def __init__(self, code: bytearray, info: list, own: MutableSequence[int], errors: list[str] | None = None) -> None:
         self.code = code
         self.info = info
         self.own = own
@@ -187,7 +207,7 @@ class State:
 
     def copy(self, reset_marks: bool = False) -> State:
         code = self.code.translate(T_RESET) if reset_marks else bytearray(self.code)
-        return State(code, self.info.copy(), self.own.copy(), list(self.errors))
+        return State(code, self.info.copy(), self.own[:], list(self.errors))
 
     def clear(self, s: int, e: int) -> None:
         """Delete the index range ``[s, e)`` (a subtree, or a subtree's insides)."""
@@ -195,7 +215,8 @@ class State:
             k = e - s
             self.code[s:e] = bytes(k)
             self.info[s:e] = [None] * k
-            self.own[s:e] = [0] * k
+            own = self.own
+            own[s:e] = array("Q", bytes(8 * k)) if isinstance(own, array) else [0] * k
 
 
 def state_of(u: Universe, root: Node | None, pre: list[tuple[int, Node]]) -> State:
@@ -314,7 +335,7 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
                 errors.append("/" if empty else path + "/")
             continue
         if not code[i]:
-            if node.name.startswith(OPAQUE_PREFIX):
+            if node.name.startswith(DIVE_DROPPED_PREFIX):
                 continue
             code[i] = C_UNMOD
         nfo = node.info
@@ -326,7 +347,8 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
 # ---------------------------------------------------------------------- diff marks (both)
 def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
     """dive's ``CompareAndMark`` of one layer onto ``st`` in place; path errors are appended to
-    ``st.errors``.  ``accurate`` also marks what the layer's opaque directories hide Removed."""
+    ``st.errors``.  ``accurate`` also marks what the layer's opaque directories hide, and what its
+    non-directories replace, Removed."""
     code, info, own = st.code, st.info, st.own
     end, parent, names = u.end, u.parent, u.names
     errors = st.errors
@@ -351,6 +373,7 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
     pend: list[int] = []  # existing paths, in post order, with their new info and compare() mark
     pend_info: list[Entry | None] = []
     pend_mark: list[int] = []
+    replaced: list[tuple[int, Node]] = []  # accurate: non-directories written over a lower directory
     targets = ops.targets  # every whiteout of the layer, by index: one dict test, not a startswith
     for i, node in ops.post:
         if i in targets:
@@ -375,6 +398,8 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
                 m = UNMODIFIED
             else:
                 m = MODIFIED
+            if accurate and end[i] > i + 1 and nfo is not None and not nfo.is_dir:
+                replaced.append((i, node))
             pend.append(i)
             pend_info.append(nfo)
             pend_mark.append(m)
@@ -382,24 +407,33 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
         p = parent[i]
         if code[p]:
             # the common case: a new path under an existing directory creates itself alone
-            if not names[i].startswith(OPAQUE_PREFIX):
+            if accurate or not names[i].startswith(DIVE_DROPPED_PREFIX):
                 code[i] = C_UNMOD
                 made.append(i)
                 made_info.append(nfo)
             continue
         # AddPath, tracking what it creates: the missing chain top-down, stopping at a
-        # ".wh..wh." name; dive marks every created node Added
+        # ".wh..wh.." name (dive's AddPath; the engines create it); dive marks every created node Added
         chain = [i, p]
         p = parent[p]
         while not code[p]:
             chain.append(p)
             p = parent[p]
         for c in reversed(chain):
-            if names[c].startswith(OPAQUE_PREFIX):
+            if not accurate and names[c].startswith(DIVE_DROPPED_PREFIX):
                 break
             code[c] = C_UNMOD
             made.append(c)
             made_info.append(nfo)
+    for i, node in replaced:
+        # the engines replace the lower directory, with everything in it (a symlink over /var/run,
+        # a file over a directory); paths its own tar wrote under it (malformed) stay
+        kids = node.children or {}
+        j, e = i + 1, end[i]
+        while j < e:
+            if code[j] == C_UNMOD and names[j] not in kids:
+                code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
+            j = end[j]
     for i, nfo in zip(made, made_info, strict=True):
         code[i] = C_ADDED
         info[i] = nfo
@@ -433,6 +467,7 @@ __all__ = [
     "T_RESET",
     "LayerOps",
     "State",
+    "compact_sizes",
     "compare",
     "layer_ops",
     "mark",

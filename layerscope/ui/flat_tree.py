@@ -19,7 +19,8 @@ Index 0 is the root, never shown.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import MutableSequence, Sequence
 from operator import gt
 
 from ..image import Entry
@@ -157,7 +158,7 @@ class FlatTree:
         self._init(shared, state.code, state.info, state.own)
         return self
 
-    def _init(self, shared: _Shared, code: bytearray, info: list, own: list) -> None:
+    def _init(self, shared: _Shared, code: bytearray, info: Sequence, own: Sequence[int]) -> None:
         self.shared = shared
         self.names, self.parent, self.depth, self.end, self.path = (
             shared.names,
@@ -173,7 +174,7 @@ class FlatTree:
         self.info = info
         self.own = own
         self._children: list[list[int]] | None = None
-        self._removed: tuple[list[int], bytearray] | None = None
+        self._removed: tuple[Sequence[int], bytearray] | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -199,7 +200,7 @@ class FlatTree:
             self._children = kids
         return self._children
 
-    def removed_info(self) -> tuple[list[int], bytearray]:
+    def removed_info(self) -> tuple[Sequence[int], bytearray]:
         """Sizes with every Removed subtree zeroed, and a flag for nodes inside one.
 
         dive's ``GetSize`` skips Removed nodes (and what is below them) unless the directory
@@ -208,15 +209,17 @@ class FlatTree:
         if self._removed is None:
             code, end = self.code, self.end
             under = bytearray(len(code))
-            own_nr = self.own
+            own_nr: Sequence[int] = self.own
             i = code.find(C_REMOVED)
             if i >= 0:
-                own_nr = list(own_nr)
+                # a copy of the same kind (an array('Q') copies with one memcpy, see cow.compact_sizes)
+                nr: MutableSequence[int] = self.own[:] if isinstance(self.own, array) else list(self.own)
                 while i >= 0:
                     e = end[i]
                     under[i:e] = b"\x01" * (e - i)
-                    own_nr[i:e] = [0] * (e - i)
+                    nr[i:e] = array("Q", bytes(8 * (e - i))) if isinstance(nr, array) else [0] * (e - i)
                     i = code.find(C_REMOVED, e)
+                own_nr = nr
             self._removed = (own_nr, under)
         return self._removed
 

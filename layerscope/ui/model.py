@@ -25,6 +25,7 @@ from ..sources.hashes import HashPlan, plan_hashes, prepare
 from ..tree.build import build_layer_tree, same_in_both_views
 from ..tree.marks import LayerTrees
 from ..tree.node import Node
+from ..tree.universe import Universe, reusing
 from .trees import TreeCache
 
 
@@ -75,6 +76,19 @@ class UIModel:
     packages: PackageReport | None = None  # set by the main screen's worker once computed
     packages_error: str | None = None  # why the package analysis failed (shown, never a crash)
     late: LateHashes | None = None  # content hashes computed after the first frame, if any are missing
+    # the analysis' index of the layer trees, until the views take it over (:meth:`first_tree`)
+    index: Universe | None = field(default=None, repr=False)
+
+    def first_tree(self) -> None:
+        """Build layer 0's tree, the first frame's.  The views index the layer trees first;
+        where those are the analysis' own trees (nearly always), they share its index
+        (:func:`~layerscope.tree.universe.reusing`) instead of walking every tree again."""
+        index, self.index = self.index, None
+        if index is None:
+            self.trees.get(0, False)
+            return
+        with reusing(index, self.trees.layer_trees.trees):
+            self.trees.get(0, False)
 
 
 def build_model(
@@ -97,7 +111,12 @@ def build_model(
         serves = not layer.dive_empty and layer.dive_all_entries is None and same_in_both_views(layer.entries, tree)
         kept.append(tree if serves else None)
 
-    analysis = dive_efficiency(image, on_layer_tree=keep)
+    index: list[Universe] = []
+    analysis = dive_efficiency(image, on_layer_tree=keep, on_universe=index.append)
+    # the analysis indexed its own trees: the views may share that index only if every one of
+    # them is also the explorer's tree (kept); else it goes now, before any tree is rebuilt
+    shared = index[0] if index and all(tree is not None for tree in kept) else None
+    index.clear()
     own = [
         tree if tree is not None else build_layer_tree(layer.entries, accurate=True)
         for tree, layer in zip(kept, image.layers, strict=True)
@@ -113,7 +132,7 @@ def build_model(
         verdict = evaluate(rules, analysis)
     except ConfigError as e:
         ci_error = str(e)
-    return UIModel(image, trees, analysis, verdict, ci_source, ci_error, content)
+    return UIModel(image, trees, analysis, verdict, ci_source, ci_error, content, index=shared)
 
 
 def compute_packages(image: Image) -> PackageReport:

@@ -17,6 +17,12 @@ from layerscope.tree.build import ensure_path
 from layerscope.tree.marks import TreeKey
 from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, get_node, sorted_names, walk_post, walk_pre
 
+# dive 0.13.1's ``doubleWhiteoutPrefix`` (``file_tree.go``), spelled out here rather than read from
+# the package: ``AddPath`` refuses to create a missing component starting with it (three dots: a
+# ``.wh..wh.x`` node is created, a whiteout of ``.wh.x``).  Checked against the real dive in
+# ``test_double_whiteout_names_dive.py``.
+DIVE_DOUBLE_WHITEOUT = ".wh..wh.."
+
 
 def remove_path(root: Node, parts: list[str]) -> bool:
     """Remove the node at ``parts`` with its subtree; False if it does not exist."""
@@ -90,7 +96,7 @@ def _apply(low_parent: Node, node: Node, existing: Node | None, names: list[str]
     if existing is None:
         existing = low_parent.child(name)
         if existing is None:
-            if name.startswith(OPAQUE_PREFIX):
+            if name.startswith(DIVE_DOUBLE_WHITEOUT):
                 return
             existing = low_parent.add_child(name)
     existing.info = node.info
@@ -102,17 +108,16 @@ def stack_accurate(lower: Node, upper: Node) -> None:
     Deletions (whiteouts, opaque dirs) apply to the layers below, never to files of the same
     layer, so they all happen before any addition.
     """
-    if upper.opaque:  # an opaque marker at the top hides every lower path
-        lower.children = None
+    # a marker at the top hides nothing (the engines merge a layer's root whatever its flag)
     for names, node in walk_pre(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
+        if _whiteout_accurate(node):
             remove_path(lower, [t for t in whiteout_target(names) if t])
         if node.opaque:
             existing = get_node(lower, list(names))
             if existing is not None:
                 existing.children = None
     for names, node in walk_pre(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
+        if _whiteout_accurate(node):
             continue
         target = ensure_path(lower, list(names))
         if node.info is not None:
@@ -121,6 +126,13 @@ def stack_accurate(lower: Node, upper: Node) -> None:
                 target.children = None  # a file replaces whatever was there (its own layer's children follow)
         elif target.info is not None and not target.info.is_dir:
             target.info = None  # an implicit parent over a lower file is a directory
+
+
+def _whiteout_accurate(node: Node) -> bool:
+    """A whiteout for the engines: a *member* named ``.wh.*``.  A node of that name without an entry
+    (an implicit parent, and every ``.wh..wh.*`` node of an accurate tree) is a directory that
+    docker and containerd create as it is."""
+    return node.name.startswith(WHITEOUT_PREFIX) and not node.name.startswith(OPAQUE_PREFIX) and node.info is not None
 
 
 def stack_range(trees: list[Node], start: int, stop: int, *, accurate: bool = False) -> Node:
@@ -171,11 +183,7 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
     """Mark ``lower`` with ``upper``'s changes (in place); return path errors."""
     errors: list[str] = []
     if accurate:
-        if upper.opaque and lower.children:  # an opaque marker at the top
-            for ch in lower.children.values():
-                if ch.mark == UNMODIFIED:
-                    assign(ch, REMOVED)
-        for names, node in walk_pre(upper):
+        for names, node in walk_pre(upper):  # walk_pre skips the root: a marker at the top hides nothing
             if node.opaque:
                 target = get_node(lower, list(names))
                 if target is not None and target.children:
@@ -183,8 +191,9 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
                         if ch.mark == UNMODIFIED:
                             assign(ch, REMOVED)
     pending: list[tuple[Node, Entry | None, int, bool]] = []  # node, upper info, mark, final
+    replaced: list[tuple[Node, Node]] = []  # accurate: (lower directory, the non-directory over it)
     for names, node in walk_post(upper):
-        if node.name.startswith(WHITEOUT_PREFIX):
+        if _whiteout_accurate(node) if accurate else node.name.startswith(WHITEOUT_PREFIX):
             target_names = [t for t in whiteout_target(names) if t]
             target = get_node(lower, target_names)
             if target is None:
@@ -195,11 +204,17 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
         parts = list(names)
         existing = get_node(lower, parts)
         if existing is None:
-            created = _add_tracking(lower, parts, node.info)
+            created = _add_tracking(lower, parts, node.info, accurate)
             for n in reversed(created):
                 pending.append((n, node.info, ADDED, True))
             continue
+        if accurate and node.info is not None and not node.info.is_dir and existing.children:
+            replaced.append((existing, node))
         pending.append((existing, node.info, compare(existing.info, node.info), False))
+    for existing, node in replaced:  # the engines drop what a non-directory replaced
+        for name, ch in (existing.children or {}).items():
+            if ch.mark == UNMODIFIED and name not in (node.children or {}):
+                assign(ch, REMOVED)
     for target, info, mark, final in pending:
         if final:
             assign(target, mark)
@@ -217,15 +232,16 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
     return errors
 
 
-def _add_tracking(root: Node, parts: list[str], info: Entry | None) -> list[Node]:
-    """``AddPath`` that reports the nodes it created (dive marks them all Added)."""
+def _add_tracking(root: Node, parts: list[str], info: Entry | None, accurate: bool = False) -> list[Node]:
+    """``AddPath`` that reports the nodes it created (dive marks them all Added); dive's refuses a
+    missing ``.wh..wh..`` component, the engines create it (and any ``.wh..wh.`` one)."""
     created: list[Node] = []
     node = root
     last = len(parts) - 1
     for i, name in enumerate(parts):
         nxt = node.child(name)
         if nxt is None:
-            if name.startswith(".wh..wh."):
+            if name.startswith(DIVE_DOUBLE_WHITEOUT) and not accurate:
                 return created
             nxt = node.add_child(name)
             created.append(nxt)

@@ -166,9 +166,10 @@ class MainScreen(Screen[None]):
         """Show the tree of the selected layer in the current mode (computed off the UI thread)."""
         key = (self.layer_index, self.aggregated)
         state = self.view_state()
-        if self.view is None and self.model.trees.cached(*key):
+        if self.model.trees.cached(*key) if self.view is None else self.model.trees.ready(*key):
             # the first tree, built by the loader (:func:`~layerscope.ui.app.make_loader`): shown
-            # in the panes' first frame, without a worker's round trip and a frame without it
+            # in the panes' first frame, without a worker's round trip and a frame without it;
+            # later a tree the cache answers without a walk (TreeCache.ready), the same way
             flat, errors = self.model.trees.get(*key)
             self._apply_view(key, flat, TreeView.from_state(flat, state), errors, self._tree_epoch)
             return
@@ -209,14 +210,11 @@ class MainScreen(Screen[None]):
         self._update_titles()
         self._update_status()
         self._prefetch(key)
-        if not self._packages_started:  # the first frame is up: now the package analysis
+        if not self._packages_started:  # the first tree is shown: the package analysis and hashes next
             self._packages_started = True
             self.packages_computing = True
             self.query_one(LayerDetails).set_packages(None, computing=True)
-            self._analyze_packages()
-        if not self._hashes_started and self.model.late is not None:
-            self._hashes_started = True
-            self._compute_hashes()
+            self.call_after_refresh(self._after_first_frame)
         if errors and key not in self._error_layers:
             self._error_layers.add(key)
             self.notify(
@@ -224,6 +222,19 @@ class MainScreen(Screen[None]):
                 severity="warning",
                 timeout=6,
             )
+
+    def _after_first_frame(self) -> None:
+        """Start the work that waits for the first frame, once it is painted (Textual runs
+        this after the next refresh): the package analysis and the late hashes (their plan is
+        half a second of GIL-holding work on a 130k-entry image).  Started from
+        :meth:`_apply_view` directly, their threads took the GIL from the first paint itself
+        and delayed the frame they were meant to follow."""
+        if not self.is_attached:
+            return
+        self._analyze_packages()
+        if not self._hashes_started and self.model.late is not None:
+            self._hashes_started = True
+            self._compute_hashes()
 
     def _prefetch(self, key: tuple[int, bool]) -> None:
         """Compute the neighbouring layers' trees while the user looks at this one.
