@@ -191,6 +191,11 @@ class TreeCache:
         self._marks_final.set()  # the hashes have landed: the background pass records the marks
         self._start_background(restart=True)
 
+    def marks_settled(self) -> None:
+        """The late hashes will not come (hashing failed): the placeholder marks are the final
+        ones, so the background pass may record them (else every switch stays on the slow path)."""
+        self._marks_final.set()
+
     def cached(self, index: int, aggregated: bool) -> bool:
         with self._lock:
             return (index, aggregated and index > 0) in self._items

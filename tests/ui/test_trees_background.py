@@ -117,6 +117,29 @@ def test_update_entries_records_the_new_marks(monkeypatch, fast_background) -> N
     assert flat.mark[i] == 0  # Unmodified: the mark from the new hash, not the placeholder's
 
 
+def test_failed_hashes_settle_the_placeholder_marks(monkeypatch, fast_background) -> None:
+    """When the late hashes fail, the placeholder marks are final: the pass records them (before
+    ``marks_settled`` it waited for hashes that never come, and every switch stayed cold)."""
+    image = Image(
+        "t",
+        "docker-archive",
+        [
+            Layer(0, "l0", "", "", "", 0, [d("a"), f("a/x", 1)]),
+            Layer(1, "l1", "", "", "", 0, [f("a/x", 0)]),  # x's hash never arrives
+        ],
+    )
+    cache = TreeCache(LayerTrees(image, accurate=True), capacity=0)
+    cache.before_marks = lambda: None
+    want = rows(cache.get(1, False)[0])
+    assert not cache.background_done.wait(1.0)
+    cache.marks_settled()
+    assert cache.background_done.wait(30)
+    assert cache.views.recorded(1, False)
+    flat, _ = cache.get(1, False)
+    assert rows(flat) == want
+    assert flat.mark[flat.find("/a/x")] != 0  # still the placeholder's Modified
+
+
 def test_update_entries_drops_what_was_recorded(monkeypatch, fast_background) -> None:
     """Marks recorded from the old hashes are not served after the entries changed."""
     image = Image(

@@ -301,6 +301,7 @@ class MainScreen(Screen[None]):
             return
         except Exception as e:  # noqa: BLE001 - shown, never a crash: the marks stay "Modified"
             error = f"{type(e).__name__}: {e}" if not isinstance(e, LayerscopeError) else str(e)
+            self.model.trees.marks_settled()
         late.error = error
         late.done.set()
         self._from_worker(self._hashes_ready, error)
