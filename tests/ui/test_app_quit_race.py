@@ -52,6 +52,10 @@ def test_a_real_crash_while_running_is_still_reported(archives, tmp_path) -> Non
                 if app.model is not None:
                     break
             app.call_later(app.screen.query_one, "#no-such-pane")
+            for _ in range(300):  # the failing call runs while the app runs (not as the test leaves)
+                if app.crash is not None or not app.is_running:
+                    break
+                await asyncio.sleep(0.01)
 
     with pytest.raises(Exception, match="no-such-pane"):
         asyncio.run(run())
