@@ -21,7 +21,7 @@ from textual.app import ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
 
-from ..archive.gcpause import freeze_survivors
+from ..archive.gcpause import HeldPause
 from ..ci.settings import RuleOptions
 from ..config import UISettings
 from ..errors import LayerscopeError
@@ -79,10 +79,12 @@ class LayerscopeApp(CrashCapture[int]):
         self.model: UIModel | None = None
         self.closing = False  # exit was asked for: the screens are being (or about to be) torn down
         self._graced = False  # the loading screen was put off once already (LOADING_GRACE)
+        self._collector: HeldPause | None = None  # the collector's pause from the load to the first frame
 
     def on_mount(self) -> None:
         self.set_keymap(keymap(self.settings.keybindings))
         self._loading = self.set_timer(LOADING_DELAY, self._show_loading)
+        self._collector = HeldPause()  # released by the first frame (settle_collector), or the exit
         self._load()
 
     def _show_loading(self) -> None:
@@ -104,21 +106,22 @@ class LayerscopeApp(CrashCapture[int]):
         self.call_from_thread(self._loaded, model)
 
     def _loaded(self, model: UIModel) -> None:
-        settle_collector()
         self.model = model
         self._loading.stop()
-        main = MainScreen(model, self.settings)
+        main = MainScreen(model, self.settings, on_first_frame=self.settle_collector)
         if isinstance(self.screen, LoadingScreen):
             self.switch_screen(main)  # the loading screen and its objects go
         else:
             self.push_screen(main)  # loaded before the loading screen was due
 
     def _failed(self, error: BaseException) -> None:
+        self._release_collector()
         self.load_error = error
         self.exit(2, return_code=2)
 
     def exit(self, result: int | None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         self.closing = True
+        self._release_collector()
         super().exit(result, return_code, message)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -131,14 +134,25 @@ class LayerscopeApp(CrashCapture[int]):
         if self.closing and isinstance(error, (NoMatches, ScreenStackError)):
             log.debug("ignored while closing: %s: %s", type(error).__name__, error)
             return
+        self._release_collector()
         super()._handle_exception(error)
 
+    def settle_collector(self) -> None:
+        """The first frame is painted: end the collector's pause and freeze what the load built
+        (the image and its analysis live as long as the UI: keep them out of every later
+        collection).  The young generation is collected first, so no garbage cycle another thread
+        dropped during the pause is frozen with it (:func:`~layerscope.archive.gcpause.freeze_survivors`).
 
-def settle_collector() -> None:
-    """Freeze what the load built (the image and its analysis live as long as the UI: keep them
-    out of every later collection); the young generation is collected first, so no garbage cycle
-    another thread dropped during a pause is frozen with it (:func:`~layerscope.archive.gcpause.freeze_survivors`)."""
-    freeze_survivors()
+        The pause spans the load and the first frame (:class:`~layerscope.archive.gcpause.HeldPause`):
+        that one pass, here, replaces the three the read, the analysis and the first tree each set
+        off as their own pauses ended (~80 ms of CPU before the frame on 130k entries)."""
+        if self._collector is not None:
+            self._collector.release(freeze=True)
+
+    def _release_collector(self) -> None:
+        """The app stops before its first frame (an error, a quit): the collector back on, nothing frozen."""
+        if self._collector is not None:
+            self._collector.release(freeze=False)
 
 
 # Read headers only and hash what the marks and Insights need after the first frame
@@ -215,7 +229,10 @@ def explore(settings: ExploreSettings) -> int:
     if settings.ui.path:
         print(f"Using config file: {settings.ui.path}", flush=True)
     app = create_app(settings.source, settings.image_arg, settings.read, settings.ui, settings.rules)
-    rc = app.run()
+    try:
+        rc = app.run()
+    finally:
+        app._release_collector()  # however the app ended, the collector is on again
     if app.crash is not None:
         raise crash_error(app.crash)
     if app.load_error is not None:

@@ -76,10 +76,13 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(GLOBAL) + [Binding("ctrl+z", "app.suspend_process", show=False)]
 
-    def __init__(self, model: UIModel, settings: UISettings) -> None:
+    def __init__(
+        self, model: UIModel, settings: UISettings, *, on_first_frame: Callable[[], None] | None = None
+    ) -> None:
         super().__init__()
         self.model = model
         self.settings = settings
+        self._on_first_frame = on_first_frame  # told once the first frame is painted (the app's GC pause)
         self.layer_index = 0
         self.aggregated = settings.aggregated
         self.view: TreeView | None = None
@@ -228,7 +231,11 @@ class MainScreen(Screen[None]):
         this after the next refresh): the package analysis and the late hashes (their plan is
         half a second of GIL-holding work on a 130k-entry image).  Started from
         :meth:`_apply_view` directly, their threads took the GIL from the first paint itself
-        and delayed the frame they were meant to follow."""
+        and delayed the frame they were meant to follow.  The app's pause of the garbage
+        collector ends first (``on_first_frame``), so the workers run with it on."""
+        if self._on_first_frame is not None:
+            told, self._on_first_frame = self._on_first_frame, None
+            told()
         if not self.is_attached:
             return
         self._analyze_packages()
