@@ -36,6 +36,10 @@ Go 1.19 and Go 1.24.
 
 ``sort.Slice`` (``zsortfunc.go``) runs the same algorithm through a
 ``lessSwap`` pair, so it orders ties exactly as ``sort.Sort`` does too.
+
+``sort_keyed`` (at the end) is the same algorithm specialised to "order two
+parallel lists by an int key list", with the calls written out; the port
+above stays the readable reference it is checked against.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Interface", "ListInterface", "XorShift", "go_sort", "sort"]
+__all__ = ["Interface", "ListInterface", "XorShift", "go_sort", "sort", "sort_keyed"]
 
 _MASK64 = (1 << 64) - 1
 
@@ -433,3 +437,237 @@ def reverse_range(data: Interface, a: int, b: int) -> None:
         data.swap(i, j)
         i += 1
         j -= 1
+
+
+# --- specialised: two parallel lists ordered by an int key list ----------------
+#
+# ``sort_keyed(keys, rows)`` is ``sort(data)`` for the one Interface the analysis needs:
+# ``Less(i, j)`` is ``keys[i] < keys[j]`` and ``Swap(i, j)`` swaps ``keys`` and ``rows`` together.
+# It is the generic port above with ``less``/``swap`` written out as list operations and the
+# helpers folded into ``_pdqsort_keyed``, because on ~20k tied rows the generic port spends most
+# of its time in Python calls (~40 ``Less`` a row), not in comparing.  It makes the same
+# comparisons (with the same answers) and the same swaps in the same order, so the permutation
+# is the generic port's, tie order included; tests/golang/test_sort_keyed.py holds it to that.
+# Two rewrites keep the permutation but not the literal call sequence: insertion sort shifts the
+# moving element down instead of swapping it step by step, and reverse_range reverses slices.
+# In partition/partitionEqual the pivot stays at index a until the closing swap, so ``Less(i, a)``
+# is ``keys[i] < p`` with ``p = keys[a]`` read once.
+
+
+def sort_keyed(keys: list[int], rows: list) -> None:
+    """Go's ``sort.Sort`` on the Interface "Less: keys[i] < keys[j]; Swap: keys and rows", in place."""
+    n = len(keys)
+    if len(rows) != n:
+        raise ValueError("sort_keyed: keys and rows differ in length")
+    if n <= 1:
+        return
+    _pdqsort_keyed(keys, rows, 0, n, _bits_len(n))
+
+
+def _pdqsort_keyed(keys: list[int], rows: list, a: int, b: int, limit: int) -> None:
+    """pdqsort(data, a, b, limit) with insertionSort, breakPatterns, choosePivot, reverseRange,
+    partitionEqual and partition inlined (see the generic ``pdqsort`` for the commented shape)."""
+    was_balanced = True
+    was_partitioned = True
+
+    while True:
+        length = b - a
+
+        if length <= 12:
+            # insertionSort(a, b): element i moves left past every larger key, as Go's swaps do.
+            for i in range(a + 1, b):
+                k = keys[i]
+                if k < keys[i - 1]:
+                    r = rows[i]
+                    j = i
+                    while j > a and k < keys[j - 1]:
+                        keys[j] = keys[j - 1]
+                        rows[j] = rows[j - 1]
+                        j -= 1
+                    keys[j] = k
+                    rows[j] = r
+            return
+
+        if limit == 0:
+            _heap_sort_keyed(keys, rows, a, b)
+            return
+
+        if not was_balanced:
+            # breakPatterns(a, b); length > 12 here, so the Go's length >= 8 test always holds.
+            r64 = length
+            mask = (1 << _bits_len(length)) - 1
+            mid_idx = a + (length // 4) * 2
+            for idx in (mid_idx - 1, mid_idx, mid_idx + 1):
+                r64 ^= (r64 << 13) & _MASK64
+                r64 ^= r64 >> 7
+                r64 ^= (r64 << 17) & _MASK64
+                other = r64 & mask
+                if other >= length:
+                    other -= length
+                o = a + other
+                keys[idx], keys[o] = keys[o], keys[idx]
+                rows[idx], rows[o] = rows[o], rows[idx]
+            limit -= 1
+
+        # choosePivot(a, b); length >= 8 always here.
+        q = length // 4
+        i = a + q
+        j = a + q * 2
+        k = a + q * 3
+        swaps = 0
+        if length >= 50:
+            i, s = _median_keyed(keys, i - 1, i, i + 1)
+            swaps += s
+            j, s = _median_keyed(keys, j - 1, j, j + 1)
+            swaps += s
+            k, s = _median_keyed(keys, k - 1, k, k + 1)
+            swaps += s
+        pivot, s = _median_keyed(keys, i, j, k)
+        swaps += s
+        if swaps == 12:  # decreasingHint
+            # reverseRange(a, b), then the pivot's mirror index; the hint becomes increasingHint.
+            keys[a:b] = keys[a:b][::-1]
+            rows[a:b] = rows[a:b][::-1]
+            pivot = (b - 1) - (pivot - a)
+            swaps = 0
+
+        if was_balanced and was_partitioned and swaps == 0:  # noqa: SIM102 - Go's shape
+            if _partial_insertion_sort_keyed(keys, rows, a, b):
+                return
+
+        if a > 0 and not keys[a - 1] < keys[pivot]:
+            # partitionEqual(a, b, pivot)
+            keys[a], keys[pivot] = keys[pivot], keys[a]
+            rows[a], rows[pivot] = rows[pivot], rows[a]
+            p = keys[a]
+            i, j = a + 1, b - 1
+            while True:
+                while i <= j and not p < keys[i]:
+                    i += 1
+                while i <= j and p < keys[j]:
+                    j -= 1
+                if i > j:
+                    break
+                keys[i], keys[j] = keys[j], keys[i]
+                rows[i], rows[j] = rows[j], rows[i]
+                i += 1
+                j -= 1
+            a = i
+            continue
+
+        # partition(a, b, pivot)
+        keys[a], keys[pivot] = keys[pivot], keys[a]
+        rows[a], rows[pivot] = rows[pivot], rows[a]
+        p = keys[a]
+        i, j = a + 1, b - 1
+        while i <= j and keys[i] < p:
+            i += 1
+        while i <= j and not keys[j] < p:
+            j -= 1
+        if i > j:
+            was_partitioned = True
+        else:
+            was_partitioned = False
+            keys[i], keys[j] = keys[j], keys[i]
+            rows[i], rows[j] = rows[j], rows[i]
+            i += 1
+            j -= 1
+            while True:
+                while i <= j and keys[i] < p:
+                    i += 1
+                while i <= j and not keys[j] < p:
+                    j -= 1
+                if i > j:
+                    break
+                keys[i], keys[j] = keys[j], keys[i]
+                rows[i], rows[j] = rows[j], rows[i]
+                i += 1
+                j -= 1
+        keys[j], keys[a] = keys[a], keys[j]
+        rows[j], rows[a] = rows[a], rows[j]
+        mid = j
+
+        left_len, right_len = mid - a, b - mid
+        balance_threshold = length // 8
+        if left_len < right_len:
+            was_balanced = left_len >= balance_threshold
+            _pdqsort_keyed(keys, rows, a, mid, limit)
+            a = mid + 1
+        else:
+            was_balanced = right_len >= balance_threshold
+            _pdqsort_keyed(keys, rows, mid + 1, b, limit)
+            b = mid
+
+
+def _median_keyed(keys: list[int], a: int, b: int, c: int) -> tuple[int, int]:
+    """median(data, a, b, c, &swaps) with order2 inlined: (index of the median, swaps made)."""
+    swaps = 0
+    if keys[b] < keys[a]:
+        swaps += 1
+        a, b = b, a
+    if keys[c] < keys[b]:
+        swaps += 1
+        b, c = c, b
+    if keys[b] < keys[a]:
+        swaps += 1
+        a, b = b, a
+    return b, swaps
+
+
+def _partial_insertion_sort_keyed(keys: list[int], rows: list, a: int, b: int) -> bool:
+    """partialInsertionSort(data, a, b), including Go's ``j >= 1`` bound (see the generic one)."""
+    i = a + 1
+    for _ in range(5):
+        while i < b and not keys[i] < keys[i - 1]:
+            i += 1
+        if i == b:
+            return True
+        if b - a < 50:
+            return False
+        keys[i], keys[i - 1] = keys[i - 1], keys[i]
+        rows[i], rows[i - 1] = rows[i - 1], rows[i]
+        if i - a >= 2:
+            j = i - 1
+            while j >= 1:
+                if not keys[j] < keys[j - 1]:
+                    break
+                keys[j], keys[j - 1] = keys[j - 1], keys[j]
+                rows[j], rows[j - 1] = rows[j - 1], rows[j]
+                j -= 1
+        if b - i >= 2:
+            j = i + 1
+            while j < b:
+                if not keys[j] < keys[j - 1]:
+                    break
+                keys[j], keys[j - 1] = keys[j - 1], keys[j]
+                rows[j], rows[j - 1] = rows[j - 1], rows[j]
+                j += 1
+    return False
+
+
+def _heap_sort_keyed(keys: list[int], rows: list, a: int, b: int) -> None:
+    """heapSort(data, a, b) with siftDown in ``_sift_down_keyed``."""
+    first = a
+    hi = b - a
+    for i in range((hi - 1) // 2, -1, -1):
+        _sift_down_keyed(keys, rows, i, hi, first)
+    for i in range(hi - 1, -1, -1):
+        keys[first], keys[first + i] = keys[first + i], keys[first]
+        rows[first], rows[first + i] = rows[first + i], rows[first]
+        _sift_down_keyed(keys, rows, 0, i, first)
+
+
+def _sift_down_keyed(keys: list[int], rows: list, lo: int, hi: int, first: int) -> None:
+    root = lo
+    while True:
+        child = 2 * root + 1
+        if child >= hi:
+            return
+        if child + 1 < hi and keys[first + child] < keys[first + child + 1]:
+            child += 1
+        x, y = first + root, first + child
+        if not keys[x] < keys[y]:
+            return
+        keys[x], keys[y] = keys[y], keys[x]
+        rows[x], rows[y] = rows[y], rows[x]
+        root = child
