@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from ..archive.gcpause import collector_paused
-from ..golang.sort import sort as go_sort_interface
+from ..golang.sort import sort_keyed
 from ..image import Entry, Image, Layer
 from ..paths import DIVE_DROPPED_PREFIX, WHITEOUT_PREFIX
 from ..tree.build import build_layer_tree
@@ -227,7 +227,7 @@ def sort_rows(rows: list[tuple[str, _Rec]]) -> None:
     if len(set(keys)) == len(keys):
         rows.sort(key=_cum_of)
     else:
-        go_sort_interface(_ByCum(rows))
+        sort_keyed(keys, rows)  # = golang.sort.sort(_ByCum(rows)), same order, ~2x faster
 
 
 def _cum_of(row: tuple[str, _Rec]) -> int:

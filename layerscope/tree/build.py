@@ -7,7 +7,8 @@ entry's info and the node's children; whiteouts ``.wh.x`` are ordinary nodes; an
 dropped.  The accurate tree differs in four ways, each what ``docker load`` and containerd do
 with such a tar: the opaque marker flags its directory, so stacking can hide what lower layers put
 there; every other ``.wh..wh.`` member is skipped; a path *under* a ``.wh..wh.`` directory is an
-ordinary path; a non-directory written after paths under it replaces them (tar order).
+ordinary path; a non-directory written after paths under it replaces them (tar order).  And a
+whiteout ``.wh.x`` followed by a directory member ``x`` is dropped: it deletes nothing there.
 :func:`same_in_both_views` says when a layer's dive tree can serve as its accurate tree.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from ..image import Entry
-from ..paths import DIVE_DROPPED_PREFIX, OPAQUE_MARKER, OPAQUE_PREFIX
+from ..paths import DIVE_DROPPED_PREFIX, OPAQUE_MARKER, OPAQUE_PREFIX, WHITEOUT_PREFIX
 from ..paths import parent as parent_path
 from .node import Node
 
@@ -103,14 +104,26 @@ def build_layer_tree(entries: Iterable[Entry], *, accurate: bool = False) -> Nod
         c = parent.children
         if c is None:
             parent.children = c = {}
+        elif accurate and e.is_dir:
+            w = c.get(WHITEOUT_PREFIX + leaf)
+            if w is not None and w.info is not None:
+                # ``.wh.x`` then ``x/`` in one tar: the engines make the whiteout a device at ``x``
+                # and the directory replaces it with a plain (not opaque) one, which merges with
+                # the layers below again: the whiteout deletes nothing (docker and containerd,
+                # live; written the other way round, both refuse the tar)
+                if w.children or w.opaque:
+                    w.info = None  # it holds paths: a directory of that name, nothing more
+                else:
+                    del c[WHITEOUT_PREFIX + leaf]
         node = c.get(leaf)
         if node is None:
             c[leaf] = Node(leaf, e)  # add_child inlined: one call less an entry
         else:
             node.info = e
-            if accurate and node.children and not e.is_dir:
+            if accurate and node.children and not e.is_dir and not leaf.startswith(WHITEOUT_PREFIX):
                 # the engines unpack in tar order: a non-directory replaces the directory its tar
-                # wrote before, with everything in it
+                # wrote before, with everything in it (a whiteout member is written at its target,
+                # not at its own name: what lies under ``.wh.x`` stays)
                 node.children = None
                 last_dir = None
     return root
@@ -126,10 +139,11 @@ def same_in_both_views(entries: Sequence[Entry], dive_tree: Node) -> bool:
     nodes as entries" is that test without a set of a million paths."""
     # a component starting ".wh..wh." holds that text: one C-speed search over the joined paths
     # (no newline in it, so no match spans two paths) spares the exact test a layer without it
-    if OPAQUE_PREFIX in "\n".join(map(_path_of, entries)) and any(
-        e.path.startswith(OPAQUE_PREFIX) or _OPAQUE_PART in e.path for e in entries
-    ):
+    joined = "\n".join(map(_path_of, entries))
+    if OPAQUE_PREFIX in joined and any(e.path.startswith(OPAQUE_PREFIX) or _OPAQUE_PART in e.path for e in entries):
         return False
+    if WHITEOUT_PREFIX in joined and _whiteout_and_dir(entries):
+        return False  # the accurate builder drops a whiteout followed by a directory of its target
     with_info = 0
     stack = [dive_tree]
     while stack:
@@ -143,6 +157,17 @@ def same_in_both_views(entries: Sequence[Entry], dive_tree: Node) -> bool:
                 return False
             stack.extend(children.values())
     return with_info == len(entries)
+
+
+def _whiteout_and_dir(entries: Sequence[Entry]) -> bool:
+    """Whether the layer holds a whiteout ``.wh.x`` and a directory member ``x`` (in any order)."""
+    targets = set()
+    for e in entries:
+        path = e.path
+        cut = path.rfind("/")
+        if path.startswith(WHITEOUT_PREFIX, cut + 1):
+            targets.add(path[: cut + 1] + path[cut + 1 + len(WHITEOUT_PREFIX) :])
+    return bool(targets) and any(e.is_dir and e.path in targets for e in entries)
 
 
 _OPAQUE_PART = "/" + OPAQUE_PREFIX

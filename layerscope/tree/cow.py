@@ -23,7 +23,9 @@ entries; an implicit parent never erases a real directory's metadata but turns a
 non-directory into a directory, and a non-directory replaces the whole subtree the layers below had
 there (what ``docker load`` with overlay2 and containerd's overlayfs snapshotter give,
 ``tests/analysis/test_accurate_engine.py``).  :func:`mark` with ``accurate=True`` also marks what
-an opaque directory hides, and what a non-directory written over a directory replaces, as Removed.
+an opaque directory hides, and what a non-directory written over a directory replaces, as Removed,
+and never leaves a path the layer writes Removed.  An accurate stack starts from layer 0 unpacked
+once (:func:`accurate_base`: its whiteouts are no paths), not from dive's copy of its tree.
 
 ``tests/tree/oracle/`` keeps an independent node-object implementation of both semantics, and
 ``tests/tree/test_cow.py`` / ``test_views.py`` hold this engine to it.
@@ -267,7 +269,9 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
     """Apply a layer onto ``st`` as overlayfs would (opaque dirs, no metadata loss).
 
     Deletions (whiteouts, opaque dirs) apply to the layers below, never to files of the same
-    layer, so they all happen before any addition.
+    layer, so they all happen before any addition.  A whiteout is never a path of its own (its
+    directory is), and one whose target the layer writes afterwards as a directory is not in the
+    accurate tree at all (``build_layer_tree``).
     """
     code, info, own = st.code, st.info, st.own
     end, parent = u.end, u.parent
@@ -284,6 +288,13 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
                 st.clear(i + 1, end[i])
     for i, node in ops.pre:
         if i in targets:
+            # no path of its own, but the engines create its directory, even when that is a
+            # whiteout member too (``.wh.a`` and ``.wh.a/.wh.b``: a plain directory ``.wh.a``);
+            # one holding an opaque marker is that (opaque) directory itself
+            p = i if node.opaque else parent[i]
+            while not code[p]:
+                code[p] = C_UNMOD
+                p = parent[p]
             continue
         if not code[i]:
             p = i
@@ -307,32 +318,62 @@ def stack_accurate(u: Universe, st: State, ops: LayerOps) -> None:
                 own[i] = 0
 
 
+def accurate_base(u: Universe, root: Node | None, ops: LayerOps | None) -> State:
+    """Layer 0 as the engines unpack it: where every accurate stack starts.
+
+    dive's ``StackTreeRange`` starts from a copy of layer 0's tree (:func:`state_of`, whiteout
+    nodes included) and applies layer 0 once more.  docker and containerd unpack the bottom layer
+    once, onto nothing: its whiteouts delete nothing and are no paths (the directories holding
+    them are), and its opaque markers hide nothing.  Without deletions that is the tree itself
+    (:func:`state_of`, the fast path)."""
+    if root is None or ops is None:
+        return state_of(u, None, [])
+    if not ops.has_deletes:
+        return state_of(u, root, ops.pre)
+    st = state_of(u, None, [])
+    stack_accurate(u, st, ops)
+    st.code[0] = 1 + root.mark
+    st.info[0] = root.info
+    st.own[0] = 0 if root.info is None else root.info.size
+    return st
+
+
 # ---------------------------------------------------------------------- dive semantics
 def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
-    """dive's ``Stack`` of one layer onto ``st``: children first; an upper dir creates its lower
-    counterpart when it is entered, and is applied after its children.  Returns dive's path
-    errors (whiteouts whose target is missing)."""
+    """dive's ``Stack`` of one layer onto ``st``: every node children first, siblings sorted; a
+    whiteout is ``RemovePath`` of its target's subtree, anything else ``AddPath``.  Returns dive's
+    path errors (whiteouts whose target is missing, ``.wh.`` at the root).
+
+    Two consequences of following those calls exactly (``docs/dive-compat.md``, *Stacking*):
+
+    * in dive a missing directory is created by the first path ``AddPath``-ed under it (with its
+      missing parents), not when the walk enters it.  A ``.wh.x`` directory holding only
+      whiteouts is never created: dive applies that directory itself as a whiteout of ``x``;
+    * ``.wh.`` alone is ``RemovePath("<dir>/")``, which removes the directory it is in with its
+      whole subtree (the paths of the layer visited before it too); the paths after it bring the
+      directory back, an implicit node until its own entry is applied.  At the root it is dive's
+      "cannot remove the tree root" error.
+    """
     code, info, own = st.code, st.info, st.own
     end = u.end
     errors: list[str] = []
     targets = ops.targets  # every whiteout of the layer, by index: one dict test, not a startswith
+    # A directory the walk enters is created at once, and remembered in ``fresh`` when it was
+    # missing: that is dive's tree as soon as a path is added under it, and its own entry
+    # (applied when the walk leaves it) adds it anyway.  Only the two rare steps that can tell
+    # the difference (a whiteout, see :func:`_dive_whiteout`) ask whether dive has it yet; no
+    # extra work a path.
+    fresh: set[int] = set()
     assert ops.seq is not None and ops.seq_nodes is not None
     for i, node in zip(ops.seq, ops.seq_nodes, strict=True):
         if i < 0:
             i = ~i
             if not code[i]:
-                code[i] = C_UNMOD  # AddPath creates the dir (its parent exists: we are in it)
+                code[i] = C_UNMOD
+                fresh.add(i)
             continue
         if i in targets:
-            name = node.name
-            t, path, empty = targets[i]
-            if name != WHITEOUT_PREFIX and t >= 0 and code[t]:
-                st.clear(t, end[t])
-            elif name != WHITEOUT_PREFIX:
-                errors.append(path)
-            else:
-                # ".wh." alone names its own directory: dive reports "<dir>/" ("/" at the root)
-                errors.append("/" if empty else path + "/")
+            _dive_whiteout(st, end, targets[i], i, node, fresh, errors)
             continue
         if not code[i]:
             if node.name.startswith(DIVE_DROPPED_PREFIX):
@@ -344,24 +385,85 @@ def stack_dive(u: Universe, st: State, ops: LayerOps) -> list[str]:
     return errors
 
 
+def _dive_whiteout(
+    st: State, end: list[int], target: tuple[int, str, bool], i: int, node: Node, fresh: set[int], errors: list[str]
+) -> None:
+    """One whiteout step of :func:`stack_dive` (``RemovePath(node.Path())``).
+
+    A directory in ``fresh`` was made by the walk, not (yet) by dive, where a directory exists
+    once a path is ``AddPath``-ed under it.  That matters twice.  A ``.wh.x`` directory is
+    applied as a whiteout of ``x``, never added itself, so it stays only if a path was added
+    under it (:func:`_adds_under`).  And ``.wh.`` alone (``RemovePath("<dir>/")``: its directory
+    itself) finds its directory only if dive has it: the paths visited before it in that
+    directory sort before ``.wh.``, so none is a whiteout, and a present one means dive's
+    ``AddPath`` made it; so does any path added under ``.wh.`` itself when it is a directory.
+    When ``.wh.`` removes its directory the walk is still in it: the directory is made again as
+    the walk made it (the paths after ``.wh.`` add it back)."""
+    code = st.code
+    if node.children and i in fresh and not _adds_under(node):
+        st.clear(i, end[i])  # a ``.wh.x`` directory nothing was added under: never created
+    t, path, empty = target
+    if node.name != WHITEOUT_PREFIX:
+        if t >= 0 and code[t]:
+            st.clear(t, end[t])
+        else:
+            errors.append(path)
+        return
+    # ".wh." alone names its own directory: dive reports "<dir>/" ("/" at the root, never removed)
+    if (
+        empty
+        or not code[t]
+        or (
+            t in fresh
+            and code.count(0, t + 1, end[t]) == end[t] - t - 1
+            and not (node.children and _adds_under(node, after_bare=False))
+        )
+    ):
+        errors.append("/" if empty else path + "/")
+        return
+    st.clear(t, end[t])
+    code[t] = C_UNMOD
+    fresh.add(t)
+
+
+def _adds_under(node: Node, *, after_bare: bool = True) -> bool:
+    """Whether dive's ``Stack`` adds a path under the ``.wh.*`` directory ``node``: a node not
+    named ``.wh.*`` anywhere below it (every other one is a whiteout).  ``after_bare``: only
+    below the children after its own ``.wh.`` when it has one (that one removes it whenever dive
+    has it by then), so whether it is still there when the walk leaves it."""
+    kids = node.children or {}
+    order = sorted_names(kids)
+    if after_bare and WHITEOUT_PREFIX in kids:
+        order = order[order.index(WHITEOUT_PREFIX) + 1 :]
+    work = [kids[n] for n in order]
+    while work:
+        n = work.pop()
+        if not n.name.startswith(WHITEOUT_PREFIX):
+            return True
+        if n.children:
+            work.extend(n.children.values())
+    return False
+
+
 # ---------------------------------------------------------------------- diff marks (both)
 def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
     """dive's ``CompareAndMark`` of one layer onto ``st`` in place; path errors are appended to
     ``st.errors``.  ``accurate`` also marks what the layer's opaque directories hide, and what its
-    non-directories replace, Removed."""
+    non-directories replace, Removed (whatever mark it had), and lets the engines decide the rest:
+    a path the layer writes is never left Removed, and a whiteout's directory is created."""
     code, info, own = st.code, st.info, st.own
     end, parent, names = u.end, u.parent, u.names
     errors = st.errors
+    before: bytes | None = None  # accurate: the marks before this layer's deletions (one memcpy)
     if accurate and ops.has_deletes:
+        before = bytes(code)
         opaque = [i for i, node in ops.pre if node.opaque and code[i]]
         if ops.root_opaque:
             opaque.insert(0, 0)
-        for i in opaque:  # what an opaque directory hides from the layers below is Removed
-            j, e = i + 1, end[i]
-            while j < e:
-                if code[j] == C_UNMOD:
-                    code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
-                j = end[j]
+        for i in opaque:
+            # what an opaque directory hides from the layers below is Removed, whatever its mark
+            # (an aggregated view's Added or Modified path is gone from the container too)
+            code[i + 1 : end[i]] = code[i + 1 : end[i]].translate(T_REMOVE)
     # Two deferred passes, after every whiteout of the layer has been applied: first the nodes
     # AddPath created (Added, with the info of the node whose path created them), then the
     # existing paths' marks in post order (a directory's merge reads its children's final marks).
@@ -382,6 +484,13 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
                 errors.append(path)
             else:
                 code[t : end[t]] = code[t : end[t]].translate(T_REMOVE)
+            if accurate:  # its directory is created, even a whiteout member (see stack_accurate)
+                p = i if node.opaque else parent[i]
+                while not code[p]:
+                    code[p] = C_UNMOD
+                    made.append(p)
+                    made_info.append(None)
+                    p = parent[p]
             continue
         nfo = node.info
         if code[i]:
@@ -427,11 +536,12 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
             made_info.append(nfo)
     for i, node in replaced:
         # the engines replace the lower directory, with everything in it (a symlink over /var/run,
-        # a file over a directory); paths its own tar wrote under it (malformed) stay
+        # a file over a directory); paths its own tar wrote under it (malformed) stay.  Whatever
+        # their mark: an aggregated view's Added path there is gone from the container too
         kids = node.children or {}
         j, e = i + 1, end[i]
         while j < e:
-            if code[j] == C_UNMOD and names[j] not in kids:
+            if code[j] and names[j] not in kids:
                 code[j : end[j]] = code[j : end[j]].translate(T_REMOVE)
             j = end[j]
     for i, nfo in zip(made, made_info, strict=True):
@@ -439,7 +549,15 @@ def mark(u: Universe, st: State, ops: LayerOps, *, accurate: bool) -> None:
         info[i] = nfo
         own[i] = 0 if nfo is None else nfo.size
     for i, nfo, m in zip(pend, pend_info, pend_mark, strict=True):
-        if code[i] == C_UNMOD:
+        c = code[i]
+        if c == C_REMOVED and before is not None and before[i] != C_REMOVED:
+            # accurate: removed by this layer's own deletions (a whiteout, an opaque directory) and
+            # written again by it, so it exists in the container: not Removed (dive's "first mark
+            # stays" would keep it so).  It takes the mark it had before them, an Unmodified one
+            # compared as any rewrite.  (Removed by a layer below, in an aggregated view, it stays
+            # Removed: dive's rule, which tests/tree/test_marks.py and tests/ui hold the view to.)
+            code[i] = c = before[i]
+        if c == C_UNMOD:
             e = end[i]
             j = i + 1
             merged = m
@@ -467,6 +585,7 @@ __all__ = [
     "T_RESET",
     "LayerOps",
     "State",
+    "accurate_base",
     "compact_sizes",
     "compare",
     "layer_ops",

@@ -72,13 +72,16 @@ def stack_accurate(lower: Node, upper: Node) -> None:
 def stack_range_state(
     u: Universe, trees: list[Node], ops: list[cow.LayerOps], start: int, stop: int, *, accurate: bool
 ) -> cow.State:
-    """dive's ``StackTreeRange`` on the engine: a copy of ``trees[0]``, then layers ``start..stop``."""
+    """dive's ``StackTreeRange`` on the engine: a copy of ``trees[0]``, then layers ``start..stop``.
+    Accurate: layer 0 unpacked once (:func:`~.cow.accurate_base`), then layers ``1..stop``."""
+    if accurate:
+        st = cow.accurate_base(u, trees[0], ops[0])
+        for i in range(max(start, 1), stop + 1):
+            cow.stack_accurate(u, st, ops[i])
+        return st
     st = cow.state_of(u, trees[0], ops[0].pre)
     for i in range(start, stop + 1):
-        if accurate:
-            cow.stack_accurate(u, st, ops[i])
-        else:
-            cow.stack_dive(u, st, ops[i])
+        cow.stack_dive(u, st, ops[i])
     return st
 
 

@@ -41,6 +41,7 @@ from .cow import (
     T_PRESENT,
     LayerOps,
     State,
+    accurate_base,
     compact_sizes,
     layer_ops,
     mark,
@@ -391,14 +392,17 @@ class LayerViews:
 
     def _copy_of_layer0(self) -> State:
         trees = self.layer_trees.trees
+        if self.accurate:
+            # layer 0 unpacked onto nothing, as the engines do (its whiteouts are no paths)
+            return accurate_base(self.universe, trees[0] if trees else None, self.ops(0) if trees else None)
         return state_of(self.universe, trees[0] if trees else None, self.ops(0).pre if trees else [])
 
     # ------------------------------------------------------------------ the engine
     def _stack_layer(self, st: State, k: int) -> None:
         ops = self.ops(k)
         if self.accurate:
-            if k == 0 and not ops.has_deletes:
-                return  # layer 0 on its own copy changes nothing without deletions
+            if k == 0:
+                return  # the base is layer 0 already (accurate_base): applied once, as the engines do
             stack_accurate(self.universe, st, ops)
         else:
             stack_dive(self.universe, st, ops)  # path errors of stacking are not shown (dive's too)

@@ -91,8 +91,9 @@ def test_layer_trees_compare_matches_the_oracle(layers):
 
 
 def test_whiteout_of_its_own_directory_is_the_error_dive_reports():
-    """``.wh.`` alone names nothing: dive reports its directory with a trailing slash."""
-    lower = build_layer_tree([entry("d/x", False, 1, 1)])
+    """``.wh.`` alone names its own directory: dive reports it with a trailing slash when it is
+    missing (over a present ``d`` it removes ``d``: ``tests/analysis/test_bare_whiteout_dive.py``)."""
+    lower = build_layer_tree([entry("e/x", False, 1, 1)])
     assert stack.stack_dive(lower, build_layer_tree([entry("d/.wh.", False, 0, 0)])) == ["/d/"]
     assert stack.stack_dive(lower, build_layer_tree([entry(".wh.", False, 0, 0)])) == ["/"]
 

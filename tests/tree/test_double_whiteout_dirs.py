@@ -88,7 +88,9 @@ def test_stacking_shows_what_the_engines_show():
 def test_such_a_directory_deletes_nothing_below():
     """``.wh..wh.foo`` is not a whiteout of ``.wh.foo``; nor is ``.wh..wh..opq/`` with children a
     marker of its own (its parent's marker is, and only when written as a member of that name)."""
-    lower = [d("a"), f("a/f", 7, 1), f("a/.wh.foo", 1, 9)]  # a whiteout node in layer 0's own tree
+    # a path ``a/.wh.foo`` below: an implicit directory (a *member* of that name in layer 0 would be a
+    # whiteout, which is no path of the bottom layer: test_accurate_leftovers.py)
+    lower = [d("a"), f("a/f", 7, 1), f("a/.wh.foo/g", 1, 9)]
     upper = [d("a/.wh..wh.foo"), f("a/.wh..wh.foo/x", 1, 3)]
     lt = marks.LayerTrees(image(lower, upper), accurate=True)
     tree, errors = lt.compare(marks.TreeKey.for_layer(1, False))

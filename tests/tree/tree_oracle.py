@@ -15,7 +15,7 @@ from layerscope.image import Entry
 from layerscope.paths import OPAQUE_PREFIX, WHITEOUT_PREFIX
 from layerscope.tree.build import ensure_path
 from layerscope.tree.marks import TreeKey
-from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, get_node, sorted_names, walk_post, walk_pre
+from layerscope.tree.node import ADDED, MODIFIED, REMOVED, UNMODIFIED, Node, get_node, walk_post, walk_pre
 
 # dive 0.13.1's ``doubleWhiteoutPrefix`` (``file_tree.go``), spelled out here rather than read from
 # the package: ``AddPath`` refuses to create a missing component starting with it (three dots: a
@@ -44,62 +44,23 @@ def whiteout_target(names: list[str]) -> list[str]:
 def stack_dive(lower: Node, upper: Node) -> list[str]:
     """Apply ``upper`` onto ``lower`` in place; return dive's path errors.
 
-    Walks both trees together instead of re-resolving every path from the root (dive's
-    ``AddPath`` per node); the order of operations is dive's, so results are identical.
+    dive's ``Stack`` call for call: every node of ``upper`` children first (siblings sorted), a
+    whiteout ``RemovePath(node.Path())``, anything else ``AddPath(node.Path(), info)``, each path
+    resolved from the root again.  ``Path()`` strips ``.wh.`` from the node's own name only, so
+    ``d/.wh.`` is ``/d/`` (``GetNode`` skips the empty name: ``d`` itself) and ``.wh.`` at the top
+    is ``/``, the root, which ``Remove`` refuses (an error).
     """
     errors: list[str] = []
-    if not upper.children:
-        return errors
-    names: list[str] = []
-    # (upper dir, lower counterpart, sorted child names, position)
-    stack: list[tuple[Node, Node, list[str], int]] = [(upper, lower, sorted_names(upper.children), 0)]
-    while stack:
-        up, low, order, i = stack[-1]
-        if i == len(order):
-            stack.pop()
-            if stack:
-                # post-order: the directory itself, after its children
-                _apply(stack[-1][1], up, low, names, errors)
-                names.pop()
+    for names, node in walk_post(upper):
+        name = node.name
+        if not name.startswith(WHITEOUT_PREFIX):
+            _add_tracking(lower, list(names), node.info)  # dive's AddPath (what it creates unused)
             continue
-        stack[-1] = (up, low, order, i + 1)
-        name = order[i]
-        child = up.children[name]  # type: ignore[index]
-        if child.children:
-            target = low.child(name)
-            if target is None:
-                target = low.add_child(name)  # dive's AddPath creates the parent implicitly
-            names.append(name)
-            stack.append((child, target, sorted_names(child.children), 0))
-        else:
-            names.append(name)
-            _apply(low, child, None, names, errors)
-            names.pop()
+        path = "/" + "/".join(names[:-1] + [name[len(WHITEOUT_PREFIX) :]])
+        parts = [p for p in path.split("/") if p]
+        if not parts or not remove_path(lower, parts):  # no parts: the tree root, never removed
+            errors.append(path.replace("//", "/"))
     return errors
-
-
-def _apply(low_parent: Node, node: Node, existing: Node | None, names: list[str], errors: list[str]) -> None:
-    """One step of dive's ``Stack`` for ``node`` (a child of ``low_parent``'s counterpart)."""
-    name = node.name
-    if name.startswith(WHITEOUT_PREFIX):
-        target = name[len(WHITEOUT_PREFIX) :]
-        children = low_parent.children
-        if children is not None and target and target in children:
-            del children[target]
-            if not children:
-                low_parent.children = None
-        elif not target and not names[:-1]:
-            errors.append("/")
-        else:
-            errors.append("/" + "/".join(names[:-1] + [target]))
-        return
-    if existing is None:
-        existing = low_parent.child(name)
-        if existing is None:
-            if name.startswith(DIVE_DOUBLE_WHITEOUT):
-                return
-            existing = low_parent.add_child(name)
-    existing.info = node.info
 
 
 def stack_accurate(lower: Node, upper: Node) -> None:
@@ -118,6 +79,8 @@ def stack_accurate(lower: Node, upper: Node) -> None:
                 existing.children = None
     for names, node in walk_pre(upper):
         if _whiteout_accurate(node):
+            # no path itself, but its directory is created (itself, when it holds an opaque marker)
+            ensure_path(lower, list(names if node.opaque else names[:-1]))
             continue
         target = ensure_path(lower, list(names))
         if node.info is not None:
@@ -136,7 +99,14 @@ def _whiteout_accurate(node: Node) -> bool:
 
 
 def stack_range(trees: list[Node], start: int, stop: int, *, accurate: bool = False) -> Node:
-    """dive's ``StackTreeRange``: a copy of ``trees[0]``, then layers ``start..stop`` applied."""
+    """dive's ``StackTreeRange``: a copy of ``trees[0]``, then layers ``start..stop`` applied.
+    Accurate: layer 0 applied once onto nothing (the engines' bottom layer), then ``1..stop``."""
+    if accurate:
+        tree = Node(trees[0].name)
+        tree.info = trees[0].info
+        for i in range(0, stop + 1):
+            stack_accurate(tree, trees[i])
+        return tree
     tree = trees[0].copy()
     for i in range(start, stop + 1):
         if accurate:
@@ -182,14 +152,15 @@ def assign(node: Node, mark: int) -> None:
 def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> list[str]:
     """Mark ``lower`` with ``upper``'s changes (in place); return path errors."""
     errors: list[str] = []
+    before: dict[int, int] = {}  # accurate: each lower node's mark before this layer (by id)
     if accurate:
+        before = {id(n): n.mark for n in _iter_all(lower)}
         for names, node in walk_pre(upper):  # walk_pre skips the root: a marker at the top hides nothing
             if node.opaque:
                 target = get_node(lower, list(names))
                 if target is not None and target.children:
-                    for ch in target.children.values():
-                        if ch.mark == UNMODIFIED:
-                            assign(ch, REMOVED)
+                    for ch in target.children.values():  # hidden whatever its mark (aggregated views)
+                        assign(ch, REMOVED)
     pending: list[tuple[Node, Entry | None, int, bool]] = []  # node, upper info, mark, final
     replaced: list[tuple[Node, Node]] = []  # accurate: (lower directory, the non-directory over it)
     for names, node in walk_post(upper):
@@ -200,6 +171,14 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
                 errors.append("/" + "/".join(target_names))
             else:
                 assign(target, REMOVED)
+            if accurate:  # the engines create the whiteout's directory (Added when new)
+                holder = lower
+                for name in names if node.opaque else names[:-1]:
+                    nxt = holder.child(name)
+                    if nxt is None:
+                        nxt = holder.add_child(name)
+                        pending.append((nxt, None, ADDED, True))
+                    holder = nxt
             continue
         parts = list(names)
         existing = get_node(lower, parts)
@@ -213,9 +192,13 @@ def compare_and_mark(lower: Node, upper: Node, *, accurate: bool = False) -> lis
         pending.append((existing, node.info, compare(existing.info, node.info), False))
     for existing, node in replaced:  # the engines drop what a non-directory replaced
         for name, ch in (existing.children or {}).items():
-            if ch.mark == UNMODIFIED and name not in (node.children or {}):
+            if name not in (node.children or {}):  # whatever its mark (aggregated views)
                 assign(ch, REMOVED)
     for target, info, mark, final in pending:
+        if not final and accurate and target.mark == REMOVED:
+            # deleted by this layer and written again: it exists, so not Removed but the mark it
+            # had before (removed by a layer below, aggregated, it stays Removed: dive's rule)
+            target.mark = before.get(id(target), REMOVED)
         if final:
             assign(target, mark)
         elif target.mark == UNMODIFIED:
