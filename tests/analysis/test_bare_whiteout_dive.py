@@ -18,15 +18,13 @@ holds the stacking itself.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from fixtures.imagegen import ImageSpec, LayerSpec, M, write_docker_save
-from tests.dive_oracle import DIVE, dive_unavailable
+from fixtures.imagegen import M
+from tests.dive_oracle import assert_same_as_dive, dive_unavailable
 
 pytestmark = pytest.mark.skipif(dive_unavailable() is not None, reason=str(dive_unavailable()))
 
@@ -95,25 +93,9 @@ CASES = {
 }
 
 
-def _run(tool: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, CI="true")
-    return subprocess.run([tool, *args], cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
-
-
-def _same_as_dive(layers: list[list[M]], tmp_path: Path) -> None:
-    tar = tmp_path / "img.tar"
-    write_docker_save(str(tar), ImageSpec([LayerSpec(ms, created_by=f"L{i}") for i, ms in enumerate(layers)]))
-    src = ["--source", "docker-archive", str(tar)]
-    for tool, out in (("layerscope", "ours.json"), (str(DIVE), "dive.json")):
-        assert _run(tool, [*src, "--json", out], tmp_path).returncode == 0
-    assert (tmp_path / "ours.json").read_bytes() == (tmp_path / "dive.json").read_bytes()
-    ours, dive = _run("layerscope", src, tmp_path), _run(str(DIVE), src, tmp_path)
-    assert (ours.returncode, ours.stdout) == (dive.returncode, dive.stdout)
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_json_and_ci_text_are_dives(name: str, tmp_path: Path) -> None:
-    _same_as_dive(CASES[name], tmp_path)
+    assert_same_as_dive(CASES[name], tmp_path)
 
 
 NAMES = ["a", "b", "-a", ".wh.", ".wh.a", ".wh.b", ".wh.-a", ".wh.zz"]
@@ -156,4 +138,4 @@ def _generated(seed: int) -> list[list[M]]:
 # seeds 27, 30, 56 and 59 disagreed with dive before the fix; seeds 0-309 all agree after it
 @pytest.mark.parametrize("seed", [*range(8), 27, 30, 56, 59])
 def test_generated_stacks_are_dives(seed: int, tmp_path: Path) -> None:
-    _same_as_dive(_generated(seed), tmp_path)
+    assert_same_as_dive(_generated(seed), tmp_path)
